@@ -1,0 +1,37 @@
+// Command kubectl-hrretry is the kubectl plugin `kubectl hrretry`: what every
+// Flux HelmRelease will do next after a failure, when, and how to move it.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cmd"
+)
+
+// Set at build time with -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
+var (
+	version = "dev"
+	commit  = "unknown"
+	date    = "unknown"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
+	root := cmd.NewRootCmd(cmd.Deps{
+		Streams: streams,
+		Now:     time.Now,
+		Getenv:  os.Getenv,
+		Build:   cmd.BuildInfo{Version: version, Commit: commit, Date: date},
+	})
+	err := root.ExecuteContext(ctx)
+	code := cmd.ExitCode(err, streams.ErrOut)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,108 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"golang.org/x/term"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
+)
+
+// target is what a command acts on: names in one namespace, or a selection.
+type target struct {
+	namespace     string // "" with allNamespaces
+	allNamespaces bool
+	names         []string
+	labelSelector string
+	fieldSelector string
+}
+
+// resourcePrefixes are the forms kubectl accepts before a name.
+var resourcePrefixes = []string{"hr/", "helmrelease/", "helmreleases/",
+	"helmrelease.helm.toolkit.fluxcd.io/", "helmreleases.helm.toolkit.fluxcd.io/"}
+
+// parseNames accepts NAME and hr/NAME (and kubectl's longer spellings).
+func parseNames(args []string) ([]string, error) {
+	names := make([]string, 0, len(args))
+	for _, a := range args {
+		name := a
+		for _, p := range resourcePrefixes {
+			if strings.HasPrefix(strings.ToLower(a), p) {
+				name = a[len(p):]
+				break
+			}
+		}
+		if i := strings.IndexByte(name, '/'); i >= 0 {
+			return nil, usageErrorf("%q: only HelmReleases are supported (NAME or hr/NAME)", a)
+		}
+		if name == "" {
+			return nil, usageErrorf("%q: empty name", a)
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// completeTarget resolves the namespace from the kubeconfig the way kubectl does.
+func (g *globalOptions) completeTarget(args []string, all bool, labels, fields string) (target, error) {
+	names, err := parseNames(args)
+	if err != nil {
+		return target{}, err
+	}
+	t := target{names: names, allNamespaces: all, labelSelector: labels, fieldSelector: fields}
+	if all {
+		if len(names) > 0 {
+			return target{}, usageErrorf("names cannot be combined with --all-namespaces: a name is looked up in one namespace")
+		}
+		return t, nil
+	}
+	ns, _, err := g.configFlags.ToRawKubeConfigLoader().Namespace()
+	if err != nil {
+		return target{}, fmt.Errorf("reading the namespace from the kubeconfig: %w", err)
+	}
+	t.namespace = ns
+	return t, nil
+}
+
+// newClient builds the API client; qps/burst are raised for bulk writes.
+func (g *globalOptions) newClient(qps float32, burst int) (*cluster.Client, error) {
+	cfg, err := g.configFlags.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	cfg.QPS, cfg.Burst = qps, burst
+	cfg.UserAgent = "kubectl-hrretry"
+	return cluster.New(cfg)
+}
+
+// terminal describes the output stream, decided once per command.
+type terminal struct {
+	color bool
+	tty   bool
+	width int
+}
+
+// detectTerminal applies --color, NO_COLOR (https://no-color.org) and
+// TERM=dumb to the output stream.
+func (g *globalOptions) detectTerminal(out io.Writer, getenv func(string) string) (terminal, error) {
+	t := terminal{}
+	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
+		t.tty = true
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
+			t.width = w
+		}
+	}
+	switch g.color {
+	case "always":
+		t.color = true
+	case "never":
+	case "auto", "":
+		t.color = t.tty && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+	default:
+		return t, usageErrorf("--color must be auto, always or never, not %q", g.color)
+	}
+	return t, nil
+}

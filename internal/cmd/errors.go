@@ -1,0 +1,124 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// Exit codes, documented in --help and the README.
+const (
+	ExitOK          = 0 // everything handled (and, for force --wait, ready)
+	ExitFailed      = 1 // an error, or a forced attempt that failed or timed out
+	ExitUsage       = 2 // bad flags or arguments
+	ExitNotHonoured = 3 // the controller handled the request but did not honour force/reset
+)
+
+// exitError carries an exit code with an already-explained message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(err error) error { return &exitError{code: ExitUsage, err: err} }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError(fmt.Errorf(format, args...))
+}
+
+// silentError is an exit code whose explanation was already printed
+// (per-object results of force).
+func silentError(code int) error { return &exitError{code: code, err: errSilent} }
+
+var errSilent = errors.New("")
+
+// ExitCode prints err once, as one sentence, and returns the exit code.
+// It is the only place that maps errors to exit codes.
+func ExitCode(err error, errOut io.Writer) int {
+	if err == nil {
+		return ExitOK
+	}
+	code := ExitFailed
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(errOut, "Interrupted.")
+		return 130
+	}
+	if !errors.Is(err, errSilent) {
+		fmt.Fprintf(errOut, "Error: %s\n", err)
+	}
+	return code
+}
+
+// apiError explains a failed API request in one sentence that says what to do.
+type apiError struct {
+	verb      string // get, list, watch, patch
+	resource  string // helmreleases.helm.toolkit.fluxcd.io
+	namespace string // "" for all namespaces
+	name      string
+	err       error
+}
+
+func (e *apiError) Unwrap() error { return e.err }
+
+func (e *apiError) Error() string {
+	where := "in namespace " + e.namespace
+	if e.namespace == "" {
+		where = "across all namespaces"
+	}
+	err := e.err
+	switch {
+	case apierrors.IsForbidden(err):
+		return fmt.Sprintf("forbidden: you may not %s %s %s; ask your cluster admin for that permission (see README, RBAC)",
+			e.verb, e.resource, where)
+	case apierrors.IsUnauthorized(err):
+		return "the API server rejected your credentials (401 Unauthorized): log in again or check --kubeconfig, --context and --user"
+	case apierrors.IsNotFound(err) && isMissingAPI(err):
+		return "HelmRelease API not found on this cluster — is Flux installed? (no " + e.resource + " resource is served)"
+	case apierrors.IsNotFound(err) && e.name != "":
+		return fmt.Sprintf("HelmRelease %q not found in namespace %s", e.name, e.namespace)
+	case isUnreachable(err):
+		return fmt.Sprintf("cannot reach the Kubernetes API server (%s): check your kubeconfig and context, or raise --request-timeout", rootCause(err))
+	}
+	return fmt.Sprintf("%s %s %s: %v", e.verb, e.resource, where, err)
+}
+
+// isMissingAPI tells a missing resource type (404 with no object name)
+// from a missing object.
+func isMissingAPI(err error) bool {
+	var se apierrors.APIStatus
+	if !errors.As(err, &se) {
+		return false
+	}
+	d := se.Status().Details
+	return d == nil || d.Name == ""
+}
+
+func isUnreachable(err error) bool {
+	var ne net.Error
+	var ue *url.Error
+	return errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, context.DeadlineExceeded) ||
+		strings.Contains(err.Error(), "connection refused") || strings.Contains(err.Error(), "no such host")
+}
+
+func rootCause(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
+}

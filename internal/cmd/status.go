@@ -1,0 +1,213 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+	"github.com/hrretry/kubectl-hrretry/pkg/render"
+)
+
+// StatusOptions are the flags and state of `kubectl hrretry status`.
+type StatusOptions struct {
+	g    *globalOptions
+	deps Deps
+
+	allNamespaces bool
+	labelSelector string
+	fieldSelector string
+	output        string
+	noHeaders     bool
+	chunkSize     int64
+	debugRequests bool
+
+	target target
+	term   terminal
+}
+
+const statusExample = `  # Every HelmRelease in the cluster, failing ones at a glance
+  kubectl hrretry status -A
+
+  # One release in detail: what happened, what happens next and when, the way out
+  kubectl hrretry status my-app -n apps
+
+  # For scripts: the documented RetryState schema
+  kubectl hrretry status -A -o json`
+
+// NewCmdStatus builds `status`.
+func NewCmdStatus(g *globalOptions, deps Deps) *cobra.Command {
+	o := &StatusOptions{g: g, deps: deps}
+	cmd := &cobra.Command{
+		Use:     "status [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR]",
+		Short:   "Show what each HelmRelease will do next, and when",
+		Example: statusExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+		ValidArgsFunction: completeNames(g),
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "List HelmReleases across all namespaces")
+	f.StringVarP(&o.labelSelector, "selector", "l", "", "Label selector (e.g. -l team=payments)")
+	f.StringVar(&o.fieldSelector, "field-selector", "", "Field selector (e.g. metadata.name=my-app)")
+	f.StringVarP(&o.output, "output", "o", "", "Output format: wide, json, yaml or name (default: table, or the detail view for one NAME)")
+	f.BoolVar(&o.noHeaders, "no-headers", false, "Omit the table header and summary")
+	f.Int64Var(&o.chunkSize, "chunk-size", 500, "List in pages of this many objects (0: one request)")
+	f.BoolVar(&o.debugRequests, "debug-requests", false, "Print the number of API requests made to stderr")
+	_ = f.MarkHidden("debug-requests")
+	return cmd
+}
+
+// Complete fills the target and the terminal decisions.
+func (o *StatusOptions) Complete(args []string) error {
+	t, err := o.g.completeTarget(args, o.allNamespaces, o.labelSelector, o.fieldSelector)
+	if err != nil {
+		return err
+	}
+	o.target = t
+	o.term, err = o.g.detectTerminal(o.deps.Streams.Out, o.deps.Getenv)
+	return err
+}
+
+// Validate checks the flags.
+func (o *StatusOptions) Validate() error {
+	switch o.output {
+	case "", "wide", "json", "yaml", "name":
+	default:
+		return usageErrorf("--output must be one of wide, json, yaml, name; got %q", o.output)
+	}
+	if o.chunkSize < 0 {
+		return usageErrorf("--chunk-size must not be negative")
+	}
+	return nil
+}
+
+// Run fetches, analyzes and renders.
+func (o *StatusOptions) Run(ctx context.Context) error {
+	client, err := o.g.newClient(50, 100)
+	if err != nil {
+		return err
+	}
+	if o.debugRequests {
+		defer func() { fmt.Fprintln(o.deps.Streams.ErrOut, client.Requests()) }()
+	}
+	// The settings read runs beside the HelmRelease read: it is one GET
+	// that must not add its latency.
+	type settingsRead struct {
+		s    inspect.Settings
+		note string
+	}
+	settings := make(chan settingsRead, 1)
+	go func() {
+		s, note := client.ControllerSettings(ctx, o.g.controllerNamespace, o.g.controllerName)
+		settings <- settingsRead{s, note}
+	}()
+
+	raws, fetchErr := o.fetch(ctx, client)
+	read := <-settings
+	if fetchErr != nil && len(raws) == 0 {
+		return fetchErr // the settings note would only repeat the same failure
+	}
+	if read.note != "" {
+		fmt.Fprintln(o.deps.Streams.ErrOut, read.note)
+	}
+	s := read.s
+	now := o.deps.Now()
+	states := make([]inspect.RetryState, 0, len(raws))
+	for _, raw := range raws {
+		states = append(states, inspect.AnalyzeJSON(raw, now, s))
+	}
+	if err := o.print(states, now); err != nil {
+		return err
+	}
+	return fetchErr
+}
+
+// fetch GETs the named objects (reporting every missing one) or LISTs.
+func (o *StatusOptions) fetch(ctx context.Context, client *cluster.Client) ([][]byte, error) {
+	t := o.target
+	if len(t.names) == 0 {
+		var raws [][]byte
+		_, err := client.List(ctx, cluster.ListOptions{Namespace: t.namespace, LabelSelector: t.labelSelector,
+			FieldSelector: t.fieldSelector, ChunkSize: o.chunkSize}, func(p cluster.Page) error {
+			for _, item := range p.Items {
+				raws = append(raws, item)
+			}
+			return nil // analyzed after the settings arrive
+		})
+		if err != nil {
+			return nil, &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
+		}
+		return raws, nil
+	}
+	var raws [][]byte
+	var missing []string
+	for _, name := range t.names {
+		raw, err := client.Get(ctx, t.namespace, name)
+		switch {
+		case err == nil:
+			raws = append(raws, raw)
+		case apierrors.IsNotFound(err) && !isMissingAPI(err):
+			missing = append(missing, name)
+		default:
+			return raws, &apiError{verb: "get", resource: cluster.Resource, namespace: t.namespace, name: name, err: err}
+		}
+	}
+	if len(missing) > 0 {
+		return raws, fmt.Errorf("HelmRelease %s not found in namespace %s", quoteAll(missing), t.namespace)
+	}
+	return raws, nil
+}
+
+func quoteAll(names []string) string {
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
+}
+
+// print chooses the view.
+func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error {
+	out := o.deps.Streams.Out
+	single := len(o.target.names) == 1
+	switch o.output {
+	case "json":
+		return render.JSON(out, states, single)
+	case "yaml":
+		return render.YAML(out, states, single)
+	case "name":
+		return render.Names(out, states)
+	}
+	if len(states) == 0 {
+		if len(o.target.names) == 0 {
+			fmt.Fprintln(o.deps.Streams.ErrOut, noneFound(o.target))
+		}
+		return nil
+	}
+	ro := render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Width: o.term.width,
+		Wide: o.output == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces}
+	if single && o.output == "" {
+		return render.Detail(out, states[0], ro)
+	}
+	return render.Table(out, states, ro)
+}
+
+func noneFound(t target) string {
+	if t.allNamespaces {
+		return "No HelmReleases found."
+	}
+	return fmt.Sprintf("No HelmReleases found in namespace %s.", t.namespace)
+}

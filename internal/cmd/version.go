@@ -1,0 +1,22 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+)
+
+// NewCmdVersion builds `version`: the version, commit and build date set by
+// the linker.
+func NewCmdVersion(deps Deps) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version of kubectl hrretry",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			b := deps.Build
+			_, err := fmt.Fprintf(deps.Streams.Out, "kubectl-hrretry %s (commit %s, built %s)\n", b.Version, b.Commit, b.Date)
+			return err
+		},
+	}
+}

@@ -1,0 +1,156 @@
+package inspect
+
+import (
+	"fmt"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+)
+
+// Warning codes, stable for scripts.
+const (
+	WarnStallTrap       = "InstallRetryUpgradeRemediate"
+	WarnForceIgnored    = "ForceNotHonoured"
+	WarnResetIgnored    = "ResetNotHonoured"
+	WarnRequestPending  = "RequestNotHandled"
+	WarnSpecChanged     = "SpecChangedSinceLastAttempt"
+	WarnRollbackNotData = "RollbackRevertsManifestsNotData"
+)
+
+// Annotation keys the controller reads (fluxcd/pkg/apis/meta, api/v2).
+const (
+	AnnotationRequestedAt = "reconcile.fluxcd.io/requestedAt"
+	AnnotationForceAt     = "reconcile.fluxcd.io/forceAt"
+	AnnotationResetAt     = "reconcile.fluxcd.io/resetAt"
+)
+
+// summary is one sentence on what happened.
+func summary(st *RetryState) string {
+	what := st.LastAction
+	if what == "" {
+		what = "release"
+	}
+	switch st.Phase {
+	case PhaseReady:
+		return "ready" + revisionText(st)
+	case PhaseSuspended, PhaseDeleting, PhasePending, PhaseProgressing, PhaseWaiting:
+		return string(st.Phase)
+	case PhaseFailed:
+		return fmt.Sprintf("the reconcile failed before Helm ran (%s)", st.Reason)
+	}
+	s := fmt.Sprintf("the last %s failed", what)
+	if st.Failures.Count > 0 {
+		s += fmt.Sprintf(" (%d of %s allowed attempt(s) failed)", st.Failures.Count, allowedText(st.Failures.Allowed))
+	} else if st.Failures.Total > 0 {
+		s += fmt.Sprintf(" (%d failure(s) in a row)", st.Failures.Total)
+	}
+	if st.Remediation.Done {
+		s += "; remediated by " + st.Remediation.Strategy
+	}
+	return s
+}
+
+func revisionText(st *RetryState) string {
+	if st.Release.Chart == "" {
+		return ""
+	}
+	return fmt.Sprintf(": %s@%s, revision %d", st.Release.Chart, st.Release.Version, st.Release.Revision)
+}
+
+// wayOut lists what the user can do, as commands where there is one.
+func wayOut(hr *v2.HelmRelease, st *RetryState) []string {
+	ref := hr.Name
+	if hr.Namespace != "" {
+		ref += " -n " + hr.Namespace
+	}
+	force := "kubectl hrretry force " + ref
+	switch st.Phase {
+	case PhaseStalled:
+		return stalledWayOut(st, force)
+	case PhaseRetrying:
+		return []string{
+			"fix the cause in the message; the controller picks the fix up on its next attempt",
+			force + "   # try now instead of waiting out the retry interval",
+		}
+	case PhaseRemediating:
+		return []string{
+			"nothing to do yet: the controller tries again on its own",
+			force + " --reset   # give RemediateOnFailure all its retries back",
+		}
+	case PhaseFailed:
+		return []string{"fix the cause in the message", force + "   # retry now instead of after the backoff"}
+	case PhaseWaiting:
+		return []string{"make the dependency or chart source Ready; this release follows on its next check"}
+	case PhaseSuspended:
+		return []string{force + " --resume   # unsuspend and reconcile now"}
+	case PhasePending:
+		return []string{"if it stays pending, check that helm-controller is running and watches this namespace"}
+	}
+	return nil
+}
+
+func stalledWayOut(st *RetryState, force string) []string {
+	switch st.Reason {
+	case reasonAccessDenied:
+		return []string{"allow the cross-namespace reference (or move the source into this namespace); force will not help"}
+	case reasonInvalidCEL:
+		return []string{"fix the CEL expression in spec.healthCheckExprs or spec.dependsOn; force will not help"}
+	case reasonMissingRollback:
+		return []string{force + "   # forces an upgrade instead of the impossible rollback"}
+	}
+	out := []string{force + "   # one more attempt, despite the exhausted retries"}
+	if st.Strategy.Name == RemediateOnFailure {
+		out = append(out, force+" --reset   # reset the failure counters: "+allowedText(st.Failures.Allowed)+" attempt(s) again")
+	}
+	return append(out, "or change the chart version or values: the controller resets the counters itself")
+}
+
+// warnings are the things a careful operator wants to know.
+func warnings(hr *v2.HelmRelease, o *observation, st *RetryState) []Warning {
+	var out []Warning
+	add := func(code, format string, args ...any) {
+		out = append(out, Warning{Code: code, Message: fmt.Sprintf(format, args...)})
+	}
+	install := strategyFor(hr, v2.ReleaseActionInstall, o.s)
+	upgrade := strategyFor(hr, v2.ReleaseActionUpgrade, o.s)
+	if install.Name == RetryOnFailure && upgrade.Name == RemediateOnFailure {
+		// Once a failed install is in Helm storage the retry is an upgrade
+		// and the upgrade strategy rules (GetActiveRetry).
+		when := "once a failed install is in Helm storage, the retry is an upgrade"
+		if hr.Status.LastAttemptedReleaseAction == v2.ReleaseActionInstall && o.history.Latest() != nil && st.Phase == PhaseRetrying {
+			when = "the next attempt is an upgrade of the failed install"
+		}
+		add(WarnStallTrap, "install uses RetryOnFailure but upgrade uses RemediateOnFailure: %s, and its failure will stall the release. Set .spec.upgrade.strategy.name: RetryOnFailure", when)
+	}
+	ann := hr.GetAnnotations()
+	token, handled := ann[AnnotationRequestedAt], hr.Status.LastHandledReconcileAt
+	switch {
+	case token != "" && token != handled:
+		add(WarnRequestPending, "a reconcile request (%s) has not been handled by the controller yet", token)
+	case token != "":
+		// HandleAnnotationRequest records lastHandledForceAt/ResetAt only when
+		// the reconcile reached the Helm action; earlier exits leave them.
+		if ann[AnnotationForceAt] == token && hr.Status.LastHandledForceAt != token {
+			add(WarnForceIgnored, "the force request %s was handled as a plain reconcile but not honoured: the controller stopped before choosing a Helm action (dependency, source, values or chart not ready)", token)
+		}
+		if ann[AnnotationResetAt] == token && hr.Status.LastHandledResetAt != token {
+			add(WarnResetIgnored, "the reset request %s was handled as a plain reconcile but not honoured: the failure counters were not reset", token)
+		}
+	}
+	if last := hr.Status.LastAttemptedGeneration; last != 0 && last != hr.Generation {
+		add(WarnSpecChanged, "the spec changed since the last attempt (generation %d, last attempted %d): the next reconcile resets the failure counters and tries the new spec", hr.Generation, last)
+	}
+	if st.Strategy.Name == RemediateOnFailure && st.Remediation.Strategy == string(v2.RollbackRemediationStrategy) &&
+		(st.Remediation.Next == ActionRollback || (st.Remediation.Done && st.Reason == v2.RollbackSucceededReason) || conditionReason(o, "Remediated") == v2.RollbackSucceededReason) {
+		add(WarnRollbackNotData, "a rollback reverts the release's manifests, not its data: migrations, volumes and queues stay where the failed release left them")
+	}
+	return out
+}
+
+func conditionReason(o *observation, condType string) string {
+	for _, c := range o.hr.Status.Conditions {
+		if c.Type == condType {
+			return c.Reason
+		}
+	}
+	return ""
+}

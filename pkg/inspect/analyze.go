@@ -1,0 +1,146 @@
+package inspect
+
+import (
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// AnalyzeObject decodes an object as the API server returned it and analyzes
+// it; parts that could not be decoded are reported as warnings.
+func AnalyzeObject(u *unstructured.Unstructured, now time.Time, s Settings) RetryState {
+	hr, problems := Decode(u)
+	return withProblems(Analyze(hr, now, s), problems)
+}
+
+// AnalyzeJSON is AnalyzeObject for one object as raw JSON.
+func AnalyzeJSON(raw []byte, now time.Time, s Settings) RetryState {
+	hr, problems := DecodeJSON(raw)
+	return withProblems(Analyze(hr, now, s), problems)
+}
+
+func withProblems(st RetryState, problems []string) RetryState {
+	for _, p := range problems {
+		st.Warnings = append(st.Warnings, Warning{Code: "UndecodableField",
+			Message: "part of this object could not be read and was ignored (" + p + ")"})
+	}
+	return st
+}
+
+// Analyze derives the RetryState of hr at now under the controller settings s.
+// It never panics and never mutates hr.
+func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
+	if hr == nil {
+		return RetryState{Phase: PhasePending, Next: Next{Action: ActionNone}}
+	}
+	s = s.sane()
+	o := newObservation(hr, now, s)
+
+	st := RetryState{
+		Name:       hr.Name,
+		Namespace:  hr.Namespace,
+		Ready:      string(metav1.ConditionUnknown),
+		LastAction: string(hr.Status.LastAttemptedReleaseAction),
+		Release:    release(hr, o.history),
+		History:    snapshots(o.history),
+		Conditions: conditions(hr.Status.Conditions),
+	}
+	if o.ready != nil {
+		st.Ready, st.Reason, st.Message = string(o.ready.Status), o.ready.Reason, o.ready.Message
+	}
+	action := activeAction(hr)
+	st.Strategy = strategyFor(hr, action, s)
+	st.Failures = failures(hr, action, st.Strategy)
+	st.Remediation = remediation(hr, action, st.Strategy, st.Failures)
+
+	st.Phase, st.Next = o.decide(&st)
+	st.Summary = summary(&st)
+	st.WayOut = wayOut(hr, &st)
+	st.Warnings = warnings(hr, o, &st)
+	return st
+}
+
+// sane clamps settings read from a Deployment into what the controller accepts.
+func (s Settings) sane() Settings {
+	if s.JitterPercent < 0 || s.JitterPercent >= 100 {
+		s.JitterPercent = DefaultSettings().JitterPercent
+	}
+	if s.DependencyRequeue <= 0 {
+		s.DependencyRequeue = DefaultSettings().DependencyRequeue
+	}
+	if s.MaxRetryDelay <= 0 {
+		s.MaxRetryDelay = DefaultSettings().MaxRetryDelay
+	}
+	return s
+}
+
+// observation is what decide reads: the object, the clock, the settings and
+// the conditions that drive the state machine, looked up once.
+type observation struct {
+	hr                        *v2.HelmRelease
+	now                       time.Time
+	s                         Settings
+	ready, reconciling, stall *metav1.Condition
+	history                   v2.Snapshots // newest first, no nil entries
+}
+
+func newObservation(hr *v2.HelmRelease, now time.Time, s Settings) *observation {
+	conds := hr.Status.Conditions
+	return &observation{
+		hr:          hr,
+		now:         now,
+		s:           s,
+		ready:       apimeta.FindStatusCondition(conds, "Ready"),
+		reconciling: apimeta.FindStatusCondition(conds, "Reconciling"),
+		stall:       apimeta.FindStatusCondition(conds, "Stalled"),
+		history:     cleanHistory(hr.Status.History),
+	}
+}
+
+// cleanHistory copies the history without nil entries, newest first; the
+// API helpers sort in place and dereference every entry.
+func cleanHistory(in v2.Snapshots) v2.Snapshots {
+	out := make(v2.Snapshots, 0, len(in))
+	for _, s := range in {
+		if s != nil {
+			out = append(out, s)
+		}
+	}
+	out.SortByVersion()
+	return out
+}
+
+func release(hr *v2.HelmRelease, history v2.Snapshots) Release {
+	r := Release{AttemptedVersion: hr.Status.LastAttemptedRevision, StorageNamespace: hr.Status.StorageNamespace}
+	if latest := history.Latest(); latest != nil {
+		r.Chart, r.Version, r.Revision = latest.ChartName, latest.ChartVersion, latest.Version
+	} else if hr.Spec.Chart != nil {
+		r.Chart = hr.Spec.Chart.Spec.Chart
+	}
+	return r
+}
+
+func snapshots(history v2.Snapshots) []Snapshot {
+	out := make([]Snapshot, 0, len(history))
+	for _, h := range history {
+		s := Snapshot{Revision: h.Version, Status: h.Status, Action: string(h.Action),
+			Chart: h.ChartName, ChartVersion: h.ChartVersion, AppVersion: h.AppVersion}
+		if !h.LastDeployed.IsZero() {
+			s.LastDeployed = ptr(h.LastDeployed.Time)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func conditions(in []metav1.Condition) []Condition {
+	out := make([]Condition, 0, len(in))
+	for _, c := range in {
+		out = append(out, Condition{Type: c.Type, Status: string(c.Status), Reason: c.Reason,
+			Message: c.Message, LastTransitionTime: c.LastTransitionTime.Time})
+	}
+	return out
+}

@@ -1,0 +1,209 @@
+package inspect
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Condition reasons the state machine reads (fluxcd/pkg/apis/meta and
+// helm-controller's own).
+const (
+	reasonProgressing          = "Progressing"
+	reasonProgressingWithRetry = "ProgressingWithRetry"
+	reasonRetryAfterInterval   = "RetryAfterInterval" // v1.4.0-v1.4.2
+	reasonRetriesExceeded      = "RetriesExceeded"
+	reasonMissingRollback      = "MissingRollbackTarget"
+	reasonAccessDenied         = "AccessDenied"
+	reasonInvalidCEL           = "InvalidCELExpression"
+	reasonSourceNotReady       = "SourceNotReady"
+)
+
+// helmFailure reasons on Ready mean a Helm action ran and failed; any other
+// False reason is an error before Helm was reached (values, chart, client).
+var helmFailure = map[string]bool{
+	v2.InstallFailedReason: true, v2.UpgradeFailedReason: true, v2.TestFailedReason: true,
+	v2.RollbackFailedReason: true, v2.UninstallFailedReason: true,
+	v2.RollbackSucceededReason: true, v2.UninstallSucceededReason: true,
+}
+
+// decide is the state machine. The order of the rules is the order in which
+// the controller's Reconcile short-circuits: deletion, suspension, then what
+// the last reconcile left behind.
+func (o *observation) decide(st *RetryState) (Phase, Next) {
+	hr := o.hr
+	switch {
+	case hr.DeletionTimestamp != nil:
+		n := Next{Action: ActionNone, Why: "being deleted: the controller removes its finalizer"}
+		if !hr.Spec.Suspend && hr.Status.StorageNamespace != "" {
+			n = Next{Action: ActionUninstall, Why: "being deleted: the controller uninstalls the release, then removes its finalizer"}
+		}
+		return PhaseDeleting, n
+	case hr.Spec.Suspend:
+		return PhaseSuspended, Next{Action: ActionNone, Why: "suspended: the controller ignores this object until it is resumed"}
+	case o.ready == nil && o.reconciling == nil && o.stall == nil && hr.Status.ObservedGeneration == 0:
+		return PhasePending, Next{Action: ActionReconcile,
+			Why: "not reconciled yet: the controller acts as soon as it sees the object"}
+	case o.stall != nil && o.stall.Status == metav1.ConditionTrue:
+		return PhaseStalled, Next{Action: ActionNone, Why: stalledWhy(o.stall.Reason, st)}
+	case o.reconciling != nil && o.reconciling.Status == metav1.ConditionTrue:
+		return o.fromReconciling(st)
+	case o.ready == nil || o.ready.Status == metav1.ConditionUnknown:
+		return PhaseProgressing, Next{Action: ActionReconcile, Why: "the controller is working on it"}
+	case o.ready.Status == metav1.ConditionFalse:
+		return o.fromNotReady(st)
+	}
+	return o.fromReady()
+}
+
+func stalledWhy(reason string, st *RetryState) string {
+	switch reason {
+	case reasonRetriesExceeded:
+		return fmt.Sprintf("stalled: %d of %s attempt(s) failed; the controller will not try again until the spec changes or a force or reset is requested",
+			st.Failures.Count, allowedText(st.Failures.Allowed))
+	case reasonMissingRollback:
+		return "stalled: the rollback remediation has no earlier release to roll back to"
+	case reasonAccessDenied:
+		return "stalled: the chart source is in a namespace this release may not read"
+	case reasonInvalidCEL:
+		return "stalled: a CEL expression in the spec is invalid"
+	}
+	return "stalled (" + reason + "): nothing happens until the object changes"
+}
+
+func allowedText(n int64) string {
+	if n < 0 {
+		return "unlimited"
+	}
+	return fmt.Sprint(n)
+}
+
+// fromReconciling reads the Reconciling condition the last reconcile left.
+func (o *observation) fromReconciling(st *RetryState) (Phase, Next) {
+	c := o.reconciling
+	at := timeOf(c.LastTransitionTime)
+	switch c.Reason {
+	case reasonProgressingWithRetry:
+		if d, ok := retryAfter(c.Message); ok {
+			// AtomicRelease: "retrying after <retryInterval>", then the
+			// reconciler requeues after the jittered retryInterval.
+			return PhaseRetrying, o.retryNext(st, c, d)
+		}
+		// Same reason without an interval: ErrMustRequeue, an immediate
+		// requeue after a remediation while retries are left.
+		return PhaseRemediating, o.remediatingNext(st, c)
+	case reasonProgressing:
+		if action, timeout, ok := running(c.Message); ok {
+			n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: at, Interval: Duration(timeout)},
+				Why: fmt.Sprintf("running %s since %s; it succeeds or fails by then + %s", action, at.UTC().Format(time.RFC3339), timeout)}
+			return PhaseProgressing, window{earliest: at, latest: at.Add(timeout + lttResolution), anchored: true}.toNext(n, o.now)
+		}
+	}
+	return PhaseProgressing, Next{Action: ActionReconcile, Why: "the controller is reconciling it: " + c.Message}
+}
+
+// retryNext is the RetryOnFailure wait, anchored on the condition that
+// announced it.
+func (o *observation) retryNext(st *RetryState, c *metav1.Condition, d time.Duration) Next {
+	n := Next{Action: o.retryAction(),
+		Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime), Interval: Duration(d)},
+		Why: fmt.Sprintf("RetryOnFailure: the controller tries again %s after the failure (±%d%% jitter)",
+			d, o.s.JitterPercent)}
+	return jittered(timeOf(c.LastTransitionTime), d, o.s.JitterPercent).toNext(n, o.now)
+}
+
+// remediatingNext is the new attempt after a remediation: the controller
+// requeues at once, after its cache wait and backoff.
+func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next {
+	action := o.retryAction()
+	why := fmt.Sprintf("RemediateOnFailure: %s attempt %d of %s follows within seconds",
+		action, st.Failures.Count+1, allowedText(st.Failures.Allowed))
+	if st.Remediation.Next != ActionNone && !st.Remediation.Done {
+		action = st.Remediation.Next
+		why = fmt.Sprintf("RemediateOnFailure: %s first, then attempt %d of %s", action,
+			st.Failures.Count+1, allowedText(st.Failures.Allowed))
+	}
+	n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime)}, Why: why}
+	return backoff(timeOf(c.LastTransitionTime), st.Failures.Count).toNext(n, o.now)
+}
+
+// retryAction is the Helm action of the next attempt after a failure: an
+// install when nothing is in Helm storage (DetermineReleaseState: absent),
+// otherwise an upgrade of the failed release.
+func (o *observation) retryAction() Action {
+	latest := o.history.Latest()
+	if latest == nil || latest.Status == "uninstalled" || latest.Status == "uninstalling" {
+		return ActionInstall
+	}
+	return ActionUpgrade
+}
+
+// fromNotReady handles Ready=False with no Reconciling condition: the
+// reconcile ended with an error or a wait.
+func (o *observation) fromNotReady(st *RetryState) (Phase, Next) {
+	c := o.ready
+	switch {
+	case c.Reason == reasonRetryAfterInterval:
+		if d, ok := retryAfter(c.Message); ok {
+			return PhaseRetrying, o.retryNext(st, c, d)
+		}
+	case c.Reason == v2.DependencyNotReadyReason:
+		// RequeueAfter the dependency interval, not jittered.
+		n := Next{Action: ActionRecheck, Why: fmt.Sprintf("waiting for a dependency; checked again every %s", o.s.DependencyRequeue)}
+		return PhaseWaiting, unanchored(o.now, o.s.DependencyRequeue.D()).toNext(n, o.now)
+	case c.Reason == reasonSourceNotReady || (c.Reason == v2.ArtifactFailedReason && retryInSource(c.Message)):
+		d := time.Duration(float64(o.s.DependencyRequeue) * (1 + float64(o.s.JitterPercent)/100))
+		n := Next{Action: ActionRecheck, Why: fmt.Sprintf("waiting for the chart source; checked again every %s", o.s.DependencyRequeue)}
+		return PhaseWaiting, unanchored(o.now, d).toNext(n, o.now)
+	case helmFailure[c.Reason]:
+		return o.afterHelmFailure(st)
+	}
+	n := Next{Action: ActionReconcile,
+		Why: fmt.Sprintf("the reconcile failed before Helm ran (%s); the controller retries with exponential backoff, at most %s apart", c.Reason, o.s.MaxRetryDelay)}
+	return PhaseFailed, unanchored(o.now, o.s.MaxRetryDelay.D()).toNext(n, o.now)
+}
+
+// retryInSource: "Source not ready: artifact not found. Retrying in 30s".
+func retryInSource(msg string) bool { return strings.Contains(msg, "artifact not found") }
+
+// afterHelmFailure: a Helm action failed and the controller wrote no
+// Reconciling condition (older versions, or a half-written status).
+func (o *observation) afterHelmFailure(st *RetryState) (Phase, Next) {
+	c := o.ready
+	if st.Strategy.Name == RetryOnFailure {
+		return PhaseRetrying, o.retryNext(st, c, st.Strategy.RetryInterval.D())
+	}
+	if st.Failures.Exhausted {
+		return PhaseStalled, Next{Action: ActionNone, Why: stalledWhy(reasonRetriesExceeded, st)}
+	}
+	return PhaseRemediating, o.remediatingNext(st, c)
+}
+
+// fromReady: the last reconcile succeeded; the next one is periodic.
+func (o *observation) fromReady() (Phase, Next) {
+	hr := o.hr
+	if hr.Generation > hr.Status.ObservedGeneration && hr.Status.ObservedGeneration > 0 {
+		return PhaseProgressing, Next{Action: ActionReconcile,
+			Why: fmt.Sprintf("the spec changed (generation %d, observed %d); the controller reconciles it now", hr.Generation, hr.Status.ObservedGeneration)}
+	}
+	interval := hr.Spec.Interval.Duration
+	if interval <= 0 {
+		return PhaseReady, Next{Action: ActionNone, Why: "ready; no spec.interval, so no periodic reconcile"}
+	}
+	n := Next{Action: ActionReconcile, Why: fmt.Sprintf("ready; reconciled again every %s (±%d%%), or when the source or spec changes", interval, o.s.JitterPercent)}
+	// Ready's lastTransitionTime is the last reconcile only if none happened
+	// since (a ready-to-ready reconcile keeps the old time), so the window is
+	// a bound, not an anchored prediction.
+	w := jittered(timeOf(o.ready.LastTransitionTime), interval, o.s.JitterPercent)
+	if o.now.After(w.latest) {
+		w = unanchored(o.now, time.Duration(float64(interval)*(1+float64(o.s.JitterPercent)/100)))
+	}
+	w.anchored = false
+	if w.earliest.Before(o.now) {
+		w.earliest = o.now
+	}
+	return PhaseReady, w.toNext(n, o.now)
+}

@@ -1,0 +1,141 @@
+package inspect
+
+import (
+	"encoding/json"
+	"fmt"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+)
+
+// Decode converts what the API server returned into the typed HelmRelease.
+//
+// Objects come from clusters running other controller versions, or written
+// by hand: a field of the wrong type must not hide the rest of the object.
+// So the object is decoded whole when it can be, and otherwise metadata,
+// spec and status one by one, keeping every part that decodes. The returned
+// problems say what was dropped; they become warnings on the RetryState.
+func Decode(u *unstructured.Unstructured) (*v2.HelmRelease, []string) {
+	hr := &v2.HelmRelease{}
+	if err := fromUnstructured(u.Object, hr); err == nil {
+		return hr, nil
+	}
+
+	var problems []string
+	hr = &v2.HelmRelease{}
+	hr.APIVersion, hr.Kind = u.GetAPIVersion(), u.GetKind()
+	if m, ok := u.Object["metadata"].(map[string]any); ok {
+		if err := fromUnstructured(m, &hr.ObjectMeta); err != nil {
+			// Name and namespace are needed to say anything at all; the
+			// unstructured accessors are lenient about the rest.
+			hr.Name, hr.Namespace = u.GetName(), u.GetNamespace()
+			hr.Generation, hr.Annotations = u.GetGeneration(), u.GetAnnotations()
+			hr.DeletionTimestamp = u.GetDeletionTimestamp()
+			problems = append(problems, fmt.Sprintf("metadata: %v", err))
+		}
+	}
+	for _, part := range []struct {
+		name string
+		into any
+	}{{"spec", &hr.Spec}, {"status", &hr.Status}} {
+		m, ok := u.Object[part.name].(map[string]any)
+		if !ok {
+			if _, present := u.Object[part.name]; present {
+				problems = append(problems, part.name+": not an object")
+			}
+			continue
+		}
+		if err := fromUnstructured(m, part.into); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", part.name, err))
+			if part.name == "status" {
+				decodeStatusLeniently(m, &hr.Status)
+			}
+		}
+	}
+	return hr, problems
+}
+
+// decodeStatusLeniently keeps the status fields that decode on their own,
+// so that one bad history entry does not hide the conditions.
+func decodeStatusLeniently(m map[string]any, st *v2.HelmReleaseStatus) {
+	for key := range m {
+		single := map[string]any{key: m[key]}
+		var part v2.HelmReleaseStatus
+		if fromUnstructured(single, &part) != nil {
+			continue
+		}
+		mergeStatus(st, &part)
+	}
+}
+
+// mergeStatus copies the non-zero fields of part into st.
+func mergeStatus(st, part *v2.HelmReleaseStatus) {
+	if part.Conditions != nil {
+		st.Conditions = part.Conditions
+	}
+	if part.History != nil {
+		st.History = part.History
+	}
+	if part.ObservedGeneration != 0 {
+		st.ObservedGeneration = part.ObservedGeneration
+	}
+	if part.LastAttemptedGeneration != 0 {
+		st.LastAttemptedGeneration = part.LastAttemptedGeneration
+	}
+	if part.LastAttemptedReleaseAction != "" {
+		st.LastAttemptedReleaseAction = part.LastAttemptedReleaseAction
+	}
+	if part.Failures != 0 {
+		st.Failures = part.Failures
+	}
+	if part.InstallFailures != 0 {
+		st.InstallFailures = part.InstallFailures
+	}
+	if part.UpgradeFailures != 0 {
+		st.UpgradeFailures = part.UpgradeFailures
+	}
+	if part.LastAttemptedRevision != "" {
+		st.LastAttemptedRevision = part.LastAttemptedRevision
+	}
+	if part.HelmChart != "" {
+		st.HelmChart = part.HelmChart
+	}
+	if part.StorageNamespace != "" {
+		st.StorageNamespace = part.StorageNamespace
+	}
+	if part.LastHandledReconcileAt != "" {
+		st.LastHandledReconcileAt = part.LastHandledReconcileAt
+	}
+	if part.LastHandledForceAt != "" {
+		st.LastHandledForceAt = part.LastHandledForceAt
+	}
+	if part.LastHandledResetAt != "" {
+		st.LastHandledResetAt = part.LastHandledResetAt
+	}
+}
+
+// fromUnstructured never panics: the converter is reflection-heavy and the
+// input is untrusted.
+func fromUnstructured(m map[string]any, into any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot decode: %v", r)
+		}
+	}()
+	return runtime.DefaultUnstructuredConverter.FromUnstructured(m, into)
+}
+
+// DecodeJSON decodes one object as the API server sent it. The typed decode
+// is the fast path; an object it rejects goes through Decode, part by part.
+func DecodeJSON(raw []byte) (*v2.HelmRelease, []string) {
+	hr := &v2.HelmRelease{}
+	if err := json.Unmarshal(raw, hr); err == nil {
+		return hr, nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return &v2.HelmRelease{}, []string{"not a JSON object: " + err.Error()}
+	}
+	return Decode(&unstructured.Unstructured{Object: m})
+}

@@ -1,0 +1,128 @@
+package inspect
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Settings are the helm-controller flags that change when it acts. They are
+// read from the controller's Deployment; Defaults are the controller's own.
+type Settings struct {
+	// JitterPercent is --interval-jitter-percentage: every jittered requeue
+	// (spec.interval, retryInterval, source not ready) is d·(1 ± p/100).
+	JitterPercent int `json:"intervalJitterPercentage"`
+	// DefaultToRetryOnFailure is the feature gate of that name: when no
+	// strategy is set, RetryOnFailure is in force instead of RemediateOnFailure.
+	DefaultToRetryOnFailure bool `json:"defaultToRetryOnFailure"`
+	// DependencyRequeue is --requeue-dependency: how often a release waiting
+	// for a dependency or an artifact looks again.
+	DependencyRequeue Duration `json:"requeueDependency"`
+	// MaxRetryDelay is --max-retry-delay, the cap of the error backoff.
+	MaxRetryDelay Duration `json:"maxRetryDelay"`
+	// From says where these values were read ("defaults" when not read).
+	From string `json:"from"`
+}
+
+// DefaultSettings are helm-controller's defaults (main.go and fluxcd/pkg/runtime).
+func DefaultSettings() Settings {
+	return Settings{
+		JitterPercent:     5,
+		DependencyRequeue: Duration(30 * time.Second),
+		MaxRetryDelay:     Duration(15 * time.Minute),
+		From:              "defaults",
+	}
+}
+
+// ApplyArgs reads the controller's command-line arguments over s, the way its
+// pflag set would (both "--flag=value" and "--flag value"). Arguments it does
+// not know are ignored; a malformed value is reported and the default kept.
+func (s Settings) ApplyArgs(args []string) (Settings, []error) {
+	var errs []error
+	for i := 0; i < len(args); i++ {
+		name, value, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
+		if !strings.HasPrefix(args[i], "-") {
+			continue
+		}
+		if !hasValue && i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") && knownFlag(name) {
+			value, i = args[i+1], i+1
+		}
+		if err := s.apply(name, value); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return s, errs
+}
+
+func knownFlag(name string) bool {
+	switch name {
+	case "interval-jitter-percentage", "feature-gates", "requeue-dependency", "max-retry-delay":
+		return true
+	}
+	return false
+}
+
+func (s *Settings) apply(name, value string) error {
+	switch name {
+	case "interval-jitter-percentage":
+		p, err := strconv.Atoi(value)
+		if err != nil || p < 0 || p >= 100 {
+			return fmt.Errorf("--interval-jitter-percentage=%q: want an integer in [0, 100)", value)
+		}
+		s.JitterPercent = p
+	case "requeue-dependency", "max-retry-delay":
+		d, err := time.ParseDuration(value)
+		if err != nil || d < 0 {
+			return fmt.Errorf("--%s=%q: not a duration", name, value)
+		}
+		if name == "requeue-dependency" {
+			s.DependencyRequeue = Duration(d)
+		} else {
+			s.MaxRetryDelay = Duration(d)
+		}
+	case "feature-gates":
+		// A comma-separated list of Name=bool; later entries win, as in
+		// component-base's feature gate parsing.
+		for _, kv := range strings.Split(value, ",") {
+			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
+			if k != "DefaultToRetryOnFailure" {
+				continue
+			}
+			b, err := strconv.ParseBool(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("--feature-gates: DefaultToRetryOnFailure=%q is not a boolean", v)
+			}
+			s.DefaultToRetryOnFailure = b
+		}
+	}
+	return nil
+}
+
+// Duration is a time.Duration that reads and writes as "5m0s" in JSON and
+// YAML, like metav1.Duration, and can be omitted when zero.
+type Duration time.Duration
+
+// D returns the time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// String formats like time.Duration.
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return err
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}

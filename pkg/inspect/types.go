@@ -1,0 +1,183 @@
+// Package inspect turns a HelmRelease, a clock reading and the settings of the
+// helm-controller that reconciles it into a RetryState: what happened, which
+// failure strategy is in force, what the controller will do next and when.
+//
+// It is pure: no I/O, no clock, no globals. Every rule mirrors a behaviour of
+// fluxcd/helm-controller (v1.4.0 - v1.6.x); the comments name where.
+package inspect
+
+import (
+	"time"
+)
+
+// Phase is the coarse state of a HelmRelease as seen from the retry machinery.
+type Phase string
+
+// The phases, in the order a user scanning a fleet cares about them.
+const (
+	PhaseStalled     Phase = "stalled"     // the controller will not act until something changes
+	PhaseRetrying    Phase = "retrying"    // RetryOnFailure: a new attempt after retryInterval
+	PhaseRemediating Phase = "remediating" // RemediateOnFailure with retries left
+	PhaseFailed      Phase = "failed"      // failed before reaching Helm: retried with backoff
+	PhaseWaiting     Phase = "waiting"     // on a dependency or the chart source
+	PhaseProgressing Phase = "progressing" // an attempt is running or due now
+	PhasePending     Phase = "pending"     // never reconciled yet
+	PhaseSuspended   Phase = "suspended"
+	PhaseDeleting    Phase = "deleting"
+	PhaseReady       Phase = "ready"
+)
+
+// Phases lists every phase, for flags, completion and documentation.
+func Phases() []Phase {
+	return []Phase{PhaseStalled, PhaseRetrying, PhaseRemediating, PhaseFailed, PhaseWaiting,
+		PhaseProgressing, PhasePending, PhaseSuspended, PhaseDeleting, PhaseReady}
+}
+
+// Failing reports whether the phase is one a user hunting for broken releases
+// wants to see: everything but ready, progressing and suspended.
+func (p Phase) Failing() bool {
+	switch p {
+	case PhaseReady, PhaseProgressing, PhaseSuspended:
+		return false
+	}
+	return true
+}
+
+// Action is what the controller will do next.
+type Action string
+
+// Next actions.
+const (
+	ActionInstall   Action = "install"
+	ActionUpgrade   Action = "upgrade"
+	ActionTest      Action = "test"
+	ActionRollback  Action = "rollback"
+	ActionUninstall Action = "uninstall"
+	ActionReconcile Action = "reconcile" // a periodic or requested reconcile
+	ActionRecheck   Action = "recheck"   // look at the dependency or source again
+	ActionNone      Action = "none"
+)
+
+// Strategy names, as in .spec.{install,upgrade}.strategy.name.
+const (
+	RemediateOnFailure = "RemediateOnFailure"
+	RetryOnFailure     = "RetryOnFailure"
+)
+
+// Where the strategy in force came from.
+const (
+	SourceSpec        = "spec"
+	SourceDefault     = "default"
+	SourceFeatureGate = "featureGate"
+)
+
+// RetryState is the answer for one HelmRelease. Its JSON form is the
+// documented, stable output of `-o json|yaml` (see docs/schema.md).
+type RetryState struct {
+	Name        string      `json:"name"`
+	Namespace   string      `json:"namespace"`
+	Phase       Phase       `json:"phase"`
+	Ready       string      `json:"ready"`
+	Reason      string      `json:"reason,omitempty"`
+	Message     string      `json:"message,omitempty"`
+	Summary     string      `json:"summary"`
+	LastAction  string      `json:"lastAttemptedAction,omitempty"`
+	Strategy    Strategy    `json:"strategy"`
+	Failures    Failures    `json:"failures"`
+	Remediation Remediation `json:"remediation"`
+	Next        Next        `json:"next"`
+	WayOut      []string    `json:"wayOut,omitempty"`
+	Warnings    []Warning   `json:"warnings,omitempty"`
+	Release     Release     `json:"release"`
+	History     []Snapshot  `json:"history,omitempty"`
+	Conditions  []Condition `json:"conditions,omitempty"`
+}
+
+// Strategy is the failure strategy in force for the action last attempted.
+type Strategy struct {
+	Name          string   `json:"name"`
+	Action        string   `json:"action"`
+	Source        string   `json:"source"`
+	RetryInterval Duration `json:"retryInterval,omitempty"`
+}
+
+// Failures counts failed attempts against what the strategy allows.
+type Failures struct {
+	// Count is the failure counter the strategy in force checks
+	// (status.installFailures or status.upgradeFailures).
+	Count int64 `json:"count"`
+	// Allowed is how many attempts may fail before the release stalls
+	// (retries + 1); -1 when unlimited (negative retries or RetryOnFailure).
+	Allowed int64 `json:"allowed"`
+	// Exhausted is true once Count has passed the retries.
+	Exhausted bool `json:"exhausted"`
+	// Total is status.failures: every failed reconcile, whatever the cause.
+	Total int64 `json:"total"`
+}
+
+// Remediation is what RemediateOnFailure does after a failure.
+type Remediation struct {
+	Strategy   string `json:"strategy,omitempty"` // rollback or uninstall
+	Next       Action `json:"next"`               // the remediation the controller runs next, or none
+	ToRevision int    `json:"toRevision,omitempty"`
+	// Done is true when the last failure has already been remediated
+	// (the Remediated condition is True).
+	Done bool `json:"done"`
+}
+
+// Next is what the controller will do next, and when.
+type Next struct {
+	Action Action `json:"action"`
+	// Earliest and Latest bound when it will start. Both nil: not scheduled
+	// (stalled, suspended). Anchored tells whether the window was derived from
+	// a time the controller wrote (true) or only bounded from now (false).
+	Earliest *time.Time `json:"earliest,omitempty"`
+	Latest   *time.Time `json:"latest,omitempty"`
+	Anchored bool       `json:"anchored"`
+	Overdue  bool       `json:"overdue"`
+	Anchor   *Anchor    `json:"anchor,omitempty"`
+	Why      string     `json:"why"`
+}
+
+// Anchor is the condition the window was computed from.
+type Anchor struct {
+	Condition string    `json:"condition"`
+	Reason    string    `json:"reason"`
+	Time      time.Time `json:"time"`
+	Interval  Duration  `json:"interval,omitempty"`
+}
+
+// Warning is something a careful operator wants to know.
+type Warning struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// Release describes what is deployed or was last attempted.
+type Release struct {
+	Chart            string `json:"chart,omitempty"`
+	Version          string `json:"version,omitempty"`
+	Revision         int    `json:"revision,omitempty"`
+	AttemptedVersion string `json:"attemptedVersion,omitempty"`
+	StorageNamespace string `json:"storageNamespace,omitempty"`
+}
+
+// Snapshot is one entry of status.history, newest first.
+type Snapshot struct {
+	Revision     int        `json:"revision"`
+	Status       string     `json:"status"`
+	Action       string     `json:"action,omitempty"`
+	Chart        string     `json:"chart"`
+	ChartVersion string     `json:"chartVersion"`
+	AppVersion   string     `json:"appVersion,omitempty"`
+	LastDeployed *time.Time `json:"lastDeployed,omitempty"`
+}
+
+// Condition is a status condition, copied for the views.
+type Condition struct {
+	Type               string    `json:"type"`
+	Status             string    `json:"status"`
+	Reason             string    `json:"reason,omitempty"`
+	Message            string    `json:"message,omitempty"`
+	LastTransitionTime time.Time `json:"lastTransitionTime"`
+}

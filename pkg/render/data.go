@@ -1,0 +1,82 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// APIVersion and kinds of the documented JSON/YAML output (docs/schema.md).
+const (
+	APIVersion = "hrretry.kubectl.io/v1alpha1"
+	KindState  = "RetryState"
+	KindList   = "RetryStateList"
+)
+
+// Document is one RetryState as -o json|yaml prints it.
+type Document struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	inspect.RetryState
+}
+
+// ListDocument is several, like a Kubernetes List.
+type ListDocument struct {
+	APIVersion string     `json:"apiVersion"`
+	Kind       string     `json:"kind"`
+	Items      []Document `json:"items"`
+}
+
+// Wrap gives a RetryState its apiVersion and kind.
+func Wrap(st inspect.RetryState) Document {
+	return Document{APIVersion: APIVersion, Kind: KindState, RetryState: st}
+}
+
+// WrapList wraps several.
+func WrapList(states []inspect.RetryState) ListDocument {
+	l := ListDocument{APIVersion: APIVersion, Kind: KindList, Items: make([]Document, 0, len(states))}
+	for _, st := range states {
+		l.Items = append(l.Items, Wrap(st))
+	}
+	return l
+}
+
+// JSON writes a single document when single is true (kubectl's `get NAME -o
+// json`), otherwise a list. Values are raw: scripts get the exact message.
+func JSON(w io.Writer, states []inspect.RetryState, single bool) error {
+	var v any = WrapList(states)
+	if single && len(states) == 1 {
+		v = Wrap(states[0])
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "    ")
+	return enc.Encode(v)
+}
+
+// YAML writes the same documents as YAML.
+func YAML(w io.Writer, states []inspect.RetryState, single bool) error {
+	var v any = WrapList(states)
+	if single && len(states) == 1 {
+		v = Wrap(states[0])
+	}
+	out, err := yaml.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding YAML: %w", err)
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+// Names writes helmrelease.helm.toolkit.fluxcd.io/NAME lines, as kubectl -o name.
+func Names(w io.Writer, states []inspect.RetryState) error {
+	for _, st := range states {
+		if _, err := fmt.Fprintf(w, "helmrelease.helm.toolkit.fluxcd.io/%s\n", st.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,141 @@
+// Package render turns RetryStates into what a person or a script reads: a
+// table, a detail view, JSON, YAML or names. It has no clock, no environment
+// and no os.Stdout: the time, colour and width decisions arrive in Options.
+package render
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// Options are decided once by the command (TTY, --color, NO_COLOR, width).
+type Options struct {
+	// Now is the reading of the clock the states were analyzed at.
+	Now time.Time
+	// Color enables ANSI colour and box-drawing glyphs (a terminal).
+	Color bool
+	// Relative prints times as "in 3m12s"; otherwise absolute RFC3339 UTC.
+	Relative bool
+	// Width is the terminal width the table fits into; 0 never truncates.
+	Width int
+	// Wide adds columns (-o wide).
+	Wide bool
+	// NoHeaders omits the header row and the summary line.
+	NoHeaders bool
+	// ShowNamespace adds the NAMESPACE column (-A).
+	ShowNamespace bool
+}
+
+// Human formats a duration compactly: 45s, 3m12s, 2h5m, 3d4h.
+func Human(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	d = d.Round(time.Second)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		m, s := int(d/time.Minute), int(d%time.Minute/time.Second)
+		if s == 0 {
+			return fmt.Sprintf("%dm", m)
+		}
+		return fmt.Sprintf("%dm%ds", m, s)
+	case d < 48*time.Hour:
+		h, m := int(d/time.Hour), int(d%time.Hour/time.Minute)
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%dh%dm", h, m)
+	}
+	days, h := int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour)
+	if h == 0 {
+		return fmt.Sprintf("%dd", days)
+	}
+	return fmt.Sprintf("%dd%dh", days, h)
+}
+
+// stamp is an absolute time as piped output prints it.
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// when formats one point in time, relative to now or absolute.
+func when(t time.Time, o Options) string {
+	if !o.Relative {
+		return stamp(t)
+	}
+	d := t.Sub(o.Now)
+	switch {
+	case d > 0:
+		return "in " + Human(d)
+	case d > -time.Second:
+		return "now"
+	}
+	return Human(d) + " ago"
+}
+
+// nextText is the NEXT column: the next action and its window.
+func nextText(st inspect.RetryState, o Options) string {
+	n := st.Next
+	switch {
+	case st.Phase == inspect.PhaseStalled, st.Phase == inspect.PhaseSuspended:
+		return string(st.Phase)
+	case n.Action == inspect.ActionNone || n.Action == "":
+		return "-"
+	case n.Earliest == nil || n.Latest == nil:
+		return string(n.Action) + " now"
+	case n.Overdue:
+		if !o.Relative {
+			return fmt.Sprintf("%s overdue since %s", n.Action, stamp(*n.Latest))
+		}
+		return fmt.Sprintf("%s overdue %s", n.Action, Human(o.Now.Sub(*n.Latest)))
+	}
+	return string(n.Action) + " " + windowText(n, o)
+}
+
+// windowText prints a window: "in 4m45s–5m16s", "within 30s", or an
+// ISO 8601 interval "2026-11-23T10:04:45Z/2026-11-23T10:05:16Z" when piped.
+func windowText(n inspect.Next, o Options) string {
+	e, l := *n.Earliest, *n.Latest
+	if !o.Relative {
+		if !n.Anchored && !e.After(o.Now) {
+			return "by " + stamp(l)
+		}
+		return stamp(e) + "/" + stamp(l)
+	}
+	if !e.After(o.Now) {
+		return "within " + Human(l.Sub(o.Now))
+	}
+	lo, hi := Human(e.Sub(o.Now)), Human(l.Sub(o.Now))
+	if lo == hi {
+		return "in " + lo
+	}
+	return "in " + lo + "–" + hi
+}
+
+// failuresText is the FAILURES column: failed attempts / attempts allowed.
+func failuresText(f inspect.Failures) string {
+	if f.Allowed < 0 {
+		return fmt.Sprintf("%d/∞", maxInt(f.Count, f.Total))
+	}
+	return fmt.Sprintf("%d/%d", f.Count, f.Allowed)
+}
+
+func maxInt(a, b int64) int64 {
+	if a > b {
+		return a
+	}
+	return b
+}
+
+// firstLine keeps the first line of a multi-line message (Helm errors are
+// long); the detail view shows all of it.
+func firstLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		return strings.TrimSpace(s[:i]) + " …"
+	}
+	return s
+}

@@ -1,0 +1,200 @@
+package render
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	"charm.land/lipgloss/v2/table"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// palette colours phases; plain when colour is off.
+type palette struct{ on bool }
+
+// phaseStyle colours a phase: red stalled/failed, yellow retrying or
+// remediating, blue waiting, cyan progressing, green ready, grey otherwise.
+func phaseStyle(ph inspect.Phase) lipgloss.Style {
+	c := "8"
+	switch ph {
+	case inspect.PhaseStalled, inspect.PhaseFailed:
+		c = "9"
+	case inspect.PhaseRetrying, inspect.PhaseRemediating:
+		c = "11"
+	case inspect.PhaseWaiting, inspect.PhasePending:
+		c = "12"
+	case inspect.PhaseProgressing:
+		c = "14"
+	case inspect.PhaseReady:
+		c = "10"
+	}
+	return lipgloss.NewStyle().Foreground(lipgloss.Color(c)).Bold(ph == inspect.PhaseStalled)
+}
+
+func (p palette) phase(ph inspect.Phase, s string) string {
+	if !p.on {
+		return s
+	}
+	return phaseStyle(ph).Render(s)
+}
+
+func (p palette) dim(s string) string {
+	if !p.on {
+		return s
+	}
+	return lipgloss.NewStyle().Faint(true).Render(s)
+}
+
+func (p palette) bold(s string) string {
+	if !p.on {
+		return s
+	}
+	return lipgloss.NewStyle().Bold(true).Render(s)
+}
+
+// Table writes the status table.
+func Table(w io.Writer, states []inspect.RetryState, o Options) error {
+	headers, rows := tableData(states, o)
+	pal := palette{on: o.Color}
+	t := table.New().Wrap(false)
+	if !o.NoHeaders {
+		t = t.Headers(headers...)
+	}
+	phaseCol := indexOf(headers, "PHASE")
+	t = t.Rows(rows...).StyleFunc(func(row, col int) lipgloss.Style {
+		s := lipgloss.NewStyle().PaddingRight(2)
+		if o.Color {
+			s = s.PaddingLeft(1).PaddingRight(1)
+		}
+		switch {
+		case !o.Color:
+		case row == table.HeaderRow:
+			s = s.Bold(true)
+		case col == phaseCol && row >= 0 && row < len(states):
+			s = s.Inherit(phaseStyle(states[row].Phase))
+		}
+		return s
+	})
+	if o.Color {
+		t = t.Border(lipgloss.RoundedBorder()).BorderStyle(lipgloss.NewStyle().Faint(true)).BorderRow(false)
+	} else {
+		t = t.Border(lipgloss.HiddenBorder()).BorderTop(false).BorderBottom(false).
+			BorderLeft(false).BorderRight(false).BorderColumn(false).BorderHeader(false)
+	}
+	if o.Width > 0 {
+		t = t.Width(o.Width)
+	}
+	out := t.Render()
+	if !o.Color {
+		out = trimRight(out)
+	}
+	if _, err := fmt.Fprintln(w, out); err != nil {
+		return err
+	}
+	if o.Color && !o.NoHeaders {
+		_, err := fmt.Fprintln(w, pal.dim(Summary(states)))
+		return err
+	}
+	return nil
+}
+
+// tableData builds the header and cells. Every string from the cluster
+// except names (which the API server validates) is escaped.
+func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
+	headers := []string{"NAME", "READY", "PHASE", "ACTION", "STRATEGY", "FAILURES", "NEXT", "MESSAGE"}
+	if o.Wide {
+		headers = append(headers[:len(headers)-1], "CHART", "REVISION", "RETRY-INTERVAL", "REMEDIATION", "ANCHOR", "MESSAGE")
+	}
+	if o.ShowNamespace {
+		headers = append([]string{"NAMESPACE"}, headers...)
+	}
+	rows := make([][]string, 0, len(states))
+	for _, st := range states {
+		row := make([]string, 0, len(headers))
+		if o.ShowNamespace {
+			row = append(row, st.Namespace)
+		}
+		row = append(row, st.Name, st.Ready, string(st.Phase), orDash(st.LastAction),
+			strategyText(st.Strategy), failuresText(st.Failures), nextText(st, o))
+		if o.Wide {
+			row = append(row, wideCells(st, o)...)
+		}
+		rows = append(rows, append(row, Escape(firstLine(st.Message), false)))
+	}
+	return headers, rows
+}
+
+func wideCells(st inspect.RetryState, o Options) []string {
+	chart := "-"
+	if st.Release.Chart != "" {
+		chart = Escape(st.Release.Chart+"@"+st.Release.Version, false)
+	}
+	rev, interval, rem, anchor := "-", "-", "-", "-"
+	if st.Release.Revision > 0 {
+		rev = fmt.Sprint(st.Release.Revision)
+	}
+	if st.Strategy.RetryInterval > 0 {
+		interval = st.Strategy.RetryInterval.String()
+	}
+	if st.Remediation.Strategy != "" {
+		rem = st.Remediation.Strategy
+		if st.Remediation.Next == inspect.ActionRollback && st.Remediation.ToRevision > 0 {
+			rem += fmt.Sprintf(" to %d", st.Remediation.ToRevision)
+		}
+	}
+	if a := st.Next.Anchor; a != nil {
+		anchor = when(a.Time, o)
+	}
+	return []string{chart, rev, interval, rem, anchor}
+}
+
+func strategyText(s inspect.Strategy) string {
+	switch s.Name {
+	case inspect.RetryOnFailure:
+		return "Retry"
+	case inspect.RemediateOnFailure:
+		return "Remediate"
+	}
+	return orDash(s.Name)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func indexOf(xs []string, x string) int {
+	for i, v := range xs {
+		if v == x {
+			return i
+		}
+	}
+	return -1
+}
+
+func trimRight(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimRight(l, " ")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Summary counts states per phase: "12 ready · 3 retrying · 1 stalled".
+func Summary(states []inspect.RetryState) string {
+	counts := map[inspect.Phase]int{}
+	for _, st := range states {
+		counts[st.Phase]++
+	}
+	var parts []string
+	for _, ph := range inspect.Phases() {
+		if counts[ph] > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", counts[ph], ph))
+		}
+	}
+	return strings.Join(parts, " · ")
+}
