@@ -89,7 +89,7 @@ func wayOut(hr *v2.HelmRelease, st *RetryState) []string {
 }
 
 func stalledWayOut(st *RetryState, force string) []string {
-	switch st.Reason {
+	switch st.StallReason {
 	case reasonAccessDenied:
 		return []string{"allow the cross-namespace reference (or move the source into this namespace); force will not help"}
 	case reasonInvalidCEL:
@@ -139,18 +139,17 @@ func warnings(hr *v2.HelmRelease, o *observation, st *RetryState) []Warning {
 	if last := hr.Status.LastAttemptedGeneration; last != 0 && last != hr.Generation {
 		add(WarnSpecChanged, "the spec changed since the last attempt (generation %d, last attempted %d): the next reconcile resets the failure counters and tries the new spec", hr.Generation, last)
 	}
-	if st.Strategy.Name == RemediateOnFailure && st.Remediation.Strategy == string(v2.RollbackRemediationStrategy) &&
-		(st.Remediation.Next == ActionRollback || (st.Remediation.Done && st.Reason == v2.RollbackSucceededReason) || conditionReason(o, "Remediated") == v2.RollbackSucceededReason) {
+	if st.Strategy.Name == RemediateOnFailure && st.Remediation.Strategy == string(v2.RollbackRemediationStrategy) && rolledBack(o, st) {
 		add(WarnRollbackNotData, "a rollback reverts the release's manifests, not its data: migrations, volumes and queues stay where the failed release left them")
 	}
 	return out
 }
 
-func conditionReason(o *observation, condType string) string {
-	for _, c := range o.hr.Status.Conditions {
-		if c.Type == condType {
-			return c.Reason
-		}
+// rolledBack: a rollback is next, or the last remediation was one.
+func rolledBack(o *observation, st *RetryState) bool {
+	if st.Remediation.Next == ActionRollback || st.Reason == v2.RollbackSucceededReason {
+		return true
 	}
-	return ""
+	latest := o.history.Latest()
+	return latest != nil && latest.Action == v2.ReleaseActionRollback
 }

@@ -47,7 +47,16 @@ func (o *observation) decide(st *RetryState) (Phase, Next) {
 	case o.ready == nil && o.reconciling == nil && o.stall == nil && hr.Status.ObservedGeneration == 0:
 		return PhasePending, Next{Action: ActionReconcile,
 			Why: "not reconciled yet: the controller acts as soon as it sees the object"}
+	case hr.Generation > hr.Status.ObservedGeneration && hr.Status.LastAttemptedGeneration > 0 &&
+		hr.Generation > hr.Status.LastAttemptedGeneration:
+		// A new generation is reconciled at once (the controller watches
+		// generation changes), with the failure counters reset
+		// (action.MustResetFailures), even when stalled.
+		return PhaseProgressing, Next{Action: ActionReconcile,
+			Why: fmt.Sprintf("the spec changed (generation %d, last attempted %d): the controller tries the new spec now, with its failure counters reset",
+				hr.Generation, hr.Status.LastAttemptedGeneration)}
 	case o.stall != nil && o.stall.Status == metav1.ConditionTrue:
+		st.StallReason = o.stall.Reason
 		return PhaseStalled, Next{Action: ActionNone, Why: stalledWhy(o.stall.Reason, st)}
 	case o.reconciling != nil && o.reconciling.Status == metav1.ConditionTrue:
 		return o.fromReconciling(st)
@@ -177,6 +186,7 @@ func (o *observation) afterHelmFailure(st *RetryState) (Phase, Next) {
 		return PhaseRetrying, o.retryNext(st, c, st.Strategy.RetryInterval.D())
 	}
 	if st.Failures.Exhausted {
+		st.StallReason = reasonRetriesExceeded
 		return PhaseStalled, Next{Action: ActionNone, Why: stalledWhy(reasonRetriesExceeded, st)}
 	}
 	return PhaseRemediating, o.remediatingNext(st, c)

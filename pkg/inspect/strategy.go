@@ -97,7 +97,10 @@ func remediation(hr *v2.HelmRelease, action v2.ReleaseAction, strategy Strategy,
 		out.Strategy = ""
 		return out
 	}
-	if f.Count <= 0 || out.Done {
+	// Remediation follows a failed release: once the latest snapshot is no
+	// longer "failed" (rolled back, uninstalled, superseded) it has run.
+	latest := cleanHistory(hr.Status.History).Latest()
+	if f.Count <= 0 || out.Done || latest == nil || latest.Status != "failed" {
 		return out
 	}
 	// Once retries are exhausted the last failure is remediated only when
@@ -110,8 +113,7 @@ func remediation(hr *v2.HelmRelease, action v2.ReleaseAction, strategy Strategy,
 	case v2.RollbackRemediationStrategy:
 		out.Next = ActionRollback
 		ignore := rem.MustIgnoreTestFailures(hr.GetTest().IgnoreFailures)
-		history := append(v2.Snapshots(nil), hr.Status.History...) // Previous sorts in place
-		if prev := history.Previous(ignore); prev != nil {
+		if prev := cleanHistory(hr.Status.History).Previous(ignore); prev != nil {
 			out.ToRevision = prev.Version
 		}
 	case v2.UninstallRemediationStrategy:

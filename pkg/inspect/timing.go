@@ -19,7 +19,8 @@ const (
 	// measured at exactly 10 s after a remediation on v1.6.4.
 	cacheSyncWait = 10 * time.Second
 	// backoffBase is the workqueue's per-item exponential backoff
-	// (--min-retry-delay, 750 ms), doubled on each consecutive requeue.
+	// (--min-retry-delay, 750 ms), doubled on each consecutive requeue:
+	// measured 0.75 s, 1.5 s, 3 s after the first, second, third failure.
 	backoffBase = 750 * time.Millisecond
 )
 
@@ -58,7 +59,7 @@ func backoff(anchor time.Time, consecutive int64) window {
 	}
 	return window{
 		earliest: anchor,
-		latest:   anchor.Add(cacheSyncWait + backoffBase<<uint(consecutive) + lttResolution),
+		latest:   anchor.Add(cacheSyncWait + backoffBase<<uint(consecutive-1) + lttResolution),
 		anchored: true,
 	}
 }

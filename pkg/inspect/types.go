@@ -81,6 +81,9 @@ type RetryState struct {
 	Reason      string      `json:"reason,omitempty"`
 	Message     string      `json:"message,omitempty"`
 	Summary     string      `json:"summary"`
+	// StallReason is the Stalled condition's reason (RetriesExceeded,
+	// MissingRollbackTarget, AccessDenied, ...), set when the phase is stalled.
+	StallReason string `json:"stallReason,omitempty"`
 	LastAction  string      `json:"lastAttemptedAction,omitempty"`
 	Strategy    Strategy    `json:"strategy"`
 	Failures    Failures    `json:"failures"`

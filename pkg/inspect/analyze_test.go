@@ -1,0 +1,218 @@
+package inspect
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// now is the fixed clock every fixture is written against.
+var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// loadState analyzes testdata/states/<name>.yaml through the same JSON path
+// the command uses.
+func loadState(t *testing.T, name string, s Settings) RetryState {
+	t.Helper()
+	y, err := os.ReadFile(filepath.Join("testdata", "states", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := yaml.YAMLToJSON(y)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	st := AnalyzeJSON(j, testNow, s)
+	for _, w := range st.Warnings {
+		if w.Code == "UndecodableField" {
+			t.Fatalf("%s: fixture does not decode: %s", name, w.Message)
+		}
+	}
+	return st
+}
+
+// at parses "12:03:45" or "12:03:45.5" on the fixture day; "" means nil.
+func at(t *testing.T, clock string) *time.Time {
+	t.Helper()
+	if clock == "" {
+		return nil
+	}
+	v, err := time.Parse("2006-01-02T15:04:05.999Z", "2026-11-23T"+clock+"Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &v
+}
+
+type want struct {
+	phase    Phase
+	action   Action
+	strategy string // Name/source/action, e.g. "RetryOnFailure/spec/upgrade"
+	failures string // count/allowed/exhausted/total, e.g. "2/-1/false/2"
+	earliest string
+	latest   string
+	anchored bool
+	overdue  bool
+	remedy   string   // remediation strategy/next/toRevision/done
+	warnings []string // codes, in order
+	wayOut   string   // a substring one way-out line must contain
+}
+
+func TestAnalyzeStates(t *testing.T) {
+	gate := DefaultSettings()
+	gate.DefaultToRetryOnFailure = true
+	cases := []struct {
+		fixture  string
+		settings *Settings
+		want     want
+	}{
+		{fixture: "ready", want: want{phase: PhaseReady, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "12:07:30", latest: "12:08:31", remedy: "uninstall/none/0/false"}},
+		{fixture: "ready-long-ago", want: want{phase: PhaseReady, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "12:00:00", latest: "12:10:30", remedy: "uninstall/none/0/false"}},
+		{fixture: "ready-spec-bumped", want: want{phase: PhaseProgressing, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", remedy: "uninstall/none/0/false", warnings: []string{WarnSpecChanged}}},
+		{fixture: "retrying-upgrade", want: want{phase: PhaseRetrying, action: ActionUpgrade, strategy: "RetryOnFailure/spec/upgrade",
+			failures: "2/-1/false/2", earliest: "12:03:45", latest: "12:04:16", anchored: true, remedy: "/none/0/false", wayOut: "kubectl hrretry force retrying-upgrade -n apps"}},
+		{fixture: "retrying-overdue", want: want{phase: PhaseRetrying, action: ActionUpgrade, strategy: "RetryOnFailure/spec/upgrade",
+			failures: "1/-1/false/1", earliest: "11:54:45", latest: "11:55:16", anchored: true, overdue: true, remedy: "/none/0/false"}},
+		{fixture: "retrying-install-template-error", want: want{phase: PhaseRetrying, action: ActionInstall, strategy: "RetryOnFailure/spec/install",
+			failures: "0/-1/false/3", earliest: "12:01:24", latest: "12:01:37", anchored: true, remedy: "/none/0/false",
+			warnings: []string{WarnStallTrap}}},
+		{fixture: "retrying-v1.4.2", want: want{phase: PhaseRetrying, action: ActionUpgrade, strategy: "RetryOnFailure/spec/upgrade",
+			failures: "1/-1/false/1", earliest: "12:02:45", latest: "12:03:16", anchored: true, remedy: "/none/0/false"}},
+		{fixture: "retrying-no-reconciling", want: want{phase: PhaseRetrying, action: ActionUpgrade, strategy: "RetryOnFailure/spec/upgrade",
+			failures: "1/-1/false/1", earliest: "12:02:45", latest: "12:03:16", anchored: true, remedy: "/none/0/false"}},
+		{fixture: "retrying-feature-gate", settings: &gate, want: want{phase: PhaseRetrying, action: ActionUpgrade,
+			strategy: "RetryOnFailure/featureGate/upgrade", failures: "1/-1/false/1", earliest: "12:03:45", latest: "12:04:16",
+			anchored: true, remedy: "/none/0/false"}},
+		{fixture: "stall-trap", want: want{phase: PhaseRetrying, action: ActionUpgrade, strategy: "RetryOnFailure/spec/install",
+			failures: "1/-1/false/1", earliest: "12:00:54", latest: "12:01:07", anchored: true, remedy: "/none/0/false",
+			warnings: []string{WarnStallTrap}}},
+		{fixture: "stall-trap-stalled", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/1/true/2", remedy: "rollback/none/0/false", warnings: []string{WarnStallTrap}, wayOut: "--reset"}},
+		{fixture: "remediating-rollback", want: want{phase: PhaseRemediating, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/4/false/1", earliest: "11:59:50", latest: "12:00:01.75", anchored: true, remedy: "rollback/none/0/true",
+			warnings: []string{WarnRollbackNotData}}},
+		{fixture: "remediating-uninstall", want: want{phase: PhaseRemediating, action: ActionInstall, strategy: "RemediateOnFailure/default/install",
+			failures: "1/3/false/1", earliest: "11:59:50", latest: "12:00:01.75", anchored: true, remedy: "uninstall/none/0/true"}},
+		{fixture: "remediation-pending", want: want{phase: PhaseRemediating, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/4/false/1", earliest: "11:59:50", latest: "12:00:01.75", anchored: true, remedy: "rollback/rollback/1/false",
+			warnings: []string{WarnRollbackNotData}}},
+		{fixture: "stalled-retries-exceeded", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "3/3/true/3", remedy: "rollback/none/0/false", warnings: []string{WarnRollbackNotData}, wayOut: "--reset"}},
+		{fixture: "stalled-inferred", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/1/true/1", remedy: "rollback/none/0/false", wayOut: "--reset"}},
+		{fixture: "stalled-missing-rollback-target", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/2/false/1", remedy: "rollback/rollback/0/false", warnings: []string{WarnRollbackNotData}, wayOut: "forces an upgrade"}},
+		{fixture: "stalled-access-denied", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", remedy: "uninstall/none/0/false", wayOut: "force will not help"}},
+		{fixture: "unlimited-retries", want: want{phase: PhaseRemediating, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "7/-1/false/7", earliest: "11:59:55", latest: "12:00:54", anchored: true, remedy: "rollback/none/0/true",
+			warnings: []string{WarnRollbackNotData}}},
+		{fixture: "progressing", want: want{phase: PhaseProgressing, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "0/1/false/0", earliest: "11:58:00", latest: "12:03:01", anchored: true, remedy: "rollback/none/0/false"}},
+		{fixture: "progressing-prerequisites", want: want{phase: PhaseProgressing, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", remedy: "uninstall/none/0/false"}},
+		{fixture: "waiting-dependency", want: want{phase: PhaseWaiting, action: ActionRecheck, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "12:00:00", latest: "12:00:30", remedy: "uninstall/none/0/false"}},
+		{fixture: "waiting-source", want: want{phase: PhaseWaiting, action: ActionRecheck, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "12:00:00", latest: "12:00:31.5", remedy: "uninstall/none/0/false"}},
+		{fixture: "failed-values", want: want{phase: PhaseFailed, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/4", earliest: "12:00:00", latest: "12:15:00", remedy: "uninstall/none/0/false"}},
+		{fixture: "suspended", want: want{phase: PhaseSuspended, action: ActionNone, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/1/true/0", remedy: "rollback/none/0/false", wayOut: "--resume"}},
+		{fixture: "deleting", want: want{phase: PhaseDeleting, action: ActionUninstall, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", remedy: "uninstall/none/0/false"}},
+		{fixture: "pending", want: want{phase: PhasePending, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", remedy: "uninstall/none/0/false", wayOut: "helm-controller is running"}},
+		{fixture: "spec-changed", want: want{phase: PhaseProgressing, action: ActionReconcile, strategy: "RetryOnFailure/spec/upgrade",
+			failures: "1/-1/false/1", remedy: "/none/0/false", warnings: []string{WarnSpecChanged}}},
+		{fixture: "force-not-honoured", want: want{phase: PhaseWaiting, action: ActionRecheck, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "12:00:00", latest: "12:00:30", remedy: "uninstall/none/0/false",
+			warnings: []string{WarnForceIgnored, WarnResetIgnored}}},
+		{fixture: "request-not-handled", want: want{phase: PhaseReady, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "12:07:30", latest: "12:08:31", remedy: "uninstall/none/0/false",
+			warnings: []string{WarnRequestPending}}},
+	}
+	seen := map[string]bool{}
+	for _, tc := range cases {
+		seen[tc.fixture] = true
+		t.Run(tc.fixture, func(t *testing.T) {
+			s := DefaultSettings()
+			if tc.settings != nil {
+				s = *tc.settings
+			}
+			st := loadState(t, tc.fixture, s)
+			checkState(t, st, tc.want)
+		})
+	}
+	// Every fixture must be a row of the table.
+	files, _ := filepath.Glob(filepath.Join("testdata", "states", "*.yaml"))
+	for _, f := range files {
+		if name := strings.TrimSuffix(filepath.Base(f), ".yaml"); !seen[name] {
+			t.Errorf("fixture %s has no row in TestAnalyzeStates", name)
+		}
+	}
+}
+
+func checkState(t *testing.T, st RetryState, w want) {
+	t.Helper()
+	eq := func(what string, got, want any) {
+		t.Helper()
+		if got != want {
+			t.Errorf("%s = %v, want %v", what, got, want)
+		}
+	}
+	eq("phase", st.Phase, w.phase)
+	eq("next.action", st.Next.Action, w.action)
+	eq("strategy", st.Strategy.Name+"/"+st.Strategy.Source+"/"+st.Strategy.Action, w.strategy)
+	eq("failures", fmtFailures(st.Failures), w.failures)
+	eq("remediation", fmtRemedy(st.Remediation), w.remedy)
+	eq("next.earliest", fmtTime(st.Next.Earliest), fmtTime(at(t, w.earliest)))
+	eq("next.latest", fmtTime(st.Next.Latest), fmtTime(at(t, w.latest)))
+	eq("next.anchored", st.Next.Anchored, w.anchored)
+	eq("next.overdue", st.Next.Overdue, w.overdue)
+	var codes []string
+	for _, wn := range st.Warnings {
+		codes = append(codes, wn.Code)
+	}
+	if !slices.Equal(codes, w.warnings) {
+		t.Errorf("warnings = %v, want %v", codes, w.warnings)
+	}
+	if w.wayOut != "" && !slices.ContainsFunc(st.WayOut, func(s string) bool { return strings.Contains(s, w.wayOut) }) {
+		t.Errorf("way out %q does not mention %q", st.WayOut, w.wayOut)
+	}
+	if st.Next.Why == "" || st.Summary == "" {
+		t.Errorf("empty explanation: why=%q summary=%q", st.Next.Why, st.Summary)
+	}
+}
+
+func fmtFailures(f Failures) string {
+	return strings.Join([]string{itoa(f.Count), itoa(f.Allowed), boolText(f.Exhausted), itoa(f.Total)}, "/")
+}
+
+func fmtRemedy(r Remediation) string {
+	return strings.Join([]string{r.Strategy, string(r.Next), itoa(int64(r.ToRevision)), boolText(r.Done)}, "/")
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return "<nil>"
+	}
+	return t.UTC().Format(time.RFC3339Nano)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func boolText(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
