@@ -193,7 +193,7 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error 
 	}
 	if len(states) == 0 {
 		if len(o.target.names) == 0 {
-			fmt.Fprintln(o.deps.Streams.ErrOut, noneFound(o.target))
+			fmt.Fprintln(o.deps.Streams.ErrOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
 		}
 		return nil
 	}
@@ -205,9 +205,3 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error 
 	return render.Table(out, states, ro)
 }
 
-func noneFound(t target) string {
-	if t.allNamespaces {
-		return "No HelmReleases found."
-	}
-	return fmt.Sprintf("No HelmReleases found in namespace %s.", t.namespace)
-}

@@ -38,10 +38,11 @@ func summary(st *RetryState) string {
 		return fmt.Sprintf("the reconcile failed before Helm ran (%s)", st.Reason)
 	}
 	s := fmt.Sprintf("the last %s failed", what)
-	if st.Failures.Count > 0 {
-		s += fmt.Sprintf(" (%d of %s allowed attempt(s) failed)", st.Failures.Count, allowedText(st.Failures.Allowed))
-	} else if st.Failures.Total > 0 {
-		s += fmt.Sprintf(" (%d failure(s) in a row)", st.Failures.Total)
+	switch f := st.Failures; {
+	case f.Allowed >= 0 && f.Count > 0:
+		s += fmt.Sprintf(" (%d of %d allowed attempt(s) failed)", f.Count, f.Allowed)
+	case max(f.Count, f.Total) > 0:
+		s += fmt.Sprintf(" (%d failure(s) in a row)", max(f.Count, f.Total))
 	}
 	if st.Remediation.Done {
 		s += "; remediated by " + st.Remediation.Strategy

@@ -74,16 +74,16 @@ const (
 // RetryState is the answer for one HelmRelease. Its JSON form is the
 // documented, stable output of `-o json|yaml` (see docs/schema.md).
 type RetryState struct {
-	Name        string      `json:"name"`
-	Namespace   string      `json:"namespace"`
-	Phase       Phase       `json:"phase"`
-	Ready       string      `json:"ready"`
-	Reason      string      `json:"reason,omitempty"`
-	Message     string      `json:"message,omitempty"`
-	Summary     string      `json:"summary"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
+	Phase     Phase  `json:"phase"`
+	Ready     string `json:"ready"`
+	Reason    string `json:"reason,omitempty"`
+	Message   string `json:"message,omitempty"`
+	Summary   string `json:"summary"`
 	// StallReason is the Stalled condition's reason (RetriesExceeded,
 	// MissingRollbackTarget, AccessDenied, ...), set when the phase is stalled.
-	StallReason string `json:"stallReason,omitempty"`
+	StallReason string      `json:"stallReason,omitempty"`
 	LastAction  string      `json:"lastAttemptedAction,omitempty"`
 	Strategy    Strategy    `json:"strategy"`
 	Failures    Failures    `json:"failures"`

@@ -80,3 +80,12 @@ func Names(w io.Writer, states []inspect.RetryState) error {
 	}
 	return nil
 }
+
+// NoneFound is the line printed (to stderr, like kubectl's "No resources
+// found") when a selection matched nothing.
+func NoneFound(namespace string, allNamespaces bool) string {
+	if allNamespaces || namespace == "" {
+		return "No HelmReleases found."
+	}
+	return fmt.Sprintf("No HelmReleases found in namespace %s.", namespace)
+}

