@@ -59,6 +59,7 @@ helm-controller will do next and when, and how to get a stuck release moving.`,
 
 	root.AddCommand(
 		NewCmdStatus(g, deps),
+		NewCmdForce(g, deps),
 		NewCmdVersion(deps),
 	)
 	registerCompletions(root, g)

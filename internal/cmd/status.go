@@ -3,13 +3,10 @@ package cmd
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
-	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 	"github.com/hrretry/kubectl-hrretry/pkg/render"
 )
@@ -115,7 +112,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		settings <- settingsRead{s, note}
 	}()
 
-	raws, fetchErr := o.fetch(ctx, client)
+	raws, fetchErr := fetchObjects(ctx, client, o.target, o.chunkSize)
 	read := <-settings
 	if fetchErr != nil && len(raws) == 0 {
 		return fetchErr // the settings note would only repeat the same failure
@@ -133,50 +130,6 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return err
 	}
 	return fetchErr
-}
-
-// fetch GETs the named objects (reporting every missing one) or LISTs.
-func (o *StatusOptions) fetch(ctx context.Context, client *cluster.Client) ([][]byte, error) {
-	t := o.target
-	if len(t.names) == 0 {
-		var raws [][]byte
-		_, err := client.List(ctx, cluster.ListOptions{Namespace: t.namespace, LabelSelector: t.labelSelector,
-			FieldSelector: t.fieldSelector, ChunkSize: o.chunkSize}, func(p cluster.Page) error {
-			for _, item := range p.Items {
-				raws = append(raws, item)
-			}
-			return nil // analyzed after the settings arrive
-		})
-		if err != nil {
-			return nil, &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
-		}
-		return raws, nil
-	}
-	var raws [][]byte
-	var missing []string
-	for _, name := range t.names {
-		raw, err := client.Get(ctx, t.namespace, name)
-		switch {
-		case err == nil:
-			raws = append(raws, raw)
-		case apierrors.IsNotFound(err) && !isMissingAPI(err):
-			missing = append(missing, name)
-		default:
-			return raws, &apiError{verb: "get", resource: cluster.Resource, namespace: t.namespace, name: name, err: err}
-		}
-	}
-	if len(missing) > 0 {
-		return raws, fmt.Errorf("HelmRelease %s not found in namespace %s", quoteAll(missing), t.namespace)
-	}
-	return raws, nil
-}
-
-func quoteAll(names []string) string {
-	q := make([]string, len(names))
-	for i, n := range names {
-		q[i] = fmt.Sprintf("%q", n)
-	}
-	return strings.Join(q, ", ")
 }
 
 // print chooses the view.

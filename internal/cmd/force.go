@@ -1,0 +1,214 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+	"github.com/hrretry/kubectl-hrretry/pkg/render"
+	"github.com/hrretry/kubectl-hrretry/pkg/trigger"
+)
+
+// ForceOptions are the flags and state of `kubectl hrretry force`.
+type ForceOptions struct {
+	g    *globalOptions
+	deps Deps
+
+	allNamespaces bool
+	labelSelector string
+	fieldSelector string
+	all           bool
+	reset         bool
+	noForce       bool
+	resume        bool
+	dryRun        string
+	wait          bool
+	timeout       time.Duration
+	concurrency   int
+
+	target target
+	term   terminal
+	req    trigger.Request
+}
+
+const forceExample = `  # Retry a stalled or failing release now, and wait for the outcome
+  kubectl hrretry force my-app -n apps
+
+  # Also reset the failure counters: RemediateOnFailure gets its retries back
+  kubectl hrretry force my-app -n apps --reset
+
+  # Every release of a team, without waiting
+  kubectl hrretry force -A -l team=payments --wait=false`
+
+const forceLong = `Ask helm-controller to act now: sets reconcile.fluxcd.io/requestedAt and
+reconcile.fluxcd.io/forceAt to one token (--reset adds reconcile.fluxcd.io/resetAt),
+then watches each object until the controller has handled that token and reports
+what happened: ready, failed again (with the next retry window), stalled, or
+handled without honouring the force/reset (e.g. a dependency is not ready).
+
+Exit codes: 0 every request handled and ready (or patched, with --wait=false);
+1 an attempt failed, stalled or timed out, or an error; 2 bad usage;
+3 a request was handled but force/reset not honoured.`
+
+// NewCmdForce builds `force`.
+func NewCmdForce(g *globalOptions, deps Deps) *cobra.Command {
+	o := &ForceOptions{g: g, deps: deps}
+	cmd := &cobra.Command{
+		Use:     "force [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR] [--all]",
+		Short:   "Make helm-controller retry now, and report what happened",
+		Long:    forceLong,
+		Example: forceExample,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+		ValidArgsFunction: completeNames(g),
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "Select across all namespaces (with -l or --all)")
+	f.StringVarP(&o.labelSelector, "selector", "l", "", "Label selector")
+	f.StringVar(&o.fieldSelector, "field-selector", "", "Field selector")
+	f.BoolVar(&o.all, "all", false, "Select every HelmRelease in the namespace (or cluster, with -A)")
+	f.BoolVar(&o.reset, "reset", false, "Also reset the failure counters (reconcile.fluxcd.io/resetAt)")
+	f.BoolVar(&o.noForce, "no-force", false, "Only request a reconcile (requestedAt), without forcing a Helm action")
+	f.BoolVar(&o.resume, "resume", false, "Unsuspend suspended releases in the same patch")
+	f.StringVar(&o.dryRun, "dry-run", "none", `"client": print what would be patched; "server": send the patch with dryRun; "none"`)
+	f.Lookup("dry-run").NoOptDefVal = "client"
+	f.BoolVar(&o.wait, "wait", true, "Wait until the controller has handled the request and report the outcome")
+	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "How long --wait waits")
+	f.IntVar(&o.concurrency, "concurrency", 10, "Patches in flight at once")
+	return cmd
+}
+
+// Complete resolves the target and the request token.
+func (o *ForceOptions) Complete(args []string) error {
+	t, err := o.g.completeTarget(args, o.allNamespaces, o.labelSelector, o.fieldSelector)
+	if err != nil {
+		return err
+	}
+	o.target = t
+	o.req = trigger.Request{Token: o.deps.Now().UTC().Format(time.RFC3339Nano), Force: !o.noForce, Reset: o.reset, Resume: o.resume}
+	o.term, err = o.g.detectTerminal(o.deps.Streams.Out, o.deps.Getenv)
+	return err
+}
+
+// Validate refuses a bare selection: a force never touches everything by accident.
+func (o *ForceOptions) Validate() error {
+	t := o.target
+	if len(t.names) == 0 && !o.all && t.labelSelector == "" && t.fieldSelector == "" {
+		return usageErrorf("name the HelmReleases to force, or select them with -l/--field-selector, or pass --all")
+	}
+	if len(t.names) > 0 && o.all {
+		return usageErrorf("--all cannot be combined with names")
+	}
+	switch o.dryRun {
+	case "none", "client", "server":
+	default:
+		return usageErrorf(`--dry-run must be "none", "client" or "server", not %q`, o.dryRun)
+	}
+	if o.concurrency < 1 || o.timeout <= 0 {
+		return usageErrorf("--concurrency and --timeout must be positive")
+	}
+	return nil
+}
+
+// Run fetches the selection, plans, prints the plan, applies and reports.
+func (o *ForceOptions) Run(ctx context.Context) error {
+	// client-go's default 5 QPS would make a bulk force take minutes.
+	client, err := o.g.newClient(float32(50*o.concurrency), 100*o.concurrency)
+	if err != nil {
+		return err
+	}
+	settings, _ := client.ControllerSettings(ctx, o.g.controllerNamespace, o.g.controllerName)
+	targets, err := o.targets(ctx, client, settings)
+	if err != nil {
+		return err
+	}
+	errOut := o.deps.Streams.ErrOut
+	if len(targets) == 0 {
+		fmt.Fprintln(errOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
+		return nil
+	}
+	plan := trigger.NewPlan(targets, o.req)
+	if o.dryRun == "client" {
+		fmt.Fprintf(o.deps.Streams.Out, "Would patch %d of %d HelmRelease(s) (dry run, nothing sent):\n%s",
+			plan.Patched(), len(plan.Items), plan.Describe())
+		return nil
+	}
+	fmt.Fprintf(errOut, "Requesting %s for %d HelmRelease(s):\n%s", o.describeRequest(), plan.Patched(), plan.Describe())
+
+	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty}
+	applier := &trigger.Applier{Client: client.Dynamic, Resource: cluster.HelmReleases, Concurrency: o.concurrency,
+		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
+		Now: o.deps.Now, Settings: settings,
+		Report: func(r trigger.Result) { _ = render.ForceResult(o.deps.Streams.Out, o.explain(r), ro) }}
+	results := applier.Apply(ctx, plan)
+	fmt.Fprintln(errOut, render.ForceSummary(results))
+	if code := exitCodeFor(results); code != ExitOK {
+		return silentError(code)
+	}
+	return nil
+}
+
+func (o *ForceOptions) describeRequest() string {
+	what := "a forced reconcile"
+	switch {
+	case o.req.Reset && o.req.Force:
+		what = "a forced reconcile with reset"
+	case o.req.Reset:
+		what = "a reconcile with reset"
+	case !o.req.Force:
+		what = "a reconcile"
+	}
+	return what + " (token " + o.req.Token + ")"
+}
+
+// targets fetches and analyzes the selection.
+func (o *ForceOptions) targets(ctx context.Context, client *cluster.Client, s inspect.Settings) ([]trigger.Target, error) {
+	raws, err := fetchObjects(ctx, client, o.target, 500)
+	if err != nil {
+		return nil, err
+	}
+	now := o.deps.Now()
+	out := make([]trigger.Target, 0, len(raws))
+	for _, raw := range raws {
+		hr, _ := inspect.DecodeJSON(raw)
+		st := inspect.Analyze(hr, now, s)
+		out = append(out, trigger.Target{Namespace: hr.Namespace, Name: hr.Name, Suspended: hr.Spec.Suspend, Phase: st.Phase})
+	}
+	return out, nil
+}
+
+// explain turns a patch error into the one-sentence form.
+func (o *ForceOptions) explain(r trigger.Result) trigger.Result {
+	if r.Err != nil {
+		r.Err = &apiError{verb: "patch", resource: cluster.Resource, namespace: r.Namespace, name: r.Name, err: r.Err}
+	}
+	return r
+}
+
+// exitCodeFor: failures outrank requests not honoured.
+func exitCodeFor(results []trigger.Result) int {
+	code := ExitOK
+	for _, r := range results {
+		switch r.Outcome {
+		case trigger.OutcomeReady, trigger.OutcomePatched, trigger.OutcomeDryRun:
+		case trigger.OutcomeNotHonoured:
+			if code == ExitOK {
+				code = ExitNotHonoured
+			}
+		default:
+			code = ExitFailed
+		}
+	}
+	return code
+}

@@ -1,0 +1,103 @@
+package trigger
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// Applier writes a Plan and, with Wait, watches until each object's request
+// has been handled. Results go to Report as they are known, one call at a
+// time, so a command can print one line per object as it happens.
+type Applier struct {
+	Client   dynamic.Interface
+	Resource schema.GroupVersionResource
+	// Concurrency bounds the patches in flight.
+	Concurrency int
+	// DryRunServer sends the patches with dryRun=All: validated, not stored.
+	DryRunServer bool
+	Wait         bool
+	Timeout      time.Duration
+	// AllNamespaces watches with one cluster-wide watch instead of one per
+	// namespace.
+	AllNamespaces bool
+	Now           func() time.Time
+	Settings      inspect.Settings
+	Report        func(Result)
+}
+
+// Apply runs the plan and returns one result per item, in plan order.
+func (a *Applier) Apply(ctx context.Context, p Plan) []Result {
+	results := make([]Result, len(p.Items))
+	rep := &reporter{report: a.Report}
+	patched := a.patchAll(ctx, p, results, rep)
+	if a.Wait && !a.DryRunServer && len(patched) > 0 {
+		a.waitAll(ctx, p.Request, patched, results, rep)
+	}
+	return results
+}
+
+// patchAll sends the patches with bounded concurrency and returns the
+// indexes of the items patched.
+func (a *Applier) patchAll(ctx context.Context, p Plan, results []Result, rep *reporter) []int {
+	var g errgroup.Group
+	g.SetLimit(max(a.Concurrency, 1))
+	var mu sync.Mutex
+	var patched []int
+	opts := metav1.PatchOptions{FieldManager: FieldManager}
+	if a.DryRunServer {
+		opts.DryRun = []string{metav1.DryRunAll}
+	}
+	for i, it := range p.Items {
+		if it.Refused != "" {
+			results[i] = Result{Namespace: it.Namespace, Name: it.Name, Outcome: OutcomeRefused, Message: it.Refused}
+			rep.send(results[i])
+			continue
+		}
+		g.Go(func() error {
+			_, err := a.Client.Resource(a.Resource).Namespace(it.Namespace).
+				Patch(ctx, it.Name, types.MergePatchType, it.Patch, opts)
+			r := Result{Namespace: it.Namespace, Name: it.Name, Outcome: OutcomePatched}
+			switch {
+			case err != nil:
+				r.Outcome, r.Err = OutcomeError, err
+			case a.DryRunServer:
+				r.Outcome, r.Message = OutcomeDryRun, "accepted by the server (dry run), nothing stored"
+			}
+			results[i] = r
+			if err == nil && !a.DryRunServer && a.Wait {
+				mu.Lock()
+				patched = append(patched, i)
+				mu.Unlock()
+				return nil
+			}
+			rep.send(r)
+			return nil
+		})
+	}
+	_ = g.Wait() // every error is recorded in its result
+	return patched
+}
+
+// reporter serialises Report calls.
+type reporter struct {
+	mu     sync.Mutex
+	report func(Result)
+}
+
+func (r *reporter) send(res Result) {
+	if r.report == nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.report(res)
+}

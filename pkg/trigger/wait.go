@@ -1,0 +1,152 @@
+package trigger
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// waitAll watches the patched objects until each has an outcome or the
+// timeout passes. It uses one list+watch per namespace (or one across all
+// namespaces), not one per object, so a bulk force costs a handful of
+// watches; the initial list means an update that landed before the watch
+// started is not missed.
+func (a *Applier) waitAll(ctx context.Context, req Request, patched []int, results []Result, rep *reporter) {
+	ctx, cancel := context.WithTimeout(ctx, a.Timeout)
+	defer cancel()
+
+	w := &waiter{req: req, a: a, rep: rep, results: results, pending: map[string]int{}, last: map[string]*inspect.RetryState{}}
+	byNamespace := map[string]int{}
+	for _, i := range patched {
+		w.pending[key(results[i].Namespace, results[i].Name)] = i
+		byNamespace[results[i].Namespace]++
+	}
+	scopes := make([]string, 0, len(byNamespace))
+	if a.AllNamespaces && len(byNamespace) > 1 {
+		scopes = append(scopes, metav1.NamespaceAll)
+	} else {
+		for ns := range byNamespace {
+			scopes = append(scopes, ns)
+		}
+	}
+	var wg sync.WaitGroup
+	for _, ns := range scopes {
+		wg.Go(func() {
+			_, err := watchtools.UntilWithSync(ctx, a.listWatch(ns), &unstructured.Unstructured{}, nil, w.observe)
+			if err != nil && ctx.Err() == nil {
+				w.failRemaining(ns, err)
+			}
+		})
+	}
+	wg.Wait()
+	w.timeOutRemaining()
+}
+
+func (a *Applier) listWatch(ns string) cache.ListerWatcher {
+	ri := a.Client.Resource(a.Resource).Namespace(ns)
+	return &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			return ri.List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			return ri.Watch(ctx, o)
+		},
+	}
+}
+
+// waiter holds what the watches share.
+type waiter struct {
+	req     Request
+	a       *Applier
+	rep     *reporter
+	mu      sync.Mutex
+	results []Result
+	pending map[string]int                 // namespace/name -> result index
+	last    map[string]*inspect.RetryState // last state seen, for time-outs
+}
+
+func key(ns, name string) string { return ns + "/" + name }
+
+// observe is the watch condition: it evaluates every event for a pending
+// object and ends the watch when nothing in its scope is pending.
+func (w *waiter) observe(ev watch.Event) (bool, error) {
+	u, ok := ev.Object.(*unstructured.Unstructured)
+	if !ok {
+		return false, nil
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	k := key(u.GetNamespace(), u.GetName())
+	i, ok := w.pending[k]
+	if !ok {
+		return w.noneLeft(u.GetNamespace()), nil
+	}
+	if ev.Type == watch.Deleted {
+		w.finish(k, i, Result{Namespace: u.GetNamespace(), Name: u.GetName(), Outcome: OutcomeError,
+			Err: fmt.Errorf("deleted while waiting")})
+		return w.noneLeft(u.GetNamespace()), nil
+	}
+	hr, _ := inspect.Decode(u)
+	now := w.a.Now()
+	res, done := Evaluate(hr, w.req, now, w.a.Settings)
+	if !done {
+		st := inspect.Analyze(hr, now, w.a.Settings)
+		w.last[k] = &st
+		return false, nil
+	}
+	w.finish(k, i, res)
+	return w.noneLeft(u.GetNamespace()), nil
+}
+
+func (w *waiter) finish(k string, i int, res Result) {
+	delete(w.pending, k)
+	w.results[i] = res
+	w.rep.send(res)
+}
+
+// noneLeft: nothing pending in this watch's scope (callers hold mu).
+func (w *waiter) noneLeft(ns string) bool {
+	if w.a.AllNamespaces {
+		return len(w.pending) == 0
+	}
+	for _, i := range w.pending {
+		if w.results[i].Namespace == ns {
+			return false
+		}
+	}
+	return true
+}
+
+func (w *waiter) failRemaining(ns string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, i := range w.pending {
+		if ns == metav1.NamespaceAll || w.results[i].Namespace == ns {
+			r := w.results[i]
+			w.finish(k, i, Result{Namespace: r.Namespace, Name: r.Name, Outcome: OutcomeError, Err: fmt.Errorf("watching: %w", err)})
+		}
+	}
+}
+
+func (w *waiter) timeOutRemaining() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for k, i := range w.pending {
+		r := w.results[i]
+		res := Result{Namespace: r.Namespace, Name: r.Name, Outcome: OutcomeTimedOut, State: w.last[k],
+			Message: fmt.Sprintf("the controller did not finish handling the request within %s", w.a.Timeout)}
+		if st := w.last[k]; st != nil {
+			res.Message += fmt.Sprintf(" (last seen: %s, %s)", st.Phase, st.Next.Why)
+		}
+		w.finish(k, i, res)
+	}
+}
