@@ -3,6 +3,8 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,16 +18,17 @@ type StatusOptions struct {
 	g    *globalOptions
 	deps Deps
 
-	allNamespaces bool
-	labelSelector string
-	fieldSelector string
-	output        string
-	noHeaders     bool
+	sel       selectionFlags
+	output    string
+	sortBy    string
+	noHeaders bool
 	chunkSize     int64
 	debugRequests bool
 
 	target target
 	term   terminal
+	out    render.Output
+	filter inspect.Filter
 }
 
 const statusExample = `  # Every HelmRelease in the cluster, failing ones at a glance
@@ -55,36 +58,41 @@ func NewCmdStatus(g *globalOptions, deps Deps) *cobra.Command {
 		},
 		ValidArgsFunction: completeNames(g),
 	}
+	o.sel.addFlags(cmd, "List")
 	f := cmd.Flags()
-	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "List HelmReleases across all namespaces")
-	f.StringVarP(&o.labelSelector, "selector", "l", "", "Label selector (e.g. -l team=payments)")
-	f.StringVar(&o.fieldSelector, "field-selector", "", "Field selector (e.g. metadata.name=my-app)")
-	f.StringVarP(&o.output, "output", "o", "", "Output format: wide, json, yaml or name (default: table, or the detail view for one NAME)")
+	f.StringVarP(&o.output, "output", "o", "", "Output format: "+strings.Join(render.Formats, ", ")+
+		" (default: the table, or the detail view for one NAME)")
+	f.StringVar(&o.sortBy, "sort-by", "", "Sort by a column ("+strings.Join(render.SortKeys, ", ")+") or a JSONPath such as .next.earliest (default with --failing: next)")
 	f.BoolVar(&o.noHeaders, "no-headers", false, "Omit the table header and summary")
 	f.Int64Var(&o.chunkSize, "chunk-size", 500, "List in pages of this many objects (0: one request)")
 	f.BoolVar(&o.debugRequests, "debug-requests", false, "Print the number of API requests made to stderr")
 	_ = f.MarkHidden("debug-requests")
+	registerOutputCompletion(cmd)
 	return cmd
 }
 
 // Complete fills the target and the terminal decisions.
 func (o *StatusOptions) Complete(args []string) error {
-	t, err := o.g.completeTarget(args, o.allNamespaces, o.labelSelector, o.fieldSelector)
+	t, err := o.g.completeTarget(args, o.sel.allNamespaces, o.sel.labelSelector, o.sel.fieldSelector)
 	if err != nil {
 		return err
 	}
 	o.target = t
+	if o.filter, err = o.sel.filter(); err != nil {
+		return err
+	}
+	if o.out, err = render.ParseOutput(o.output, os.ReadFile); err != nil {
+		return usageError(err)
+	}
+	if o.sortBy == "" && o.sel.failing {
+		o.sortBy = "next" // what fails next, first
+	}
 	o.term, err = o.g.detectTerminal(o.deps.Streams.Out, o.deps.Getenv)
 	return err
 }
 
 // Validate checks the flags.
 func (o *StatusOptions) Validate() error {
-	switch o.output {
-	case "", "wide", "json", "yaml", "name":
-	default:
-		return usageErrorf("--output must be one of wide, json, yaml, name; got %q", o.output)
-	}
 	if o.chunkSize < 0 {
 		return usageErrorf("--chunk-size must not be negative")
 	}
@@ -124,7 +132,12 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	now := o.deps.Now()
 	states := make([]inspect.RetryState, 0, len(raws))
 	for _, raw := range raws {
-		states = append(states, inspect.AnalyzeJSON(raw, now, s))
+		if st := inspect.AnalyzeJSON(raw, now, s); o.filter.Keep(st) {
+			states = append(states, st)
+		}
+	}
+	if err := render.Sort(states, o.sortBy); err != nil {
+		return usageError(err)
 	}
 	if err := o.print(states, now); err != nil {
 		return err
@@ -136,13 +149,8 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error {
 	out := o.deps.Streams.Out
 	single := len(o.target.names) == 1
-	switch o.output {
-	case "json":
-		return render.JSON(out, states, single)
-	case "yaml":
-		return render.YAML(out, states, single)
-	case "name":
-		return render.Names(out, states)
+	if o.out.Format != "" && o.out.Format != "wide" {
+		return render.Print(out, states, single, o.out)
 	}
 	if len(states) == 0 {
 		if len(o.target.names) == 0 {
@@ -151,8 +159,9 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error 
 		return nil
 	}
 	ro := render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Width: o.term.width,
-		Wide: o.output == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces}
-	if single && o.output == "" {
+		Wide: o.out.Format == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces,
+		Summary: o.term.tty && !o.noHeaders}
+	if single && o.out.Format == "" {
 		return render.Detail(out, states[0], ro)
 	}
 	return render.Table(out, states, ro)

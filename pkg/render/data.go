@@ -17,11 +17,20 @@ const (
 	KindList   = "RetryStateList"
 )
 
-// Document is one RetryState as -o json|yaml prints it.
+// Document is one RetryState as -o json|yaml prints it. Metadata repeats
+// the name and namespace where kubectl's tools look for them
+// (custom-columns NAME:.metadata.name, --sort-by .metadata.name).
 type Document struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
+	APIVersion string   `json:"apiVersion"`
+	Kind       string   `json:"kind"`
+	Metadata   Metadata `json:"metadata"`
 	inspect.RetryState
+}
+
+// Metadata is the object reference of a Document.
+type Metadata struct {
+	Name      string `json:"name"`
+	Namespace string `json:"namespace"`
 }
 
 // ListDocument is several, like a Kubernetes List.
@@ -33,7 +42,7 @@ type ListDocument struct {
 
 // Wrap gives a RetryState its apiVersion and kind.
 func Wrap(st inspect.RetryState) Document {
-	return Document{APIVersion: APIVersion, Kind: KindState, RetryState: st}
+	return Document{APIVersion: APIVersion, Kind: KindState, Metadata: Metadata{Name: st.Name, Namespace: st.Namespace}, RetryState: st}
 }
 
 // WrapList wraps several.

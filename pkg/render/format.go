@@ -27,6 +27,8 @@ type Options struct {
 	NoHeaders bool
 	// ShowNamespace adds the NAMESPACE column (-A).
 	ShowNamespace bool
+	// Summary adds the per-phase count line under the table (a terminal).
+	Summary bool
 }
 
 // Human formats a duration compactly: 45s, 3m12s, 2h5m, 3d4h.

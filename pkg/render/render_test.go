@@ -64,7 +64,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 var (
-	tty   = Options{Now: testNow, Color: true, Relative: true, Width: 200, ShowNamespace: true}
+	tty   = Options{Now: testNow, Color: true, Relative: true, Width: 200, ShowNamespace: true, Summary: true}
 	piped = Options{Now: testNow, ShowNamespace: true}
 )
 

@@ -94,7 +94,7 @@ func Table(w io.Writer, states []inspect.RetryState, o Options) error {
 	if _, err := fmt.Fprintln(w, out); err != nil {
 		return err
 	}
-	if o.Color && !o.NoHeaders {
+	if o.Summary && !o.NoHeaders {
 		_, err := fmt.Fprintln(w, pal.dim(Summary(states)))
 		return err
 	}

@@ -1,0 +1,57 @@
+package cmd
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+	"github.com/hrretry/kubectl-hrretry/pkg/render"
+)
+
+// selectionFlags choose HelmReleases: by namespace, labels and fields on the
+// server, then by derived phase on the client (after the LIST).
+type selectionFlags struct {
+	allNamespaces bool
+	labelSelector string
+	fieldSelector string
+	phases        []string
+	failing       bool
+}
+
+func (s *selectionFlags) addFlags(cmd *cobra.Command, verb string) {
+	f := cmd.Flags()
+	f.BoolVarP(&s.allNamespaces, "all-namespaces", "A", false, verb+" HelmReleases across all namespaces")
+	f.StringVarP(&s.labelSelector, "selector", "l", "", "Label selector (e.g. -l team=payments)")
+	f.StringVar(&s.fieldSelector, "field-selector", "", "Field selector (e.g. metadata.name=my-app)")
+	f.StringSliceVar(&s.phases, "phase", nil, "Only these phases, comma-separated: "+phaseNames())
+	f.BoolVar(&s.failing, "failing", false, "Only failing releases: every phase but ready, progressing and suspended")
+	_ = cmd.RegisterFlagCompletionFunc("phase", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return strings.Split(phaseNames(), ", "), cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+func (s *selectionFlags) filter() (inspect.Filter, error) {
+	f, err := inspect.NewFilter(s.phases, s.failing)
+	if err != nil {
+		return f, usageError(err)
+	}
+	return f, nil
+}
+
+func phaseNames() string {
+	var names []string
+	for _, p := range inspect.Phases() {
+		names = append(names, string(p))
+	}
+	return strings.Join(names, ", ")
+}
+
+func registerOutputCompletion(cmd *cobra.Command) {
+	_ = cmd.RegisterFlagCompletionFunc("output", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return render.Formats, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
+	_ = cmd.RegisterFlagCompletionFunc("sort-by", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return render.SortKeys, cobra.ShellCompDirectiveNoFileComp
+	})
+}
