@@ -81,14 +81,15 @@ func (g *globalOptions) newClient(qps float32, burst int) (*cluster.Client, erro
 // terminal describes the output stream, decided once per command.
 type terminal struct {
 	color bool
-	tty   bool
+	tty   bool // the output is a terminal
+	inTTY bool // the input is a terminal: a person can answer a prompt
 	width int
 }
 
 // detectTerminal applies --color, NO_COLOR (https://no-color.org) and
 // TERM=dumb to the output stream.
 func (g *globalOptions) detectTerminal(out io.Writer, getenv func(string) string) (terminal, error) {
-	t := terminal{}
+	t := terminal{inTTY: isTerminal(g.in)}
 	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		t.tty = true
 		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
@@ -105,4 +106,9 @@ func (g *globalOptions) detectTerminal(out io.Writer, getenv func(string) string
 		return t, usageErrorf("--color must be auto, always or never, not %q", g.color)
 	}
 	return t, nil
+}
+
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -1,8 +1,10 @@
 package cmd
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -18,10 +20,10 @@ type ForceOptions struct {
 	g    *globalOptions
 	deps Deps
 
-	allNamespaces bool
-	labelSelector string
-	fieldSelector string
-	all           bool
+	sel              selectionFlags
+	all              bool
+	yes              bool
+	confirmThreshold int
 	reset         bool
 	noForce       bool
 	resume        bool
@@ -32,6 +34,7 @@ type ForceOptions struct {
 
 	target target
 	term   terminal
+	filter inspect.Filter
 	req    trigger.Request
 }
 
@@ -42,7 +45,10 @@ const forceExample = `  # Retry a stalled or failing release now, and wait for t
   kubectl hrretry force my-app -n apps --reset
 
   # Every release of a team, without waiting
-  kubectl hrretry force -A -l team=payments --wait=false`
+  kubectl hrretry force -A -l team=payments --wait=false
+
+  # Every stalled release in the cluster, with its retries back
+  kubectl hrretry force -A --phase stalled --reset --yes`
 
 const forceLong = `Ask helm-controller to act now: sets reconcile.fluxcd.io/requestedAt and
 reconcile.fluxcd.io/forceAt to one token (--reset adds reconcile.fluxcd.io/resetAt),
@@ -73,11 +79,11 @@ func NewCmdForce(g *globalOptions, deps Deps) *cobra.Command {
 		},
 		ValidArgsFunction: completeNames(g),
 	}
+	o.sel.addFlags(cmd, "Select")
 	f := cmd.Flags()
-	f.BoolVarP(&o.allNamespaces, "all-namespaces", "A", false, "Select across all namespaces (with -l or --all)")
-	f.StringVarP(&o.labelSelector, "selector", "l", "", "Label selector")
-	f.StringVar(&o.fieldSelector, "field-selector", "", "Field selector")
 	f.BoolVar(&o.all, "all", false, "Select every HelmRelease in the namespace (or cluster, with -A)")
+	f.BoolVarP(&o.yes, "yes", "y", false, "Do not ask for confirmation")
+	f.IntVar(&o.confirmThreshold, "confirm-threshold", 10, "Ask for confirmation (on a terminal) when patching more HelmReleases than this")
 	f.BoolVar(&o.reset, "reset", false, "Also reset the failure counters (reconcile.fluxcd.io/resetAt)")
 	f.BoolVar(&o.noForce, "no-force", false, "Only request a reconcile (requestedAt), without forcing a Helm action")
 	f.BoolVar(&o.resume, "resume", false, "Unsuspend suspended releases in the same patch")
@@ -91,11 +97,14 @@ func NewCmdForce(g *globalOptions, deps Deps) *cobra.Command {
 
 // Complete resolves the target and the request token.
 func (o *ForceOptions) Complete(args []string) error {
-	t, err := o.g.completeTarget(args, o.allNamespaces, o.labelSelector, o.fieldSelector)
+	t, err := o.g.completeTarget(args, o.sel.allNamespaces, o.sel.labelSelector, o.sel.fieldSelector)
 	if err != nil {
 		return err
 	}
 	o.target = t
+	if o.filter, err = o.sel.filter(); err != nil {
+		return err
+	}
 	o.req = trigger.Request{Token: o.deps.Now().UTC().Format(time.RFC3339Nano), Force: !o.noForce, Reset: o.reset, Resume: o.resume}
 	o.term, err = o.g.detectTerminal(o.deps.Streams.Out, o.deps.Getenv)
 	return err
@@ -104,8 +113,8 @@ func (o *ForceOptions) Complete(args []string) error {
 // Validate refuses a bare selection: a force never touches everything by accident.
 func (o *ForceOptions) Validate() error {
 	t := o.target
-	if len(t.names) == 0 && !o.all && t.labelSelector == "" && t.fieldSelector == "" {
-		return usageErrorf("name the HelmReleases to force, or select them with -l/--field-selector, or pass --all")
+	if len(t.names) == 0 && !o.all && t.labelSelector == "" && t.fieldSelector == "" && !o.filter.Active() {
+		return usageErrorf("name the HelmReleases to force, or select them with -l, --field-selector, --phase or --failing, or pass --all")
 	}
 	if len(t.names) > 0 && o.all {
 		return usageErrorf("--all cannot be combined with names")
@@ -145,6 +154,9 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 		return nil
 	}
 	fmt.Fprintf(errOut, "Requesting %s for %d HelmRelease(s):\n%s", o.describeRequest(), plan.Patched(), plan.Describe())
+	if err := o.confirm(plan.Patched()); err != nil {
+		return err
+	}
 
 	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty}
 	applier := &trigger.Applier{Client: client.Dynamic, Resource: cluster.HelmReleases, Concurrency: o.concurrency,
@@ -183,9 +195,29 @@ func (o *ForceOptions) targets(ctx context.Context, client *cluster.Client, s in
 	for _, raw := range raws {
 		hr, _ := inspect.DecodeJSON(raw)
 		st := inspect.Analyze(hr, now, s)
+		if !o.filter.Keep(st) {
+			continue
+		}
 		out = append(out, trigger.Target{Namespace: hr.Namespace, Name: hr.Name, Suspended: hr.Spec.Suspend, Phase: st.Phase})
 	}
 	return out, nil
+}
+
+// confirm asks before a large bulk patch. On a non-interactive input it
+// never waits for an answer: it refuses and says how to proceed.
+func (o *ForceOptions) confirm(n int) error {
+	if o.yes || n <= o.confirmThreshold || o.dryRun != "none" {
+		return nil
+	}
+	if !o.term.inTTY {
+		return usageErrorf("refusing to patch %d HelmReleases (more than --confirm-threshold=%d) without confirmation: pass --yes", n, o.confirmThreshold)
+	}
+	fmt.Fprintf(o.deps.Streams.ErrOut, "Patch these %d HelmReleases? [y/N] ", n)
+	answer, _ := bufio.NewReader(o.deps.Streams.In).ReadString('\n')
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
+		return &exitError{code: ExitFailed, err: fmt.Errorf("aborted: nothing was patched")}
+	}
+	return nil
 }
 
 // explain turns a patch error into the one-sentence form.

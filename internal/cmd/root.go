@@ -5,6 +5,7 @@
 package cmd
 
 import (
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -31,11 +32,12 @@ type globalOptions struct {
 	color               string
 	controllerNamespace string
 	controllerName      string
+	in                  io.Reader // standard input, for prompts
 }
 
 // NewRootCmd builds the command tree.
 func NewRootCmd(deps Deps) *cobra.Command {
-	g := &globalOptions{configFlags: genericclioptions.NewConfigFlags(true)}
+	g := &globalOptions{configFlags: genericclioptions.NewConfigFlags(true), in: deps.Streams.In}
 	root := &cobra.Command{
 		Use:   "hrretry",
 		Short: "What every Flux HelmRelease will do next after a failure, when, and how to move it",
