@@ -53,4 +53,3 @@ func quoteAll(names []string) string {
 	}
 	return strings.Join(q, ", ")
 }
-

@@ -24,13 +24,13 @@ type ForceOptions struct {
 	all              bool
 	yes              bool
 	confirmThreshold int
-	reset         bool
-	noForce       bool
-	resume        bool
-	dryRun        string
-	wait          bool
-	timeout       time.Duration
-	concurrency   int
+	reset            bool
+	noForce          bool
+	resume           bool
+	dryRun           string
+	wait             bool
+	timeout          time.Duration
+	concurrency      int
 
 	target target
 	term   terminal

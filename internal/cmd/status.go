@@ -18,10 +18,10 @@ type StatusOptions struct {
 	g    *globalOptions
 	deps Deps
 
-	sel       selectionFlags
-	output    string
-	sortBy    string
-	noHeaders bool
+	sel           selectionFlags
+	output        string
+	sortBy        string
+	noHeaders     bool
 	chunkSize     int64
 	debugRequests bool
 
@@ -166,4 +166,3 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error 
 	}
 	return render.Table(out, states, ro)
 }
-

@@ -24,7 +24,9 @@ func Sort(states []inspect.RetryState, by string) error {
 	case "":
 		return nil
 	case "namespace":
-		less = func(a, b inspect.RetryState) int { return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name)) }
+		less = func(a, b inspect.RetryState) int {
+			return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+		}
 	case "name":
 		less = func(a, b inspect.RetryState) int { return cmp.Compare(a.Name, b.Name) }
 	case "phase":
