@@ -188,7 +188,7 @@ func (o *ForceOptions) describeRequest() string {
 func (o *ForceOptions) targets(ctx context.Context, client *cluster.Client, s inspect.Settings) ([]trigger.Target, error) {
 	raws, err := fetchObjects(ctx, client, o.target, 500)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w; nothing was patched", err)
 	}
 	now := o.deps.Now()
 	out := make([]trigger.Target, 0, len(raws))

@@ -24,6 +24,8 @@ type StatusOptions struct {
 	noHeaders     bool
 	chunkSize     int64
 	debugRequests bool
+	watch         bool
+	watchTimeout  time.Duration
 
 	target target
 	term   terminal
@@ -65,6 +67,8 @@ func NewCmdStatus(g *globalOptions, deps Deps) *cobra.Command {
 	f.StringVar(&o.sortBy, "sort-by", "", "Sort by a column ("+strings.Join(render.SortKeys, ", ")+") or a JSONPath such as .next.earliest (default with --failing: next)")
 	f.BoolVar(&o.noHeaders, "no-headers", false, "Omit the table header and summary")
 	f.Int64Var(&o.chunkSize, "chunk-size", 500, "List in pages of this many objects (0: one request)")
+	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
+	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
 	f.BoolVar(&o.debugRequests, "debug-requests", false, "Print the number of API requests made to stderr")
 	_ = f.MarkHidden("debug-requests")
 	registerOutputCompletion(cmd)
@@ -93,6 +97,12 @@ func (o *StatusOptions) Complete(args []string) error {
 
 // Validate checks the flags.
 func (o *StatusOptions) Validate() error {
+	if o.watch && len(o.target.names) > 0 {
+		return usageErrorf("--watch works on a selection (-n, -A, -l), not on names; use --field-selector metadata.name=NAME")
+	}
+	if o.watch && o.out.Format != "" && o.out.Format != "wide" {
+		return usageErrorf("--watch prints the table; it cannot be combined with -o %s", o.out.Format)
+	}
 	if o.chunkSize < 0 {
 		return usageErrorf("--chunk-size must not be negative")
 	}
@@ -120,6 +130,13 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		settings <- settingsRead{s, note}
 	}()
 
+	if o.watch {
+		read := <-settings
+		if read.note != "" {
+			fmt.Fprintln(o.deps.Streams.ErrOut, read.note)
+		}
+		return o.runWatch(ctx, client, read.s)
+	}
 	raws, fetchErr := fetchObjects(ctx, client, o.target, o.chunkSize)
 	read := <-settings
 	if fetchErr != nil && len(raws) == 0 {
@@ -158,11 +175,16 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error 
 		}
 		return nil
 	}
-	ro := render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Width: o.term.width,
-		Wide: o.out.Format == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces,
-		Summary: o.term.tty && !o.noHeaders}
+	ro := o.renderOptions(now)
 	if single && o.out.Format == "" {
 		return render.Detail(out, states[0], ro)
 	}
 	return render.Table(out, states, ro)
+}
+
+// renderOptions are the view decisions, made once from the terminal and flags.
+func (o *StatusOptions) renderOptions(now time.Time) render.Options {
+	return render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Width: o.term.width,
+		Wide: o.out.Format == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces,
+		Summary: o.term.tty && !o.noHeaders}
 }

@@ -44,7 +44,9 @@ func (o *observation) decide(st *RetryState) (Phase, Next) {
 		return PhaseDeleting, n
 	case hr.Spec.Suspend:
 		return PhaseSuspended, Next{Action: ActionNone, Why: "suspended: the controller ignores this object until it is resumed"}
-	case o.ready == nil && o.reconciling == nil && o.stall == nil && hr.Status.ObservedGeneration == 0:
+	case o.ready == nil && o.reconciling == nil && o.stall == nil && hr.Status.ObservedGeneration <= 0:
+		// The CRD defaults observedGeneration to -1; the controller writes
+		// conditions on its first reconcile.
 		return PhasePending, Next{Action: ActionReconcile,
 			Why: "not reconciled yet: the controller acts as soon as it sees the object"}
 	case hr.Generation > hr.Status.ObservedGeneration && hr.Status.LastAttemptedGeneration > 0 &&
@@ -58,7 +60,7 @@ func (o *observation) decide(st *RetryState) (Phase, Next) {
 	case o.stall != nil && o.stall.Status == metav1.ConditionTrue:
 		st.StallReason = o.stall.Reason
 		return PhaseStalled, Next{Action: ActionNone, Why: stalledWhy(o.stall.Reason, st)}
-	case o.reconciling != nil && o.reconciling.Status == metav1.ConditionTrue:
+	case o.reconciling != nil && o.reconciling.Status == metav1.ConditionTrue && !o.endedBeforeHelm():
 		return o.fromReconciling(st)
 	case o.ready == nil || o.ready.Status == metav1.ConditionUnknown:
 		return PhaseProgressing, Next{Action: ActionReconcile, Why: "the controller is working on it"}
@@ -88,6 +90,20 @@ func allowedText(n int64) string {
 		return "unlimited"
 	}
 	return fmt.Sprint(n)
+}
+
+// endedBeforeHelm: the reconcile marks Reconciling "Fulfilling
+// prerequisites" first and leaves it in place when it stops at a dependency,
+// the source, the values or the chart (HelmReleaseReconciler.reconcileRelease
+// returns before the atomic release deletes it). Ready then says why, with a
+// reason that is not a Helm action's. With a Helm failure on Ready instead,
+// the prerequisites are being checked for a new attempt: in progress.
+func (o *observation) endedBeforeHelm() bool {
+	c := o.reconciling
+	if c.Reason != reasonProgressing || runningMessage.MatchString(c.Message) {
+		return false
+	}
+	return o.ready != nil && o.ready.Status == metav1.ConditionFalse && !helmFailure[o.ready.Reason]
 }
 
 // fromReconciling reads the Reconciling condition the last reconcile left.

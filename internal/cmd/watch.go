@@ -1,0 +1,199 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+	"github.com/hrretry/kubectl-hrretry/pkg/render"
+)
+
+// errRelist: the watch's resourceVersion is too old (410 Gone).
+var errRelist = errors.New("resource version expired")
+
+// liveView is `status --watch`: one LIST, then one WATCH from the list's
+// resourceVersion; between events it only re-renders (once a second on a
+// terminal, so countdowns move), without further API requests.
+type liveView struct {
+	o       *StatusOptions
+	client  *cluster.Client
+	s       inspect.Settings
+	objects map[string]*v2.HelmRelease
+	order   []string // keys in the order the LIST returned them
+	lines   int      // lines of the last frame, to redraw in place
+}
+
+func (o *StatusOptions) runWatch(ctx context.Context, client *cluster.Client, s inspect.Settings) error {
+	if o.watchTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.watchTimeout)
+		defer cancel()
+	}
+	v := &liveView{o: o, client: client, s: s}
+	for {
+		rv, err := v.list(ctx)
+		if err != nil {
+			return v.end(ctx, err)
+		}
+		v.drawAll()
+		if err = v.watch(ctx, rv); !errors.Is(err, errRelist) {
+			return v.end(ctx, err)
+		}
+	}
+}
+
+// end: Ctrl-C and --timeout are a normal end of a watch (exit 0).
+func (v *liveView) end(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (v *liveView) list(ctx context.Context) (string, error) {
+	t := v.o.target
+	v.objects, v.order = map[string]*v2.HelmRelease{}, nil
+	rv, err := v.client.List(ctx, cluster.ListOptions{Namespace: t.namespace, LabelSelector: t.labelSelector,
+		FieldSelector: t.fieldSelector, ChunkSize: v.o.chunkSize}, func(p cluster.Page) error {
+		for _, raw := range p.Items {
+			hr, _ := inspect.DecodeJSON(raw)
+			v.put(hr)
+		}
+		return nil
+	})
+	if err != nil {
+		return "", &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
+	}
+	return rv, nil
+}
+
+func (v *liveView) put(hr *v2.HelmRelease) {
+	k := hr.Namespace + "/" + hr.Name
+	if _, ok := v.objects[k]; !ok {
+		v.order = append(v.order, k)
+	}
+	v.objects[k] = hr
+}
+
+func (v *liveView) watch(ctx context.Context, rv string) error {
+	t := v.o.target
+	ri := v.client.Dynamic.Resource(cluster.HelmReleases).Namespace(t.namespace)
+	w, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
+		WatchFuncWithContext: func(ctx context.Context, lo metav1.ListOptions) (watch.Interface, error) {
+			lo.LabelSelector, lo.FieldSelector = t.labelSelector, t.fieldSelector
+			return ri.Watch(ctx, lo)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	var tick <-chan time.Time
+	if v.o.term.tty {
+		ticker := time.NewTicker(time.Second)
+		defer ticker.Stop()
+		tick = ticker.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick:
+			v.drawAll()
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return ctx.Err()
+			}
+			if err := v.apply(ev); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// apply folds one event into the view and shows it.
+func (v *liveView) apply(ev watch.Event) error {
+	switch ev.Type {
+	case watch.Error:
+		if status := apierrors.FromObject(ev.Object); apierrors.IsResourceExpired(status) || apierrors.IsGone(status) {
+			return errRelist
+		}
+		return fmt.Errorf("watching HelmReleases: %v", apierrors.FromObject(ev.Object))
+	case watch.Bookmark:
+		return nil
+	}
+	u, ok := ev.Object.(*unstructured.Unstructured)
+	if !ok {
+		return nil
+	}
+	hr, _ := inspect.Decode(u)
+	if ev.Type == watch.Deleted {
+		k := hr.Namespace + "/" + hr.Name
+		delete(v.objects, k)
+		if v.o.term.tty {
+			v.drawAll()
+		}
+		return nil
+	}
+	v.put(hr)
+	if v.o.term.tty {
+		v.drawAll()
+		return nil
+	}
+	return v.drawOne(hr) // a pipe gets one line per change, like kubectl get -w
+}
+
+// states analyzes every object at one clock reading.
+func (v *liveView) states(now time.Time) []inspect.RetryState {
+	out := make([]inspect.RetryState, 0, len(v.order))
+	for _, k := range v.order {
+		if hr, ok := v.objects[k]; ok {
+			if st := inspect.Analyze(hr, now, v.s); v.o.filter.Keep(st) {
+				out = append(out, st)
+			}
+		}
+	}
+	_ = render.Sort(out, v.o.sortBy) // validated before the watch started
+	return out
+}
+
+func (v *liveView) drawAll() {
+	now := v.o.deps.Now()
+	var b bytes.Buffer
+	states := v.states(now)
+	ro := v.o.renderOptions(now)
+	if v.o.term.tty {
+		b.WriteString(render.Redraw(v.lines))
+		fmt.Fprintf(&b, "%s  (watching; Ctrl-C to stop)\n", now.Format("15:04:05"))
+	}
+	if len(states) == 0 {
+		fmt.Fprintln(&b, render.NoneFound(v.o.target.namespace, v.o.target.allNamespaces))
+	} else {
+		_ = render.Table(&b, states, ro)
+	}
+	v.lines = bytes.Count(b.Bytes(), []byte{'\n'})
+	_, _ = v.o.deps.Streams.Out.Write(b.Bytes())
+}
+
+func (v *liveView) drawOne(hr *v2.HelmRelease) error {
+	now := v.o.deps.Now()
+	st := inspect.Analyze(hr, now, v.s)
+	if !v.o.filter.Keep(st) {
+		return nil
+	}
+	ro := v.o.renderOptions(now)
+	ro.NoHeaders = true
+	return render.Table(v.o.deps.Streams.Out, []inspect.RetryState{st}, ro)
+}
