@@ -32,3 +32,11 @@ fuzz:
 
 clean:
 	rm -rf bin dist
+
+# The plugin's predictions checked against the real helm-controller v1.6.4
+# (test/groundtruth); the controller is built once into $(KUBE_BIN_DIR).
+.PHONY: groundtruth
+groundtruth: build kube-bin
+	@hack/kube-bin.sh --with-controller >/dev/null
+	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) HELM_CONTROLLER_BIN=$(KUBE_BIN_DIR)/helm-controller \
+		$(GO) test -count=1 -timeout 30m ./test/groundtruth/...

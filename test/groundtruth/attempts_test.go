@@ -1,0 +1,126 @@
+package groundtruth
+
+import (
+	"regexp"
+	"sort"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// attempt is the start of one reconcile, as observed.
+type attempt struct {
+	At time.Time
+	// Action is the first Helm action the reconcile ran (install, upgrade,
+	// test, rollback, uninstall, unlock), or "reconcile" when it ran none
+	// (in sync), or "recheck" when it stopped at a dependency not ready.
+	Action string
+	Via    string // "watch": Reconciling turned Progressing; "log": a dependency check
+}
+
+// What a reconcile writes first (HelmReleaseReconciler.reconcileRelease),
+// and before each Helm action (AtomicRelease.Reconcile).
+const prerequisites = "Fulfilling prerequisites"
+
+var runningAction = regexp.MustCompile(`^Running '([a-z-]+)' action`)
+
+// mergeWithin: a dependency check logged this close to an observed start
+// is the same reconcile.
+const mergeWithin = time.Second
+
+// attemptsOf finds the reconcile starts in a recording. A reconcile is seen
+// starting when Reconciling turns True/Progressing, or turns to
+// "Fulfilling prerequisites" from another Progressing message. A reconcile
+// of a release waiting on a dependency changes nothing (the conditions stay
+// as the last one left them), so those come from the log.
+func attemptsOf(states []state, depChecks []time.Time) []attempt {
+	var starts []int
+	for i := range states {
+		cur := reconciling(states[i].HR)
+		var prev *metav1.Condition
+		if i > 0 {
+			prev = reconciling(states[i-1].HR)
+		}
+		if progressing(cur) && (!progressing(prev) || (cur.Message == prerequisites && prev.Message != prerequisites)) {
+			starts = append(starts, i)
+		}
+	}
+	var out []attempt
+	for k, i := range starts {
+		end := len(states)
+		if k+1 < len(starts) {
+			end = starts[k+1]
+		}
+		none := "reconcile"
+		if hr := states[end-1].HR; readyReason(hr) == v2.DependencyNotReadyReason {
+			none = "recheck"
+		}
+		out = append(out, attempt{At: states[i].At, Action: firstAction(states[i:end], none), Via: "watch"})
+	}
+	watched := len(out)
+	for _, at := range depChecks {
+		if near(out[:watched], at) {
+			continue
+		}
+		// The states this reconcile wrote: from the check to the next
+		// watched start.
+		from := sort.Search(len(states), func(i int) bool { return states[i].At.After(at) })
+		end := len(states)
+		for _, i := range starts {
+			if i >= from {
+				end = i
+				break
+			}
+		}
+		out = append(out, attempt{At: at, Action: firstAction(states[from:end], "recheck"), Via: "log"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	return out
+}
+
+func near(attempts []attempt, at time.Time) bool {
+	for _, a := range attempts {
+		if d := a.At.Sub(at); d < mergeWithin && d > -mergeWithin {
+			return true
+		}
+	}
+	return false
+}
+
+// firstAction is the first "Running '<action>' action" among states.
+func firstAction(states []state, none string) string {
+	for _, s := range states {
+		if c := reconciling(s.HR); progressing(c) {
+			if m := runningAction.FindStringSubmatch(c.Message); m != nil {
+				return m[1]
+			}
+		}
+	}
+	return none
+}
+
+func reconciling(hr *v2.HelmRelease) *metav1.Condition {
+	return apimeta.FindStatusCondition(hr.Status.Conditions, "Reconciling")
+}
+
+func progressing(c *metav1.Condition) bool {
+	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == "Progressing"
+}
+
+// actions lists what the attempts did, for the scenarios' sanity checks.
+func actions(attempts []attempt) []string {
+	out := make([]string, 0, len(attempts))
+	for _, a := range attempts {
+		out = append(out, a.Action)
+	}
+	return out
+}
+
+// attempts is attemptsOf the recording so far.
+func (r *recorder) attempts() []attempt {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return attemptsOf(r.states, r.depChecks)
+}

@@ -1,0 +1,150 @@
+package groundtruth
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// controllerNamespace is RUNTIME_NAMESPACE, and where the plugin reads the
+// controller's flags from (its default --controller-namespace).
+const controllerNamespace = "flux-system"
+
+// requeueDependency is --requeue-dependency: short, so that waiting on a
+// dependency is observed several times.
+const requeueDependency = 5 * time.Second
+
+// controllerArgs are the flags the controller runs with; the plugin reads the
+// same list from a Deployment, as it would in a real cluster.
+func controllerArgs(jitter int, metricsAddr, healthAddr string) []string {
+	return []string{
+		"--enable-leader-election=false",
+		"--watch-all-namespaces=true",
+		"--requeue-dependency=" + requeueDependency.String(),
+		"--interval-jitter-percentage=" + strconv.Itoa(jitter),
+		// More workers than releases: a worker stuck in a 5s wait must not
+		// delay another release's retry and skew the timings.
+		"--concurrent=20",
+		"--graceful-shutdown-timeout=5s",
+		"--log-encoding=json",
+		"--log-level=info",
+		"--metrics-addr=" + metricsAddr,
+		"--health-addr=" + healthAddr,
+	}
+}
+
+// jitterPercent is --interval-jitter-percentage, 5 (the default) unless
+// HRRETRY_GT_JITTER says otherwise (e.g. 0 to measure without jitter).
+func jitterPercent(t *testing.T) int {
+	s := os.Getenv("HRRETRY_GT_JITTER")
+	if s == "" {
+		return 5
+	}
+	p, err := strconv.Atoi(s)
+	if err != nil || p < 0 || p >= 100 {
+		t.Fatalf("HRRETRY_GT_JITTER=%q: want an integer in [0, 100)", s)
+	}
+	return p
+}
+
+// startController runs helm-controller against the cluster until the test
+// ends, its log in a file (kept next to the test's temporary files) and fed
+// to logs. It waits for /readyz.
+func startController(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter) {
+	t.Helper()
+	healthAddr := freeAddr(t)
+	args := controllerArgs(jitterPercent(t), freeAddr(t), healthAddr)
+	publishSettings(ctx, t, cl, args)
+
+	logPath := filepath.Join(t.TempDir(), "helm-controller.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs.tee = logFile
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+cl.kubeconfig, "RUNTIME_NAMESPACE="+controllerNamespace)
+	cmd.Stdout, cmd.Stderr = logs, logs
+	// Dies with the test binary if that is killed (a test timeout).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(15 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		_ = logFile.Close()
+		t.Logf("helm-controller log: %s", logPath)
+	})
+
+	readyz := "http://" + healthAddr + "/readyz"
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("helm-controller exited at start (%v); log: %s", err, logPath)
+		case <-time.After(200 * time.Millisecond):
+		}
+		if resp, err := http.Get(readyz); err == nil {
+			_ = resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				t.Logf("helm-controller ready: %v", args)
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("helm-controller not ready after 60s; log: %s", logPath)
+		}
+	}
+}
+
+// publishSettings creates the Deployment the plugin reads the controller's
+// flags from. Nothing runs it: there is no controller-manager.
+func publishSettings(ctx context.Context, t *testing.T, cl *cluster, args []string) {
+	t.Helper()
+	labels := map[string]string{"app": "helm-controller"}
+	cl.create(ctx, t,
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}},
+		&appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "helm-controller", Namespace: controllerNamespace},
+			Spec: appsv1.DeploymentSpec{
+				Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{
+					ObjectMeta: metav1.ObjectMeta{Labels: labels},
+					Spec: corev1.PodSpec{Containers: []corev1.Container{{
+						Name: "manager", Image: "fluxcd/helm-controller:v1.6.4", Args: args,
+					}}},
+				},
+			},
+		})
+}
+
+// freeAddr asks the kernel for a free port on 127.0.0.1.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}

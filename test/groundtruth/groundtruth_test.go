@@ -1,0 +1,72 @@
+package groundtruth
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestGroundTruth starts the control plane and the real helm-controller
+// once, then runs every scenario in parallel, each in its own namespace.
+func TestGroundTruth(t *testing.T) {
+	bins := findBinaries(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	began := time.Now()
+
+	// Cleanups run last-registered first: the chart server, the
+	// controller, then the control plane.
+	cl := startCluster(t, bins)
+	logs := newLogRouter()
+	startController(ctx, t, bins.controller, cl, logs)
+	w := &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}}
+	t.Logf("control plane and helm-controller ready after %.1fs", time.Since(began).Seconds())
+
+	t.Run("scenarios", func(t *testing.T) {
+		for _, sc := range scenarios() {
+			t.Run(sc.name, func(t *testing.T) {
+				t.Parallel()
+				sc.run(newStage(ctx, t, w, "gt-"+sc.name))
+			})
+		}
+	})
+	table := w.results.table()
+	t.Logf("jitter %d%%, allowance %s, total %.0fs\n%s", jitterPercent(t), allowance, time.Since(began).Seconds(), table)
+	if path := os.Getenv("HRRETRY_GT_REPORT"); path != "" {
+		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+// results collects the rows of every scenario.
+type results struct {
+	mu   sync.Mutex
+	rows []row
+}
+
+func (r *results) add(rows ...row) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rows = append(r.rows, rows...)
+}
+
+// table is the results as Markdown, scenario by scenario.
+func (r *results) table() string {
+	r.mu.Lock()
+	rows := append([]row(nil), r.rows...)
+	r.mu.Unlock()
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Scenario < rows[j].Scenario })
+	var b strings.Builder
+	b.WriteString("| scenario | release | state seen | predicted next (s after the state) | observed next | verdict |\n")
+	b.WriteString("|---|---|---|---|---|---|\n")
+	for _, x := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s |\n", x.Scenario, x.Release, x.State, x.Predicted, x.Observed, x.Verdict)
+	}
+	return b.String()
+}

@@ -1,0 +1,203 @@
+package groundtruth
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sync"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/watch"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// state is the HelmRelease as one watch event delivered it, stamped with
+// the time the event arrived.
+type state struct {
+	At time.Time
+	HR *v2.HelmRelease
+}
+
+// prediction is one run of `kubectl-hrretry status -o json` that saw
+// states[State] (and nothing newer).
+type prediction struct {
+	State int
+	Ran   time.Time // when the plugin was started: its clock reading is later
+	RS    inspect.RetryState
+	JSON  []byte
+}
+
+// intervention is something the test did to the release or its inputs.
+type intervention struct {
+	At   time.Time
+	What string
+	// Supersedes: the controller reacts to it at once (a spec or source
+	// change), so predictions made before it no longer apply.
+	Supersedes bool
+}
+
+// recorder watches one HelmRelease, runs the plugin after every observed
+// state change, and keeps the controller's dependency checks from its log.
+type recorder struct {
+	ns, name           string
+	plugin, kubeconfig string
+
+	mu            sync.Mutex
+	states        []state
+	depChecks     []time.Time
+	preds         []prediction
+	interventions []intervention
+	pluginErrs    []string
+	ended         time.Time
+
+	changed chan struct{} // one-slot: a state arrived since the last plugin run
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+}
+
+func newRecorder(ns, name, plugin, kubeconfig string) *recorder {
+	return &recorder{ns: ns, name: name, plugin: plugin, kubeconfig: kubeconfig, changed: make(chan struct{}, 1)}
+}
+
+// start begins watching (and predicting) until stop.
+func (r *recorder) start(ctx context.Context, c client.WithWatch, logs *logRouter) {
+	ctx, r.cancel = context.WithCancel(ctx)
+	logs.subscribe(r.ns, r.name, func(l logLine) {
+		if isDependencyCheck(l.Msg) {
+			r.mu.Lock()
+			r.depChecks = append(r.depChecks, l.At)
+			r.mu.Unlock()
+		}
+	})
+	r.wg.Add(2)
+	go func() { defer r.wg.Done(); r.watch(ctx, c) }()
+	go func() { defer r.wg.Done(); r.predict(ctx) }()
+}
+
+// stop ends the recording; what was recorded stays for the verdict.
+func (r *recorder) stop(logs *logRouter) {
+	r.cancel()
+	r.wg.Wait()
+	logs.unsubscribe(r.ns, r.name)
+	r.mu.Lock()
+	r.ended = time.Now()
+	r.mu.Unlock()
+}
+
+// watch stamps every event on arrival and does nothing slow, so the stamps
+// are the controller's transition times plus the watch latency.
+func (r *recorder) watch(ctx context.Context, c client.WithWatch) {
+	rv := ""
+	for ctx.Err() == nil {
+		w, err := c.Watch(ctx, &v2.HelmReleaseList{}, client.InNamespace(r.ns),
+			client.MatchingFields{"metadata.name": r.name}, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv}})
+		if err != nil {
+			r.pluginError(fmt.Errorf("watch: %w", err))
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
+		for ev := range w.ResultChan() {
+			at := time.Now()
+			hr, ok := ev.Object.(*v2.HelmRelease)
+			if !ok || (ev.Type != watch.Added && ev.Type != watch.Modified) {
+				continue
+			}
+			rv = hr.ResourceVersion
+			r.mu.Lock()
+			r.states = append(r.states, state{At: at, HR: hr.DeepCopy()})
+			r.mu.Unlock()
+			select {
+			case r.changed <- struct{}{}:
+			default:
+			}
+		}
+		w.Stop()
+	}
+}
+
+// predict runs the plugin on the newest state each time one arrives. A run
+// that overlapped a newer state is dropped (the loop runs again for it).
+func (r *recorder) predict(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.changed:
+		}
+		r.mu.Lock()
+		idx := len(r.states) - 1
+		r.mu.Unlock()
+		ran := time.Now()
+		var stderr bytes.Buffer
+		cmd := exec.CommandContext(ctx, r.plugin, "status", r.name, "-n", r.ns, "-o", "json", "--kubeconfig", r.kubeconfig)
+		cmd.Stderr = &stderr
+		out, err := cmd.Output()
+		if ctx.Err() != nil {
+			return
+		}
+		var rs inspect.RetryState
+		if err == nil {
+			err = json.Unmarshal(out, &rs)
+		}
+		if err != nil {
+			r.pluginError(fmt.Errorf("kubectl-hrretry status: %w: %s", err, stderr.String()))
+			continue
+		}
+		r.mu.Lock()
+		if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) {
+			r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out})
+		}
+		r.mu.Unlock()
+	}
+}
+
+func (r *recorder) pluginError(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !errors.Is(err, context.Canceled) {
+		r.pluginErrs = append(r.pluginErrs, err.Error())
+	}
+}
+
+// sameConditions: the plugin read the object the watch delivered (the
+// conditions are what changes on every transition).
+func sameConditions(hr *v2.HelmRelease, rs inspect.RetryState) bool {
+	if len(hr.Status.Conditions) != len(rs.Conditions) {
+		return false
+	}
+	for _, c := range rs.Conditions {
+		w := apimeta.FindStatusCondition(hr.Status.Conditions, c.Type)
+		if w == nil || string(w.Status) != c.Status || w.Reason != c.Reason || w.Message != c.Message {
+			return false
+		}
+	}
+	return true
+}
+
+// intervene runs what and records it.
+func (r *recorder) intervene(what string, supersedes bool, do func() error) error {
+	r.mu.Lock()
+	r.interventions = append(r.interventions, intervention{At: time.Now(), What: what, Supersedes: supersedes})
+	r.mu.Unlock()
+	return do()
+}
+
+// latest is the newest observed object, nil before the first event.
+func (r *recorder) latest() *v2.HelmRelease {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.states) == 0 {
+		return nil
+	}
+	return r.states[len(r.states)-1].HR
+}
+
+func keyOf(r *recorder) client.ObjectKey { return client.ObjectKey{Namespace: r.ns, Name: r.name} }

@@ -1,0 +1,146 @@
+package groundtruth
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strings"
+	"testing"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// world is what every scenario shares: one control plane, one controller.
+type world struct {
+	bins    binaries
+	cl      *cluster
+	charts  *chartServer
+	logs    *logRouter
+	results *results
+}
+
+// stage is one scenario: its own namespace, its releases' recordings.
+type stage struct {
+	t    *testing.T
+	ctx  context.Context
+	w    *world
+	ns   string
+	recs []*recorder
+}
+
+// newStage creates the namespace and its default ServiceAccount (there is
+// no controller-manager to create it, and Pods such as Helm test hooks are
+// refused without it).
+func newStage(ctx context.Context, t *testing.T, w *world, ns string) *stage {
+	s := &stage{t: t, ctx: ctx, w: w, ns: ns}
+	w.cl.create(ctx, t,
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}},
+		&corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "default", Namespace: ns}})
+	t.Cleanup(func() { s.finish() })
+	return s
+}
+
+// publish serves chart dir as name:version from the OCIRepository name.
+func (s *stage) publish(name, dir, version string) {
+	s.t.Helper()
+	if err := s.w.charts.publish(s.ctx, s.w.cl.c, s.ns, name, dir, version); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// release starts recording name, then creates it with the spec in YAML.
+func (s *stage) release(name, spec string) *recorder {
+	s.t.Helper()
+	hr := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.ns}}
+	if err := yaml.UnmarshalStrict([]byte(spec), &hr.Spec); err != nil {
+		s.t.Fatalf("spec of %s: %v\n%s", name, err, spec)
+	}
+	rec := newRecorder(s.ns, name, s.w.bins.plugin, s.w.cl.kubeconfig)
+	rec.start(s.ctx, s.w.cl.c, s.w.logs)
+	s.recs = append(s.recs, rec)
+	s.w.cl.create(s.ctx, s.t, hr)
+	return rec
+}
+
+// spec is a release of the chart served by OCIRepository source,
+// reconciled every interval, with a 5s timeout for every Helm operation,
+// plus body (more spec fields, YAML).
+func spec(source, interval, body string) string {
+	return fmt.Sprintf("chartRef: {kind: OCIRepository, name: %s}\ninterval: %s\ntimeout: 5s\n%s",
+		source, interval, strings.TrimPrefix(body, "\n"))
+}
+
+// retryBoth is RetryOnFailure for install and upgrade, every 10s.
+const retryBoth = `
+install:
+  strategy: {name: RetryOnFailure, retryInterval: 10s}
+upgrade:
+  strategy: {name: RetryOnFailure, retryInterval: 10s}
+`
+
+// waitFor polls the recording until cond holds; it fails the scenario
+// after timeout (a step that did not happen, not a timing assertion).
+func (s *stage) waitFor(rec *recorder, what string, timeout time.Duration, cond func(hr *v2.HelmRelease, attempts []attempt) bool) {
+	s.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		if hr := rec.latest(); hr != nil && cond(hr, rec.attempts()) {
+			return
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatalf("%s/%s: %s did not happen within %s; attempts so far %v", s.ns, rec.name, what, timeout, actions(rec.attempts()))
+		}
+		select {
+		case <-s.ctx.Done():
+			s.t.Fatal(s.ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// hold lets the recording run for d more.
+func (s *stage) hold(d time.Duration) {
+	select {
+	case <-s.ctx.Done():
+	case <-time.After(d):
+	}
+}
+
+// update changes the release's spec (an intervention the controller sees).
+func (s *stage) update(rec *recorder, what string, mutate func(*v2.HelmRelease)) {
+	s.t.Helper()
+	err := rec.intervene(what, true, func() error {
+		hr := &v2.HelmRelease{}
+		if err := s.w.cl.c.Get(s.ctx, keyOf(rec), hr); err != nil {
+			return err
+		}
+		mutate(hr)
+		return s.w.cl.c.Update(s.ctx, hr)
+	})
+	if err != nil {
+		s.t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// finish stops the recordings and checks them.
+func (s *stage) finish(expect ...expectation) {
+	for _, rec := range s.recs {
+		rec.stop(s.w.logs)
+		rows := rec.verdicts(path.Base(s.t.Name()), expect)
+		s.w.results.add(rows...)
+		for _, r := range rows {
+			if r.Verdict == disagree {
+				s.t.Errorf("%s: plugin said %s when %s; controller: %s\n%s", r.Release, r.Predicted, r.State, r.Observed, r.Detail)
+			}
+		}
+		for _, e := range rec.pluginErrs {
+			s.t.Errorf("%s: %s", rec.name, e)
+		}
+		s.t.Logf("%s: attempts %v", rec.name, actions(rec.attempts()))
+	}
+	s.recs = nil
+}
