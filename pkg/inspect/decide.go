@@ -73,8 +73,11 @@ func (o *observation) decide(st *RetryState) (Phase, Next) {
 func stalledWhy(reason string, st *RetryState) string {
 	switch reason {
 	case reasonRetriesExceeded:
-		return fmt.Sprintf("stalled: %d of %s attempt(s) failed; the controller will not try again until the spec changes or a force or reset is requested",
-			st.Failures.Count, allowedText(st.Failures.Allowed))
+		failed := fmt.Sprintf("%d attempt(s) failed", st.Failures.Count)
+		if st.Failures.Allowed >= 0 {
+			failed = fmt.Sprintf("%d of %d attempt(s) failed", st.Failures.Count, st.Failures.Allowed)
+		}
+		return "stalled: " + failed + "; the controller will not try again until the spec changes or a force or reset is requested"
 	case reasonMissingRollback:
 		return "stalled: the rollback remediation has no earlier release to roll back to"
 	case reasonAccessDenied:
