@@ -147,12 +147,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 	s := read.s
 	now := o.deps.Now()
-	states := make([]inspect.RetryState, 0, len(raws))
-	for _, raw := range raws {
-		if st := inspect.AnalyzeJSON(raw, now, s); o.filter.Keep(st) {
-			states = append(states, st)
-		}
-	}
+	states := o.filter.Apply(inspect.AnalyzeAll(raws, now, s))
 	if err := render.Sort(states, o.sortBy); err != nil {
 		return usageError(err)
 	}

@@ -224,3 +224,27 @@ func boolText(b bool) string {
 	}
 	return "false"
 }
+
+func TestAnalyzeAllKeepsOrder(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "states", "*.yaml"))
+	var raws [][]byte
+	var want []RetryState
+	for i := 0; i < 300; i++ {
+		y, _ := os.ReadFile(files[i%len(files)])
+		j, err := yaml.YAMLToJSON(y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raws = append(raws, j)
+		want = append(want, AnalyzeJSON(j, testNow, DefaultSettings()))
+	}
+	got := AnalyzeAll(raws, testNow, DefaultSettings())
+	for i := range want {
+		if got[i].Name != want[i].Name || got[i].Phase != want[i].Phase || got[i].Next.Why != want[i].Next.Why {
+			t.Fatalf("item %d: got %s/%s, want %s/%s", i, got[i].Name, got[i].Phase, want[i].Name, want[i].Phase)
+		}
+	}
+	if len(AnalyzeAll(nil, testNow, DefaultSettings())) != 0 {
+		t.Errorf("no input, no output")
+	}
+}

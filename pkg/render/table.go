@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"charm.land/lipgloss/v2/table"
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
@@ -55,50 +54,30 @@ func (p palette) bold(s string) string {
 	return lipgloss.NewStyle().Bold(true).Render(s)
 }
 
-// Table writes the status table.
+// Table writes the status table: boxed and coloured on a terminal, plain
+// kubectl-style columns otherwise.
 func Table(w io.Writer, states []inspect.RetryState, o Options) error {
 	headers, rows := tableData(states, o)
-	pal := palette{on: o.Color}
-	t := table.New().Wrap(false)
-	if !o.NoHeaders {
-		t = t.Headers(headers...)
-	}
-	phaseCol := indexOf(headers, "PHASE")
-	t = t.Rows(rows...).StyleFunc(func(row, col int) lipgloss.Style {
-		s := lipgloss.NewStyle().PaddingRight(2)
-		if o.Color {
-			s = s.PaddingLeft(1).PaddingRight(1)
-		}
-		switch {
-		case !o.Color:
-		case row == table.HeaderRow:
-			s = s.Bold(true)
-		case col == phaseCol && row >= 0 && row < len(states):
-			s = s.Inherit(phaseStyle(states[row].Phase))
-		}
-		return s
-	})
-	if o.Color {
-		t = t.Border(lipgloss.RoundedBorder()).BorderStyle(lipgloss.NewStyle().Faint(true)).BorderRow(false)
-	} else {
-		t = t.Border(lipgloss.HiddenBorder()).BorderTop(false).BorderBottom(false).
-			BorderLeft(false).BorderRight(false).BorderColumn(false).BorderHeader(false)
-	}
 	if o.Width > 0 {
 		fitMessages(headers, rows, o)
 	}
-	out := t.Render()
-	if !o.Color {
-		out = trimRight(out)
+	g := &grid{headers: headers, rows: rows, phases: make([]inspect.Phase, len(states))}
+	for i, st := range states {
+		g.phases[i] = st.Phase
 	}
-	if _, err := fmt.Fprintln(w, out); err != nil {
+	var err error
+	if o.Color {
+		err = g.boxed(w, !o.NoHeaders, indexOf(headers, "PHASE"))
+	} else {
+		err = g.plain(w, !o.NoHeaders)
+	}
+	if err != nil {
 		return err
 	}
 	if o.Summary && !o.NoHeaders {
-		_, err := fmt.Fprintln(w, pal.dim(Summary(states)))
-		return err
+		_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(Summary(states)))
 	}
-	return nil
+	return err
 }
 
 // tableData builds the header and cells. Every string from the cluster
@@ -138,15 +117,17 @@ func fitMessages(headers []string, rows [][]string, o Options) {
 	}
 	used := perColumn*len(headers) + 1
 	for col := 0; col < last; col++ {
-		w := ansi.StringWidth(headers[col])
+		w := width(headers[col])
 		for _, r := range rows {
-			w = max(w, ansi.StringWidth(r[col]))
+			w = max(w, width(r[col]))
 		}
 		used += w
 	}
 	budget := max(o.Width-used, len("MESSAGE"))
 	for _, r := range rows {
-		r[last] = ansi.Truncate(r[last], budget, "…")
+		if width(r[last]) > budget {
+			r[last] = ansi.Truncate(r[last], budget, "…")
+		}
 	}
 }
 
@@ -198,14 +179,6 @@ func indexOf(xs []string, x string) int {
 		}
 	}
 	return -1
-}
-
-func trimRight(s string) string {
-	lines := strings.Split(s, "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimRight(l, " ")
-	}
-	return strings.Join(lines, "\n")
 }
 
 // Summary counts states per phase: "12 ready · 3 retrying · 1 stalled".
