@@ -30,6 +30,18 @@ test: unit e2e
 fuzz:
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz FuzzAnalyze -fuzztime $${FUZZTIME:-60s}
 
+# A demo control plane in the background (kube-apiserver, etcd, a dozen
+# HelmReleases in every phase), then the plugin's view of it. Running it
+# again replaces the old one. State in $HRRETRY_DEMO_DIR (~/.cache/kubectl-hrretry/demo).
+demo: build kube-bin
+	@$(GO) build -o bin/hrretry-demo ./hack/demo
+	@bin/hrretry-demo up -plugin $(BIN) -bin-dir $(KUBE_BIN_DIR)
+
+# Stops it: no kube-apiserver, etcd or demo process, and no port, is left.
+demo-down:
+	@$(GO) build -o bin/hrretry-demo ./hack/demo
+	@bin/hrretry-demo down
+
 clean:
 	rm -rf bin dist
 

@@ -6,32 +6,8 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 )
-
-// helmControllerDeployment is helm-controller as Flux installs it, with the
-// two flags that change predictions. Nothing runs it: only its spec is read.
-func helmControllerDeployment(args ...string) *appsv1.Deployment {
-	labels := map[string]string{"app": "helm-controller"}
-	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: "helm-controller", Namespace: "flux-system", Labels: labels},
-		Spec: appsv1.DeploymentSpec{
-			Selector: &metav1.LabelSelector{MatchLabels: labels},
-			Template: corev1.PodTemplateSpec{
-				ObjectMeta: metav1.ObjectMeta{Labels: labels},
-				Spec: corev1.PodSpec{Containers: []corev1.Container{{
-					Name:  "manager",
-					Image: "ghcr.io/fluxcd/helm-controller:v1.6.4",
-					Args:  append([]string{"--events-addr=http://notification-controller.flux-system.svc.cluster.local./", "--watch-all-namespaces=true"}, args...),
-				}}},
-			},
-		},
-	}
-}
 
 // TestControllerSettingsFromDeployment: with --interval-jitter-percentage=20
 // and DefaultToRetryOnFailure on, a release without a strategy is predicted
@@ -46,7 +22,7 @@ func TestControllerSettingsFromDeployment(t *testing.T) {
 	if err := fixtures.EnsureNamespace(ctx, h.admin, "flux-system"); err != nil {
 		t.Fatal(err)
 	}
-	dep := helmControllerDeployment("--interval-jitter-percentage=20", "--feature-gates=DefaultToRetryOnFailure=true")
+	dep := fixtures.HelmControllerDeployment("--interval-jitter-percentage=20", "--feature-gates=DefaultToRetryOnFailure=true")
 	if err := h.admin.Create(ctx, dep); err != nil {
 		t.Fatal(err)
 	}
