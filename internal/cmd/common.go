@@ -112,3 +112,11 @@ func isTerminal(r io.Reader) bool {
 	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
+
+// reportRequests prints the request count (--debug-requests), for the
+// benchmarks and for checking that a command made no request it need not.
+func (g *globalOptions) reportRequests(c *cluster.Client, errOut io.Writer) {
+	if g.debugRequests {
+		fmt.Fprintln(errOut, c.Requests())
+	}
+}

@@ -137,6 +137,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	defer o.g.reportRequests(client, o.deps.Streams.ErrOut)
 	settings, _ := client.ControllerSettings(ctx, o.g.controllerNamespace, o.g.controllerName)
 	targets, err := o.targets(ctx, client, settings)
 	if err != nil {

@@ -33,6 +33,7 @@ type globalOptions struct {
 	controllerNamespace string
 	controllerName      string
 	in                  io.Reader // standard input, for prompts
+	debugRequests       bool
 }
 
 // NewRootCmd builds the command tree.
@@ -57,6 +58,8 @@ helm-controller will do next and when, and how to get a stuck release moving.`,
 	flags.StringVar(&g.color, "color", "auto", "Colour and box glyphs: auto (on a terminal, unless NO_COLOR is set), always or never")
 	flags.StringVar(&g.controllerNamespace, "controller-namespace", "flux-system", "Namespace of the helm-controller Deployment whose settings (jitter, feature gates) are read")
 	flags.StringVar(&g.controllerName, "controller-name", "helm-controller", "Name of the helm-controller Deployment")
+	flags.BoolVar(&g.debugRequests, "debug-requests", false, "Print the number of API requests made to stderr")
+	_ = flags.MarkHidden("debug-requests")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
 
 	root.AddCommand(

@@ -23,7 +23,6 @@ type StatusOptions struct {
 	sortBy        string
 	noHeaders     bool
 	chunkSize     int64
-	debugRequests bool
 	watch         bool
 	watchTimeout  time.Duration
 
@@ -69,8 +68,6 @@ func NewCmdStatus(g *globalOptions, deps Deps) *cobra.Command {
 	f.Int64Var(&o.chunkSize, "chunk-size", 500, "List in pages of this many objects (0: one request)")
 	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
 	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
-	f.BoolVar(&o.debugRequests, "debug-requests", false, "Print the number of API requests made to stderr")
-	_ = f.MarkHidden("debug-requests")
 	registerOutputCompletion(cmd)
 	return cmd
 }
@@ -115,9 +112,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o.debugRequests {
-		defer func() { fmt.Fprintln(o.deps.Streams.ErrOut, client.Requests()) }()
-	}
+	defer o.g.reportRequests(client, o.deps.Streams.ErrOut)
 	// The settings read runs beside the HelmRelease read: it is one GET
 	// that must not add its latency.
 	type settingsRead struct {

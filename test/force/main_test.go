@@ -57,7 +57,7 @@ func start() (*suite, error) {
 	if binDir == "" {
 		binDir = controlplane.DefaultBinDir()
 	}
-	cp, err := controlplane.Start(controlplane.Options{BinDir: binDir, CRDDir: filepath.Join("..", "crd"), Quiet: true})
+	cp, err := controlplane.Start(controlplane.Options{BinDir: binDir, CRDDir: filepath.Join("..", "crd")})
 	if err != nil {
 		return nil, err
 	}

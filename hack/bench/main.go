@@ -1,0 +1,119 @@
+// Command bench measures kubectl hrretry at fleet scale against the real
+// control plane: it seeds N HelmReleases with realistic status across 50
+// namespaces, then times, side by side and repeatedly, the raw paged LIST
+// (the floor), `kubectl get hr -A -o json`, `kubectl hrretry status -A`
+// (table and -o json) and `force --all -A --wait=false`, with peak RSS and
+// API request counts. It prints a Markdown table; BENCHMARKS.md holds a run.
+//
+//	go run ./hack/bench -n 1000,5000 -repeat 5
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hrretry/kubectl-hrretry/test/fixtures/controlplane"
+)
+
+type config struct {
+	sizes   []int
+	repeat  int
+	plugin  string
+	binDir  string
+	workDir string
+}
+
+func main() {
+	if len(os.Args) > 1 && os.Args[1] == "floor" {
+		// Subprocess mode: the raw paged LIST, timed like the others.
+		if err := floor(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	cfg := config{binDir: controlplane.DefaultBinDir()}
+	sizes := flag.String("n", "1000,5000", "fleet sizes")
+	flag.IntVar(&cfg.repeat, "repeat", 5, "runs of each command")
+	flag.StringVar(&cfg.plugin, "plugin", "bin/kubectl-hrretry", "the plugin binary")
+	flag.Parse()
+	for _, s := range strings.Split(*sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return fmt.Errorf("-n %q: want positive integers", *sizes)
+		}
+		cfg.sizes = append(cfg.sizes, n)
+	}
+	var err error
+	if cfg.plugin, err = filepath.Abs(cfg.plugin); err != nil {
+		return err
+	}
+	if cfg.workDir, err = os.MkdirTemp("", "hrretry-bench-"); err != nil {
+		return err
+	}
+	defer os.RemoveAll(cfg.workDir)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	fmt.Printf("# kubectl hrretry benchmarks\n\n%s\n\n", machine())
+	for _, n := range cfg.sizes {
+		if err := benchSize(cfg, self, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// benchSize runs every measurement for a fleet of n on a fresh control plane.
+func benchSize(cfg config, self string, n int) error {
+	cp, err := controlplane.Start(controlplane.Options{BinDir: cfg.binDir, CRDDir: "test/crd"})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = cp.Stop() }()
+	kubeconfig := filepath.Join(cfg.workDir, "admin.kubeconfig")
+	if err := controlplane.WriteKubeconfig(kubeconfig, "admin", cp.Admin); err != nil {
+		return err
+	}
+	start := time.Now()
+	if err := seed(context.Background(), cp, n); err != nil {
+		return err
+	}
+	fmt.Printf("## N = %d HelmReleases in 50 namespaces (seeded in %s)\n\n", n, time.Since(start).Round(time.Second))
+	kubectl := filepath.Join(cfg.binDir, "kubectl")
+	kc := "--kubeconfig=" + kubeconfig
+	cases := []measure{
+		{name: "(a) raw paged LIST, limit 500 (floor)", argv: []string{self, "floor", kubeconfig}},
+		{name: "(b) kubectl get hr -A -o json", argv: []string{kubectl, kc, "get", "helmreleases.helm.toolkit.fluxcd.io", "-A", "-o", "json", "-v=6"}, kubectlLog: true},
+		{name: "(c) kubectl hrretry status -A", argv: []string{cfg.plugin, kc, "status", "-A", "--debug-requests"}},
+		{name: "(c) kubectl hrretry status -A -o json", argv: []string{cfg.plugin, kc, "status", "-A", "-o", "json", "--debug-requests"}},
+	}
+	if n == 1000 || n == cfg.sizes[0] {
+		cases = append(cases, measure{name: fmt.Sprintf("(d) force --all -A --wait=false (%d objects)", n),
+			argv: []string{cfg.plugin, kc, "force", "--all", "-A", "--yes", "--resume", "--wait=false", "--debug-requests"}})
+	}
+	results := make([]result, 0, len(cases))
+	for _, m := range cases {
+		r, err := m.run(cfg.repeat)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		results = append(results, r)
+	}
+	printTable(results)
+	return nil
+}
