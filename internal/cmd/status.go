@@ -18,13 +18,13 @@ type StatusOptions struct {
 	g    *globalOptions
 	deps Deps
 
-	sel           selectionFlags
-	output        string
-	sortBy        string
-	noHeaders     bool
-	chunkSize     int64
-	watch         bool
-	watchTimeout  time.Duration
+	sel          selectionFlags
+	output       string
+	sortBy       string
+	noHeaders    bool
+	chunkSize    int64
+	watch        bool
+	watchTimeout time.Duration
 
 	target target
 	term   terminal
