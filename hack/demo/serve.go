@@ -10,6 +10,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 	"github.com/hrretry/kubectl-hrretry/test/fixtures/controlplane"
 )
@@ -20,6 +23,9 @@ import (
 func serve(c config) (err error) {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer cancel()
+	// envtest logs through controller-runtime's logger; unset, it prints
+	// a stack trace after 30 s.
+	ctrllog.SetLogger(logr.Discard())
 	if err := os.MkdirAll(c.dir, 0o700); err != nil {
 		return err
 	}

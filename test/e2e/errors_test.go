@@ -56,11 +56,17 @@ func TestClusterWithoutFlux(t *testing.T) {
 		t.Fatal(err)
 	}
 	const sentence = "HelmRelease API not found on this cluster — is Flux installed?"
-	for _, args := range [][]string{{"status", "-A"}, {"status", "-n", "default"}, {"status", "web", "-n", "default"}} {
-		r := h.runKubeconfig(t, kubeconfig, args...)
-		if r.code != 1 || !strings.Contains(r.stderr, sentence) {
-			t.Errorf("%v without the CRD: exit %d, stderr %q; want exit 1 and %q", args, r.code, r.stderr, sentence)
-		}
+	for name, args := range map[string][]string{
+		"list all namespaces": {"status", "-A"},
+		"list one namespace":  {"status", "-n", "default"},
+		"get by name":         {"status", "web", "-n", "default"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := h.runKubeconfig(t, kubeconfig, args...)
+			if r.code != 1 || !strings.Contains(r.stderr, sentence) {
+				t.Errorf("%v without the CRD: exit %d, stderr %q; want exit 1 and %q", args, r.code, r.stderr, sentence)
+			}
+		})
 	}
 }
 

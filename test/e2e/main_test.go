@@ -9,6 +9,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/go-logr/logr"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 // suite is the one control plane of this test package, started by TestMain
@@ -21,6 +24,10 @@ var suite = sync.OnceValues(startHarness)
 // and outside it: a skipped end-to-end suite looks like a green one.
 func TestMain(m *testing.M) {
 	flag.Parse()
+	// envtest logs through controller-runtime's logger; unset, it prints
+	// a stack trace after 30 s. The control plane's own output is not
+	// needed: failures come back as errors.
+	ctrllog.SetLogger(logr.Discard())
 	os.Exit(run(m))
 }
 
