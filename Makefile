@@ -45,6 +45,12 @@ demo-down:
 clean:
 	rm -rf bin dist
 
+# Release archives (six os/arch pairs) into dist/ and plugin.yaml for VERSION,
+# reproducibly, with nothing but the Go toolchain: make dist VERSION=v0.1.0
+.PHONY: dist
+dist:
+	$(GO) run ./hack/dist -version $(VERSION) -commit $(COMMIT) -date $(DATE) -out dist -manifest plugin.yaml
+
 # The plugin's predictions checked against the real helm-controller v1.6.4
 # (test/groundtruth); the controller is built once into $(KUBE_BIN_DIR).
 .PHONY: groundtruth
