@@ -129,8 +129,7 @@ func fromUnstructured(m map[string]any, into any) (err error) {
 // DecodeJSON decodes one object as the API server sent it. The typed decode
 // is the fast path; an object it rejects goes through Decode, part by part.
 func DecodeJSON(raw []byte) (*v2.HelmRelease, []string) {
-	hr := &v2.HelmRelease{}
-	if err := json.Unmarshal(raw, hr); err == nil {
+	if hr, err := decodeLean(raw); err == nil {
 		return hr, nil
 	}
 	var m map[string]any

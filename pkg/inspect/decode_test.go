@@ -1,8 +1,12 @@
 package inspect
 
 import (
+	"encoding/json"
+	"os"
 	"strings"
 	"testing"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
 )
 
 // Objects from other controller versions or written by hand must not hide
@@ -60,5 +64,30 @@ func TestSettingsFromArgs(t *testing.T) {
 	}
 	if _, errs := DefaultSettings().ApplyArgs([]string{"--interval-jitter-percentage=100"}); len(errs) != 1 {
 		t.Errorf("jitter 100 must be rejected like the controller does")
+	}
+}
+
+// The lean decode must read everything analysis uses, and drop the rest.
+func TestLeanDecode(t *testing.T) {
+	raw, err := os.ReadFile("testdata/realistic.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hr, problems := DecodeJSON(raw)
+	full := &v2.HelmRelease{}
+	if err := json.Unmarshal(raw, full); err != nil || problems != nil {
+		t.Fatal(err, problems)
+	}
+	if hr.Spec.Values != nil || hr.ManagedFields != nil || hr.Status.Inventory != nil {
+		t.Errorf("values, managedFields and inventory must be skipped")
+	}
+	full.Spec.Values, full.ManagedFields, full.Status.Inventory = nil, nil, nil
+	got, _ := json.Marshal(hr)
+	want, _ := json.Marshal(full)
+	if string(got) != string(want) {
+		t.Errorf("lean decode differs from the full one:\n got %s\nwant %s", got, want)
+	}
+	if hr.Status.LastHandledReconcileAt == "" && full.Status.LastHandledReconcileAt != "" {
+		t.Errorf("inline status fields lost")
 	}
 }
