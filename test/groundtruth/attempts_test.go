@@ -18,6 +18,8 @@ type attempt struct {
 	// (in sync), or "recheck" when it stopped at a dependency not ready.
 	Action string
 	Via    string // "watch": Reconciling turned Progressing; "log": a dependency check
+	// Open: the last attempt, which has not shown its action yet.
+	Open bool
 }
 
 // What a reconcile writes first (HelmReleaseReconciler.reconcileRelease),
@@ -34,9 +36,14 @@ const mergeWithin = time.Second
 // starting when Reconciling turns True/Progressing, or turns to
 // "Fulfilling prerequisites" from another Progressing message. A reconcile
 // of a release waiting on a dependency changes nothing (the conditions stay
-// as the last one left them), so those come from the log.
+// as the last one left them), so those come from the log. The action of a
+// reconcile is read from the states it wrote, up to the next start.
 func attemptsOf(states []state, depChecks []time.Time) []attempt {
-	var starts []int
+	type start struct {
+		attempt
+		from int // the first state this reconcile wrote
+	}
+	var starts []start
 	for i := range states {
 		cur := reconciling(states[i].HR)
 		var prev *metav1.Condition
@@ -44,45 +51,51 @@ func attemptsOf(states []state, depChecks []time.Time) []attempt {
 			prev = reconciling(states[i-1].HR)
 		}
 		if progressing(cur) && (!progressing(prev) || (cur.Message == prerequisites && prev.Message != prerequisites)) {
-			starts = append(starts, i)
+			starts = append(starts, start{attempt{At: states[i].At, Via: "watch"}, i})
 		}
 	}
-	var out []attempt
-	for k, i := range starts {
+	watched := make([]time.Time, 0, len(starts))
+	for _, st := range starts {
+		watched = append(watched, st.At)
+	}
+	for _, at := range depChecks {
+		if !near(watched, at) {
+			from := sort.Search(len(states), func(i int) bool { return states[i].At.After(at) })
+			starts = append(starts, start{attempt{At: at, Via: "log"}, from})
+		}
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i].At.Before(starts[j].At) })
+	out := make([]attempt, 0, len(starts))
+	for k, st := range starts {
 		end := len(states)
 		if k+1 < len(starts) {
-			end = starts[k+1]
+			end = max(starts[k+1].from, st.from)
 		}
-		none := "reconcile"
-		if hr := states[end-1].HR; readyReason(hr) == v2.DependencyNotReadyReason {
-			none = "recheck"
+		a := st.attempt
+		a.Action = firstAction(states[st.from:end], "")
+		switch {
+		case a.Action != "":
+		case st.Via == "log" || waitingOnDependency(states[end-1].HR):
+			a.Action = "recheck"
+		default:
+			a.Action = "reconcile"
+			last := reconciling(states[len(states)-1].HR)
+			a.Open = k == len(starts)-1 && progressing(last) && last.Message == prerequisites
 		}
-		out = append(out, attempt{At: states[i].At, Action: firstAction(states[i:end], none), Via: "watch"})
+		out = append(out, a)
 	}
-	watched := len(out)
-	for _, at := range depChecks {
-		if near(out[:watched], at) {
-			continue
-		}
-		// The states this reconcile wrote: from the check to the next
-		// watched start.
-		from := sort.Search(len(states), func(i int) bool { return states[i].At.After(at) })
-		end := len(states)
-		for _, i := range starts {
-			if i >= from {
-				end = i
-				break
-			}
-		}
-		out = append(out, attempt{At: at, Action: firstAction(states[from:end], "recheck"), Via: "log"})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out
 }
 
-func near(attempts []attempt, at time.Time) bool {
-	for _, a := range attempts {
-		if d := a.At.Sub(at); d < mergeWithin && d > -mergeWithin {
+// waitingOnDependency: the reconcile stopped at a dependency not ready.
+func waitingOnDependency(hr *v2.HelmRelease) bool {
+	return readyReason(hr) == v2.DependencyNotReadyReason
+}
+
+// near: some time in ts is within mergeWithin of at.
+func near(ts []time.Time, at time.Time) bool {
+	for _, t := range ts {
+		if d := t.Sub(at); d < mergeWithin && d > -mergeWithin {
 			return true
 		}
 	}

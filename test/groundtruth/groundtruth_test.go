@@ -27,13 +27,18 @@ func TestGroundTruth(t *testing.T) {
 	w := &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}}
 	t.Logf("control plane and helm-controller ready after %.1fs", time.Since(began).Seconds())
 
+	// All at once, whatever -parallel says: t.Run may be called from
+	// several goroutines, and these scenarios spend their time waiting.
 	t.Run("scenarios", func(t *testing.T) {
+		var wg sync.WaitGroup
 		for _, sc := range scenarios() {
-			t.Run(sc.name, func(t *testing.T) {
-				t.Parallel()
-				sc.run(newStage(ctx, t, w, "gt-"+sc.name))
-			})
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				t.Run(sc.name, func(t *testing.T) { sc.run(newStage(ctx, t, w, "gt-"+sc.name)) })
+			}()
 		}
+		wg.Wait()
 	})
 	table := w.results.table()
 	t.Logf("jitter %d%%, allowance %s, total %.0fs\n%s", jitterPercent(t), allowance, time.Since(began).Seconds(), table)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
@@ -201,3 +202,29 @@ func (r *recorder) latest() *v2.HelmRelease {
 }
 
 func keyOf(r *recorder) client.ObjectKey { return client.ObjectKey{Namespace: r.ns, Name: r.name} }
+
+// timeline is the recording as text, for a failed scenario's log.
+func (r *recorder) timeline() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.states) == 0 {
+		return "(nothing observed)"
+	}
+	var b strings.Builder
+	t0 := r.states[0].At
+	for _, s := range r.states {
+		rec, ready := reconciling(s.HR), apimeta.FindStatusCondition(s.HR.Status.Conditions, "Ready")
+		fmt.Fprintf(&b, "%s gen %d/%d", offset(s.At, t0), s.HR.Generation, s.HR.Status.ObservedGeneration)
+		if rec != nil {
+			fmt.Fprintf(&b, " Reconciling=%s %s %q", rec.Status, rec.Reason, rec.Message)
+		}
+		if ready != nil {
+			fmt.Fprintf(&b, " Ready=%s %s", ready.Status, ready.Reason)
+		}
+		b.WriteByte('\n')
+	}
+	for _, at := range r.depChecks {
+		fmt.Fprintf(&b, "%s dependency check (log)\n", offset(at, t0))
+	}
+	return b.String()
+}

@@ -26,9 +26,9 @@ install:
 `))
 	s.waitFor(rec, "the stall", attemptTimeout(2), func(hr *v2.HelmRelease, _ []attempt) bool { return stalled(hr) })
 	s.hold(quiet)
+	s.wantActions(rec, "install", "upgrade")
 	s.finish(expectStalled(), expectation{Desc: "retrying the failed install", Match: retrying,
 		Phase: inspect.PhaseRetrying, Action: inspect.ActionUpgrade, Warning: inspect.WarnStallTrap})
-	s.wantActions(rec, "install", "upgrade")
 }
 
 // 7: RemediateOnFailure, 2 retries: install and uninstall three times
@@ -41,9 +41,9 @@ install:
 `))
 	s.waitFor(rec, "the stall", attemptTimeout(3), func(hr *v2.HelmRelease, _ []attempt) bool { return stalled(hr) })
 	s.hold(quiet)
+	s.wantActions(rec, "install", "install", "install")
 	s.finish(expectStalled(), expectation{Desc: "remediated, retries left", Match: retrying,
 		Phase: inspect.PhaseRemediating, Action: inspect.ActionInstall})
-	s.wantActions(rec, "install", "install", "install")
 }
 
 // 8: a retrying release is suspended: the retry that was due does nothing.
@@ -53,9 +53,9 @@ func suspended(s *stage) {
 	s.waitFor(rec, "the first retry wait", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return retrying(hr) })
 	s.update(rec, "suspended", func(hr *v2.HelmRelease) { hr.Spec.Suspend = true })
 	s.hold(quiet)
+	s.wantActions(rec, "install")
 	s.finish(expectation{Desc: "suspended", Match: func(hr *v2.HelmRelease) bool { return hr.Spec.Suspend },
 		Phase: inspect.PhaseSuspended, Action: inspect.ActionNone})
-	s.wantActions(rec, "install")
 }
 
 // 9: a release waits for a dependency that fails; once the dependency is
@@ -73,11 +73,11 @@ func dependsOn(s *stage) {
 		s.t.Fatal(err)
 	}
 	s.waitFor(app, "the install after the dependency", attemptTimeout(2), func(hr *v2.HelmRelease, _ []attempt) bool { return ready(hr) })
+	s.wantActions(base, "install")
+	s.wantActions(app, "recheck", "recheck", "recheck")
 	s.finish(expectRetry(inspect.ActionInstall), expectation{Desc: "dependency not ready",
 		Match: func(hr *v2.HelmRelease) bool { return readyReason(hr) == v2.DependencyNotReadyReason },
 		Phase: inspect.PhaseWaiting, Action: inspect.ActionRecheck})
-	s.wantActions(base, "install")
-	s.wantActions(app, "recheck", "recheck", "recheck")
 }
 
 // 10: an upgrade keeps failing; serving a good chart version makes the
@@ -94,10 +94,10 @@ func fixed(s *stage) {
 		s.t.Fatal(err)
 	}
 	s.waitFor(rec, "the periodic reconcile after converging", attemptTimeout(2), func(hr *v2.HelmRelease, a []attempt) bool {
-		return len(a) >= 4 && ready(hr)
+		return started(4)(hr, a) && ready(hr)
 	})
-	s.finish(expectRetry(inspect.ActionUpgrade), expectReady())
 	s.wantActions(rec, "install", "upgrade", "upgrade", "reconcile")
+	s.finish(expectRetry(inspect.ActionUpgrade), expectReady())
 }
 
 func readyReason(hr *v2.HelmRelease) string {

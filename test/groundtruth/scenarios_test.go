@@ -51,8 +51,11 @@ func ready(hr *v2.HelmRelease) bool {
 	return apimeta.IsStatusConditionTrue(hr.Status.Conditions, "Ready") && hr.Status.ObservedGeneration == hr.Generation
 }
 
+// started: n attempts have started and shown what they do.
 func started(n int) func(*v2.HelmRelease, []attempt) bool {
-	return func(_ *v2.HelmRelease, a []attempt) bool { return len(a) >= n }
+	return func(_ *v2.HelmRelease, a []attempt) bool {
+		return len(a) > n || (len(a) == n && !a[n-1].Open)
+	}
 }
 
 func expectStalled() expectation {
@@ -86,8 +89,8 @@ func templateError(s *stage) {
 	s.publish("app", "template-error", "0.1.0")
 	rec := s.release("app", spec("app", "1m", retryBoth))
 	s.waitFor(rec, "4 attempts", attemptTimeout(4), started(4))
-	s.finish(expectRetry(inspect.ActionInstall))
 	s.wantActions(rec, "install", "install", "install", "install")
+	s.finish(expectRetry(inspect.ActionInstall))
 }
 
 // 2: the release's service account may read Services but not create them:
@@ -101,9 +104,9 @@ func applyDenied(s *stage) {
 	s.publish("app", "apply-denied", "0.1.0")
 	rec := s.release("app", spec("app", "1m", "serviceAccountName: deployer\n"+retryBoth))
 	s.waitFor(rec, "4 attempts", attemptTimeout(4), started(4))
+	s.wantActions(rec, "install", "upgrade", "upgrade", "upgrade")
 	s.finish(expectation{Desc: "retrying after a failed install in storage", Match: retrying,
 		Phase: inspect.PhaseRetrying, Action: inspect.ActionUpgrade})
-	s.wantActions(rec, "install", "upgrade", "upgrade", "upgrade")
 }
 
 // 3: a Deployment that never becomes ready (no kubelet): the wait times out.
@@ -111,8 +114,8 @@ func waitTimeout(s *stage) {
 	s.publish("app", "wait-timeout", "0.1.0")
 	rec := s.release("app", spec("app", "1m", retryBoth))
 	s.waitFor(rec, "4 attempts", attemptTimeout(4), started(4))
-	s.finish(expectRetry(inspect.ActionUpgrade))
 	s.wantActions(rec, "install", "upgrade", "upgrade", "upgrade")
+	s.finish(expectRetry(inspect.ActionUpgrade))
 }
 
 // 4: the chart installs, its test Pod never runs: `helm test` times out.
@@ -120,8 +123,8 @@ func testTimeout(s *stage) {
 	s.publish("app", "test-hook", "0.1.0")
 	rec := s.release("app", spec("app", "1m", "test: {enable: true, timeout: 5s}\n"+retryBoth))
 	s.waitFor(rec, "4 attempts", attemptTimeout(4), started(4))
-	s.finish(expectRetry(inspect.ActionUpgrade))
 	s.wantActions(rec, "install", "upgrade", "upgrade", "upgrade")
+	s.finish(expectRetry(inspect.ActionUpgrade))
 }
 
 // 5: a good install, then its Helm storage Secret is deleted. The
@@ -132,6 +135,6 @@ func storageDeleted(s *stage) {
 	s.waitFor(rec, "the install", attemptTimeout(1), func(hr *v2.HelmRelease, a []attempt) bool { return ready(hr) && len(a) == 1 })
 	s.deleteStorage(rec)
 	s.waitFor(rec, "two periodic reconciles", attemptTimeout(3), started(3))
-	s.finish(expectReady())
 	s.wantActions(rec, "install", "install", "reconcile")
+	s.finish(expectReady())
 }

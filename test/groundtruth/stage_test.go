@@ -140,7 +140,8 @@ func (s *stage) finish(expect ...expectation) {
 		for _, e := range rec.pluginErrs {
 			s.t.Errorf("%s: %s", rec.name, e)
 		}
-		s.t.Logf("%s: attempts %v", rec.name, actions(rec.attempts()))
+		s.t.Logf("%s: attempts %v; what the watch saw (seconds after the first event):\n%s",
+			rec.name, actions(rec.attempts()), rec.timeline())
 	}
 	s.recs = nil
 }

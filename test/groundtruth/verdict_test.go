@@ -130,6 +130,10 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 		return x
 	}
 	x.Observed = fmt.Sprintf("%s at %s", next.Action, offset(next.At, s.At))
+	if next.Open {
+		x.Observed, x.Verdict = fmt.Sprintf("an attempt at %s, action not seen", offset(next.At, s.At)), unresolved
+		return x
+	}
 	want := p.RS.Next.Action
 	actionOK := want == inspect.ActionReconcile || want == inspect.ActionRecheck || string(want) == next.Action
 	inWindow := p.RS.Next.Earliest == nil || p.RS.Next.Latest == nil ||
