@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -158,22 +159,35 @@ func pluginBinary(dir string) (string, error) {
 }
 
 // bareServer is a second kube-apiserver on the same etcd under another
-// key prefix: a cluster where Flux was never installed.
+// key prefix: a cluster where Flux was never installed. start and stop
+// exclude each other: a signal may stop the harness while a test is
+// starting this server, and it must not be left running.
 type bareServer struct {
 	binDir, etcdURL, kubeconfig string
 
-	once sync.Once
-	srv  *apiServer
-	err  error
+	mu      sync.Mutex
+	srv     *apiServer
+	err     error
+	stopped bool
 }
 
 // start starts it the first time it is called.
 func (b *bareServer) start() (string, error) {
-	b.once.Do(func() { b.srv, b.err = startAPIServer(b.binDir, b.etcdURL, "/hrretry-e2e-no-flux", b.kubeconfig) })
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.stopped:
+		return "", errors.New("the harness is stopping")
+	case b.srv == nil && b.err == nil:
+		b.srv, b.err = startAPIServer(b.binDir, b.etcdURL, "/hrretry-e2e-no-flux", b.kubeconfig)
+	}
 	return b.kubeconfig, b.err
 }
 
 func (b *bareServer) stop() error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.stopped = true
 	if b.srv == nil {
 		return nil
 	}
