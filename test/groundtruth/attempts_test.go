@@ -28,9 +28,14 @@ const prerequisites = "Fulfilling prerequisites"
 
 var runningAction = regexp.MustCompile(`^Running '([a-z-]+)' action`)
 
-// mergeWithin: a dependency check logged this close to an observed start
-// is the same reconcile.
-const mergeWithin = time.Second
+// A dependency check logged up to mergeBefore after an observed start (the
+// reconcile's prologue, slow on a loaded machine), or up to mergeAfter before
+// it (the watch delivering the start late), is the same reconcile. Checks
+// are --requeue-dependency (5s) apart, so they are never merged together.
+const (
+	mergeBefore = 3 * time.Second
+	mergeAfter  = time.Second
+)
 
 // attemptsOf finds the reconcile starts in a recording. A reconcile is seen
 // starting when Reconciling turns True/Progressing, or turns to
@@ -92,10 +97,10 @@ func waitingOnDependency(hr *v2.HelmRelease) bool {
 	return readyReason(hr) == v2.DependencyNotReadyReason
 }
 
-// near: some time in ts is within mergeWithin of at.
+// near: a start in ts is the reconcile that logged a check at at.
 func near(ts []time.Time, at time.Time) bool {
 	for _, t := range ts {
-		if d := t.Sub(at); d < mergeWithin && d > -mergeWithin {
+		if d := t.Sub(at); d < mergeAfter && d > -mergeBefore {
 			return true
 		}
 	}

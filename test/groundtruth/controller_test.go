@@ -59,8 +59,8 @@ func jitterPercent(t *testing.T) int {
 }
 
 // startController runs helm-controller against the cluster until the test
-// ends, its log in a file (kept next to the test's temporary files) and fed
-// to logs. It waits for /readyz.
+// ends, its log in a file (in the test's temporary directory, or at
+// $HRRETRY_GT_LOG) and fed to logs. It waits for /readyz.
 func startController(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter) {
 	t.Helper()
 	healthAddr := freeAddr(t)
@@ -68,6 +68,9 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 	publishSettings(ctx, t, cl, args)
 
 	logPath := filepath.Join(t.TempDir(), "helm-controller.log")
+	if keep := os.Getenv("HRRETRY_GT_LOG"); keep != "" {
+		logPath = keep // kept after the test, for a closer look
+	}
 	logFile, err := os.Create(logPath)
 	if err != nil {
 		t.Fatal(err)

@@ -46,6 +46,20 @@ install:
 		Phase: inspect.PhaseRemediating, Action: inspect.ActionInstall})
 }
 
+// 12: as 7 with 4 retries, so that the workqueue backoff after each
+// remediation (doubling from 0.75s) outgrows the processing allowance.
+func remediateBackoff(s *stage) {
+	s.publish("app", "wait-timeout", "0.1.0")
+	rec := s.release("app", spec("app", "1m", `
+install:
+  remediation: {retries: 4}
+`))
+	s.waitFor(rec, "5 attempts", attemptTimeout(5)+60*time.Second, started(5))
+	s.wantActions(rec, "install", "install", "install", "install", "install")
+	s.finish(expectation{Desc: "remediated, retries left", Match: retrying,
+		Phase: inspect.PhaseRemediating, Action: inspect.ActionInstall})
+}
+
 // 8: a retrying release is suspended: the retry that was due does nothing.
 func suspended(s *stage) {
 	s.publish("app", "template-error", "0.1.0")
@@ -98,6 +112,24 @@ func fixed(s *stage) {
 	})
 	s.wantActions(rec, "install", "upgrade", "upgrade", "reconcile")
 	s.finish(expectRetry(inspect.ActionUpgrade), expectReady())
+}
+
+// 11: the template error of 1 under the default strategy
+// (RemediateOnFailure): nothing reached Helm storage, so there is nothing to
+// remediate; the reconcile returns the error and the controller retries the
+// install with its exponential error backoff. Reconciling keeps the
+// "Running 'install'" message of the failed attempt.
+func templateErrorDefault(s *stage) {
+	s.publish("app", "template-error", "0.1.0")
+	rec := s.release("app", spec("app", "1m", ""))
+	s.waitFor(rec, "4 attempts", attemptTimeout(4), started(4))
+	s.wantActions(rec, "install", "install", "install", "install")
+	s.finish(expectation{Desc: "install failed before Helm storage, retried with backoff",
+		Match: func(hr *v2.HelmRelease) bool {
+			c := reconciling(hr)
+			return progressing(c) && c.Message != prerequisites && readyReason(hr) == v2.InstallFailedReason
+		},
+		Phase: inspect.PhaseFailed, Action: inspect.ActionInstall})
 }
 
 func readyReason(hr *v2.HelmRelease) string {

@@ -30,6 +30,8 @@ func scenarios() []scenario {
 		{"08-suspended", suspended},
 		{"09-depends-on", dependsOn},
 		{"10-fixed", fixed},
+		{"11-template-error-remediate", templateErrorDefault},
+		{"12-remediate-backoff", remediateBackoff},
 	}
 }
 
