@@ -11,6 +11,7 @@ import (
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 )
 
@@ -118,8 +119,11 @@ func (s *stage) update(rec *recorder, what string, mutate func(*v2.HelmRelease))
 		if err := s.w.cl.c.Get(s.ctx, keyOf(rec), hr); err != nil {
 			return err
 		}
+		base := hr.DeepCopy()
 		mutate(hr)
-		return s.w.cl.c.Update(s.ctx, hr)
+		// A merge patch without resourceVersion: the controller writes
+		// the status at the same time.
+		return s.w.cl.c.Patch(s.ctx, hr, client.MergeFrom(base))
 	})
 	if err != nil {
 		s.t.Fatalf("%s: %v", what, err)
