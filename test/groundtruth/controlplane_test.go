@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,13 +39,21 @@ func findBinaries(t *testing.T) binaries {
 		b.controller = filepath.Join(b.kubeDir, "helm-controller")
 	}
 	var missing []string
-	for _, p := range []string{filepath.Join(b.kubeDir, "kube-apiserver"), filepath.Join(b.kubeDir, "etcd"), b.plugin, b.controller} {
-		if fi, err := os.Stat(p); b.kubeDir == "" || p == "" || err != nil || fi.Mode()&0o111 == 0 {
-			missing = append(missing, p)
+	for _, c := range []struct{ env, path string }{
+		{"KUBEBUILDER_ASSETS", filepath.Join(b.kubeDir, "kube-apiserver")},
+		{"KUBEBUILDER_ASSETS", filepath.Join(b.kubeDir, "etcd")},
+		{"HRRETRY_BIN", b.plugin},
+		{"HELM_CONTROLLER_BIN", b.controller},
+	} {
+		switch fi, err := os.Stat(c.path); {
+		case b.kubeDir == "" && c.env == "KUBEBUILDER_ASSETS", c.path == "":
+			missing = append(missing, c.env+" is not set")
+		case err != nil || fi.Mode()&0o111 == 0:
+			missing = append(missing, c.path+" is not an executable")
 		}
 	}
 	if len(missing) > 0 {
-		msg := fmt.Sprintf("missing binaries %q: run `make groundtruth` (it sets KUBEBUILDER_ASSETS, HRRETRY_BIN and HELM_CONTROLLER_BIN)", missing)
+		msg := fmt.Sprintf("%s: run `make groundtruth` (it builds the binaries and sets these)", strings.Join(slices.Compact(missing), "; "))
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
 		}
