@@ -72,8 +72,11 @@ func (r *recorder) verdicts(scenario string, expect []expectation) []row {
 		for _, e := range expect {
 			if e.Match(s.HR) && (p.RS.Phase != e.Phase || p.RS.Next.Action != e.Action || !warns(p.RS, e.Warning)) {
 				x := base
-				x.Predicted = fmt.Sprintf("%s: %s %v", p.RS.Phase, p.RS.Next.Action, warningCodes(p.RS))
-				x.Observed = fmt.Sprintf("%s: want %s: %s %s", e.Desc, e.Phase, e.Action, e.Warning)
+				x.Predicted = fmt.Sprintf("phase %s, next %s, warnings %v", p.RS.Phase, p.RS.Next.Action, warningCodes(p.RS))
+				x.Observed = fmt.Sprintf("%s: want phase %s, next %s", e.Desc, e.Phase, e.Action)
+				if e.Warning != "" {
+					x.Observed += ", warning " + e.Warning
+				}
 				rows = append(rows, r.disagreement(x, s, p))
 			}
 		}
