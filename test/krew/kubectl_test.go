@@ -59,8 +59,20 @@ func krewEnv(t *testing.T, kubectl string) (env []string, krewRoot string, p Plu
 	return env, krewRoot, p
 }
 
-// run runs kubectl with args in env and returns stdout; stderr goes to the log.
+// run runs kubectl with args in env and returns stdout; it fails the test
+// if kubectl fails.
 func run(t *testing.T, env []string, kubectl string, args ...string) string {
+	t.Helper()
+	out, code := runCode(t, env, kubectl, args...)
+	if code != 0 {
+		t.Fatalf("kubectl %s: exit %d\n%s", strings.Join(args, " "), code, out)
+	}
+	return out
+}
+
+// runCode runs kubectl with args in env and returns stdout and the exit
+// code; stderr is logged when kubectl fails.
+func runCode(t *testing.T, env []string, kubectl string, args ...string) (string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -69,13 +81,14 @@ func run(t *testing.T, env []string, kubectl string, args ...string) string {
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	if stderr.Len() > 0 {
+	code := cmd.ProcessState.ExitCode()
+	if err != nil && code <= 0 {
+		t.Fatalf("kubectl %s: %v", strings.Join(args, " "), err)
+	}
+	if code != 0 {
 		t.Logf("kubectl %s: stderr:\n%s", strings.Join(args, " "), stderr.String())
 	}
-	if err != nil {
-		t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, stdout.String())
-	}
-	return stdout.String()
+	return stdout.String(), code
 }
 
 func TestKubectlRunsKrewInstalledPlugin(t *testing.T) {
