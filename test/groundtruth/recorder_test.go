@@ -56,7 +56,7 @@ type recorder struct {
 	depChecks     []time.Time
 	preds         []prediction
 	interventions []intervention
-	pluginErrs    []string
+	errs    []string
 	ended         time.Time
 
 	changed chan struct{} // one-slot: a state arrived since the last plugin run
@@ -101,7 +101,7 @@ func (r *recorder) watch(ctx context.Context, c client.WithWatch) {
 		w, err := c.Watch(ctx, &v2.HelmReleaseList{}, client.InNamespace(r.ns),
 			client.MatchingFields{"metadata.name": r.name}, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: rv}})
 		if err != nil {
-			r.pluginError(fmt.Errorf("watch: %w", err))
+			r.recordError(fmt.Errorf("watch: %w", err))
 			time.Sleep(200 * time.Millisecond)
 			continue
 		}
@@ -149,7 +149,7 @@ func (r *recorder) predict(ctx context.Context) {
 			err = json.Unmarshal(out, &rs)
 		}
 		if err != nil {
-			r.pluginError(fmt.Errorf("kubectl-hrretry status: %w: %s", err, stderr.String()))
+			r.recordError(fmt.Errorf("kubectl-hrretry status: %w: %s", err, stderr.String()))
 			continue
 		}
 		r.mu.Lock()
@@ -160,11 +160,11 @@ func (r *recorder) predict(ctx context.Context) {
 	}
 }
 
-func (r *recorder) pluginError(err error) {
+func (r *recorder) recordError(err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if !errors.Is(err, context.Canceled) {
-		r.pluginErrs = append(r.pluginErrs, err.Error())
+		r.errs = append(r.errs, err.Error())
 	}
 }
 

@@ -141,7 +141,7 @@ func (s *stage) finish(expect ...expectation) {
 				s.t.Errorf("%s: plugin said %s when %s; controller: %s\n%s", r.Release, r.Predicted, r.State, r.Observed, r.Detail)
 			}
 		}
-		for _, e := range rec.pluginErrs {
+		for _, e := range rec.errs {
 			s.t.Errorf("%s: %s", rec.name, e)
 		}
 		s.t.Logf("%s: attempts %v; what the watch saw (seconds after the first event):\n%s",
