@@ -56,7 +56,7 @@ type recorder struct {
 	depChecks     []time.Time
 	preds         []prediction
 	interventions []intervention
-	errs    []string
+	errs          []string
 	ended         time.Time
 
 	changed chan struct{} // one-slot: a state arrived since the last plugin run
