@@ -35,7 +35,9 @@ func summary(st *RetryState) string {
 	case PhaseSuspended, PhaseDeleting, PhasePending, PhaseProgressing, PhaseWaiting:
 		return string(st.Phase)
 	case PhaseFailed:
-		return fmt.Sprintf("the reconcile failed before Helm ran (%s)", st.Reason)
+		if !helmFailure[st.Reason] {
+			return fmt.Sprintf("the reconcile failed before Helm ran (%s)", st.Reason)
+		}
 	}
 	s := fmt.Sprintf("the last %s failed", what)
 	switch f := st.Failures; {
@@ -148,7 +150,7 @@ func warnings(hr *v2.HelmRelease, o *observation, st *RetryState) []Warning {
 
 // rolledBack: a rollback is next, or the last remediation was one.
 func rolledBack(o *observation, st *RetryState) bool {
-	if st.Remediation.Next == ActionRollback || st.Reason == v2.RollbackSucceededReason {
+	if st.Remediation.Next == ActionRollback || st.Next.Action == ActionRollback || st.Reason == v2.RollbackSucceededReason {
 		return true
 	}
 	latest := o.history.Latest()

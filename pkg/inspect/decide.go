@@ -124,6 +124,9 @@ func (o *observation) fromReconciling(st *RetryState) (Phase, Next) {
 		// requeue after a remediation while retries are left.
 		return PhaseRemediating, o.remediatingNext(st, c)
 	case reasonProgressing:
+		if action, _, ok := running(c.Message); ok && o.actionFailed(action) {
+			return PhaseFailed, o.failedActionNext(st, action)
+		}
 		if action, timeout, ok := running(c.Message); ok {
 			n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: at, Interval: Duration(timeout)},
 				Why: fmt.Sprintf("running %s since %s; it succeeds or fails by then + %s", action, at.UTC().Format(time.RFC3339), timeout)}
@@ -131,6 +134,29 @@ func (o *observation) fromReconciling(st *RetryState) (Phase, Next) {
 		}
 	}
 	return PhaseProgressing, Next{Action: ActionReconcile, Why: "the controller is reconciling it: " + c.Message}
+}
+
+// actionFailed: a release action (install, upgrade) marks Ready Unknown
+// when it starts; Ready False beside "Running" means the action returned an
+// error and the reconcile ended without updating Reconciling (AtomicRelease:
+// no retry strategy, so the error goes to the workqueue's backoff). Seen on
+// v1.6.4 when a chart fails to render under RemediateOnFailure: nothing
+// reached Helm storage, so there is nothing to remediate.
+func (o *observation) actionFailed(action Action) bool {
+	return (action == ActionInstall || action == ActionUpgrade) && o.ready != nil &&
+		o.ready.Status == metav1.ConditionFalse && !o.ready.LastTransitionTime.Before(&o.reconciling.LastTransitionTime)
+}
+
+// failedActionNext: the same attempt again after the error backoff.
+func (o *observation) failedActionNext(st *RetryState, action Action) Next {
+	if action == ActionUpgrade && o.retryAction() == ActionInstall {
+		action = ActionInstall
+	}
+	failures := max(st.Failures.Count, st.Failures.Total)
+	n := Next{Action: action, Anchor: &Anchor{Condition: o.ready.Type, Reason: o.ready.Reason, Time: timeOf(o.ready.LastTransitionTime)},
+		Why: fmt.Sprintf("the %s failed with an error before anything reached Helm storage; the controller retries it with exponential backoff (0.75s doubling, at most %s)",
+			action, o.s.MaxRetryDelay)}
+	return errorRetry(timeOf(o.ready.LastTransitionTime), failures, o.s.MaxRetryDelay.D()).toNext(n, o.now)
 }
 
 // retryNext is the RetryOnFailure wait, anchored on the condition that
@@ -155,7 +181,7 @@ func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next 
 			st.Failures.Count+1, allowedText(st.Failures.Allowed))
 	}
 	n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime)}, Why: why}
-	return backoff(timeOf(c.LastTransitionTime), st.Failures.Count).toNext(n, o.now)
+	return backoff(timeOf(c.LastTransitionTime), max(st.Failures.Count, st.Failures.Total), o.s.MaxRetryDelay.D()).toNext(n, o.now)
 }
 
 // retryAction is the Helm action of the next attempt after a failure: an

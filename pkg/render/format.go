@@ -60,8 +60,17 @@ func Human(d time.Duration) string {
 	return fmt.Sprintf("%dd%dh", days, h)
 }
 
-// stamp is an absolute time as piped output prints it.
+// stamp is an absolute time as piped output prints it (to the second).
 func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// stampCeil prints the end of a window rounded up, so the printed window
+// never looks narrower than the computed one.
+func stampCeil(t time.Time) string {
+	if r := t.Truncate(time.Second); !r.Equal(t) {
+		t = r.Add(time.Second)
+	}
+	return stamp(t)
+}
 
 // when formats one point in time, relative to now or absolute.
 func when(t time.Time, o Options) string {
@@ -112,9 +121,9 @@ func windowText(n inspect.Next, o Options) string {
 	e, l := *n.Earliest, *n.Latest
 	if !o.Relative {
 		if !n.Anchored && !e.After(o.Now) {
-			return "by " + stamp(l)
+			return "by " + stampCeil(l)
 		}
-		return stamp(e) + "/" + stamp(l)
+		return stamp(e) + "/" + stampCeil(l)
 	}
 	if !e.After(o.Now) {
 		return "within " + Human(l.Sub(o.Now))
