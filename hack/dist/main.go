@@ -58,6 +58,7 @@ type options struct {
 	version, commit, date string
 	out, manifest, tmpl   string
 	license, completion   string
+	platforms             string
 }
 
 func main() {
@@ -70,6 +71,7 @@ func main() {
 	flag.StringVar(&o.tmpl, "template", "hack/plugin.yaml.tmpl", "manifest template")
 	flag.StringVar(&o.license, "license", "LICENSE", "license file to ship")
 	flag.StringVar(&o.completion, "completion", "hack/kubectl_complete-hrretry", "completion helper to ship")
+	flag.StringVar(&o.platforms, "platforms", "", "comma-separated os/arch subset to build (default: all six; the manifest then lists only those)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "dist:", err)
@@ -110,6 +112,9 @@ func run(o options) error {
 
 	var platforms []Platform
 	for _, t := range targets {
+		if o.platforms != "" && !slices.Contains(strings.Split(o.platforms, ","), t.OS+"/"+t.Arch) {
+			continue
+		}
 		bin := pluginBin
 		if t.OS == "windows" {
 			bin += ".exe"
@@ -161,6 +166,9 @@ func run(o options) error {
 		fmt.Printf("%-48s %9d bytes  sha256 %s\n", archive, p.Size, p.SHA256)
 	}
 
+	if len(platforms) == 0 {
+		return fmt.Errorf("-platforms %q names none of the six targets", o.platforms)
+	}
 	var manifest bytes.Buffer
 	if err := tmpl.Execute(&manifest, struct {
 		Version   string

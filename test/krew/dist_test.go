@@ -1,9 +1,13 @@
 package krew_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -13,6 +17,7 @@ type dist struct {
 	dir      string // holds the archives
 	manifest string // plugin.yaml that names them
 	fresh    bool   // built by this test run, not found in dist/
+	sources  string // digest of the plugin's sources before that build
 }
 
 var (
@@ -61,7 +66,7 @@ func getDist(t *testing.T) dist {
 		}
 		// Removed by TestMain once every test is done.
 		tempDirs = append(tempDirs, dir)
-		distVal = dist{dir: dir, manifest: filepath.Join(dir, "plugin.yaml"), fresh: true}
+		distVal = dist{dir: dir, manifest: filepath.Join(dir, "plugin.yaml"), fresh: true, sources: sourceDigest(root)}
 		if out, err := buildDist(root, dir, p.Spec.Version); err != nil {
 			distErr = err.Error() + "\n" + string(out)
 		}
@@ -73,12 +78,37 @@ func getDist(t *testing.T) dist {
 }
 
 // buildDist runs the dist program the way `make dist` does, into dir.
-func buildDist(root, dir, version string) ([]byte, error) {
-	cmd := exec.Command("go", "run", "./hack/dist", "-version", version,
+func buildDist(root, dir, version string, extra ...string) ([]byte, error) {
+	args := append([]string{"run", "./hack/dist", "-version", version,
 		"-commit", "krewtest", "-date", "2000-01-01T00:00:00Z",
-		"-out", dir, "-manifest", filepath.Join(dir, "plugin.yaml"))
+		"-out", dir, "-manifest", filepath.Join(dir, "plugin.yaml")}, extra...)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = root
 	return cmd.CombinedOutput()
+}
+
+// sourceDigest hashes what goes into the binary: the Go files of the main
+// module's packages the plugin imports, and go.mod and go.sum. Others may
+// edit the working tree while the tests run; this tells when they did.
+func sourceDigest(root string) string {
+	cmd := exec.Command("go", "list", "-deps", "-f",
+		`{{if and .Module .Module.Main}}{{range .GoFiles}}{{$.Dir}}/{{.}}{{"\n"}}{{end}}{{range .EmbedFiles}}{{$.Dir}}/{{.}}{{"\n"}}{{end}}{{end}}`, "./cmd/kubectl-hrretry")
+	cmd.Dir = root
+	out, err := cmd.Output()
+	if err != nil {
+		return "unknown: " + err.Error()
+	}
+	h := sha256.New()
+	files := append(strings.Fields(string(out)), filepath.Join(root, "go.mod"), filepath.Join(root, "go.sum"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return "unknown: " + err.Error()
+		}
+		fmt.Fprintf(h, "%s %d\n", f, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 var tempDirs []string
