@@ -9,7 +9,7 @@ LDFLAGS      := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X mai
 KUBE_BIN_DIR ?= $(HOME)/.cache/kubectl-hrretry/kube-v1.37.2
 export KUBE_BIN_DIR
 
-.PHONY: build kube-bin test unit e2e fuzz demo demo-down clean
+.PHONY: build kube-bin test unit e2e fuzz demo demo-down clean bench
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-hrretry
@@ -22,13 +22,21 @@ unit:
 	$(GO) test ./cmd/... ./internal/... ./pkg/...
 
 # End-to-end tests against the real control plane; they fail (never skip) under CI=true.
+E2E_PKGS := ./test/e2e/... ./test/force/... ./test/krew/...
 e2e: build kube-bin
-	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 20m ./test/...
+	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 20m $(E2E_PKGS)
 
-test: unit e2e
+# Everything: unit and golden tests, end-to-end tests, and the predictions
+# checked against the real helm-controller. This is what .ci/run calls.
+test: unit e2e groundtruth
 
 fuzz:
-	$(GO) test ./pkg/inspect -run '^$$' -fuzz FuzzAnalyze -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzAnalyze$$' -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzAnalyzeFields$$' -fuzztime $${FUZZTIME:-60s}
+
+# Fleet-scale figures on the real control plane (BENCHMARKS.md): N=1,000 and 5,000.
+bench: build kube-bin
+	$(GO) run ./hack/bench -n $${BENCH_N:-1000,5000} -repeat $${BENCH_REPEAT:-5} -plugin $(BIN)
 
 # A demo control plane in the background (kube-apiserver, etcd, a dozen
 # HelmReleases in every phase), then the plugin's view of it. Running it
