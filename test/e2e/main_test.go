@@ -32,24 +32,28 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	h, err := suite()
-	if err != nil {
+	// kube-apiserver and etcd run in their own process groups, so neither
+	// Ctrl-C nor go test's timeout panic would reach them: the guard stops
+	// them first. It is armed before the start; if a signal comes while
+	// the control plane is starting, suite() waits for the start to end.
+	stop := sync.OnceFunc(func() {
+		if h, err := suite(); err == nil {
+			if err := h.stop(); err != nil {
+				fmt.Fprintf(os.Stderr, "e2e: stopping the control plane: %v\n", err)
+			}
+		}
+	})
+	defer stop()
+	disarm := guardProcesses(stop)
+	defer disarm()
+
+	if _, err := suite(); err != nil {
 		fmt.Fprintf(os.Stderr, "FAIL e2e: %v\n", err)
 		if os.Getenv("CI") == "true" {
 			fmt.Fprintln(os.Stderr, "FAIL e2e: CI=true: the end-to-end tests must run; they are never skipped")
 		}
 		return 1
 	}
-	stopOnce := sync.OnceFunc(func() {
-		if err := h.stop(); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: stopping the control plane: %v\n", err)
-		}
-	})
-	defer stopOnce()
-	// kube-apiserver and etcd run in their own process groups, so neither
-	// Ctrl-C nor go test's timeout panic would reach them: stop them first.
-	guard := guardProcesses(stopOnce)
-	defer guard()
 	return m.Run()
 }
 
