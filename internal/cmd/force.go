@@ -64,19 +64,11 @@ Exit codes: 0 every request handled and ready (or patched, with --wait=false);
 func NewCmdForce(g *globalOptions, deps Deps) *cobra.Command {
 	o := &ForceOptions{g: g, deps: deps}
 	cmd := &cobra.Command{
-		Use:     "force [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR] [--all]",
-		Short:   "Make helm-controller retry now, and report what happened",
-		Long:    forceLong,
-		Example: forceExample,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		Use:               "force [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR] [--all]",
+		Short:             "Make helm-controller retry now, and report what happened",
+		Long:              forceLong,
+		Example:           forceExample,
+		RunE:              runE(o),
 		ValidArgsFunction: completeNames(g),
 	}
 	o.sel.addFlags(cmd, "Select")

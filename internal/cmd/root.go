@@ -5,6 +5,7 @@
 package cmd
 
 import (
+	"context"
 	"io"
 	"time"
 
@@ -34,6 +35,26 @@ type globalOptions struct {
 	controllerName      string
 	in                  io.Reader // standard input, for prompts
 	debugRequests       bool
+}
+
+// options is the kubectl command pattern: Complete fills in what the flags
+// imply, Validate rejects what cannot work, Run acts.
+type options interface {
+	Complete(args []string) error
+	Validate() error
+	Run(ctx context.Context) error
+}
+
+func runE(o options) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		if err := o.Complete(args); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
+		return o.Run(cmd.Context())
+	}
 }
 
 // NewRootCmd builds the command tree.

@@ -45,18 +45,10 @@ const statusExample = `  # Every HelmRelease in the cluster, failing ones at a g
 func NewCmdStatus(g *globalOptions, deps Deps) *cobra.Command {
 	o := &StatusOptions{g: g, deps: deps}
 	cmd := &cobra.Command{
-		Use:     "status [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR]",
-		Short:   "Show what each HelmRelease will do next, and when",
-		Example: statusExample,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		Use:               "status [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR]",
+		Short:             "Show what each HelmRelease will do next, and when",
+		Example:           statusExample,
+		RunE:              runE(o),
 		ValidArgsFunction: completeNames(g),
 	}
 	o.sel.addFlags(cmd, "List")
