@@ -39,6 +39,11 @@ func checkJSONDetails(t *testing.T, docs map[string]stateDoc) {
 	if !hasWarning(docs["platform/cert-manager"], "InstallRetryUpgradeRemediate") {
 		t.Errorf("cert-manager (install→upgrade stall trap) lacks warning InstallRetryUpgradeRemediate: %+v", docs["platform/cert-manager"].Warnings)
 	}
+	// A reconcile request the controller has not handled yet (kafka was
+	// never reconciled) is flagged; a handled one (ingress) is not.
+	if !hasWarning(docs["data/kafka"], "RequestNotHandled") || hasWarning(docs["platform/ingress"], "RequestNotHandled") {
+		t.Errorf("RequestNotHandled: kafka %+v, ingress %+v; want it on kafka only", docs["data/kafka"].Warnings, docs["platform/ingress"].Warnings)
+	}
 	if docs["shop/frontend"].Strategy.Name != "RemediateOnFailure" || docs["shop/frontend"].Strategy.Source != "default" {
 		t.Errorf("frontend (no strategy set): %+v, want RemediateOnFailure from default", docs["shop/frontend"].Strategy)
 	}
