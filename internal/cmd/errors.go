@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Exit codes, documented in --help and the README.
@@ -95,15 +96,26 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("%s %s %s: %v", e.verb, e.resource, where, err)
 }
 
-// isMissingAPI tells a missing resource type (404 with no object name)
-// from a missing object.
+// isMissingAPI tells a missing resource type from a missing object. A LIST
+// of an unserved resource gets a 404 naming nothing; a GET gets the API
+// server's plain-text 404, which client-go turns into a generic error that
+// names the object but carries an UnexpectedServerResponse cause, whereas
+// a missing object comes back as a Status from the resource's own handler.
 func isMissingAPI(err error) bool {
 	var se apierrors.APIStatus
 	if !errors.As(err, &se) {
 		return false
 	}
 	d := se.Status().Details
-	return d == nil || d.Name == ""
+	if d == nil || d.Name == "" {
+		return true
+	}
+	for _, c := range d.Causes {
+		if c.Type == metav1.CauseTypeUnexpectedServerResponse {
+			return true
+		}
+	}
+	return false
 }
 
 func isUnreachable(err error) bool {

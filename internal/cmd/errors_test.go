@@ -30,6 +30,11 @@ func TestAPIErrorSentences(t *testing.T) {
 			"across all namespaces"},
 		{&apiError{verb: "list", resource: "helmreleases.helm.toolkit.fluxcd.io", err: missingAPI},
 			"HelmRelease API not found on this cluster — is Flux installed?"},
+		// What client-go makes of the API server's plain-text 404 for a GET
+		// of a resource the cluster does not serve.
+		{&apiError{verb: "get", resource: "helmreleases.helm.toolkit.fluxcd.io", namespace: "apps", name: "web",
+			err: apierrors.NewGenericServerResponse(404, "GET", hr, "web", "404 page not found", 0, true)},
+			"HelmRelease API not found on this cluster — is Flux installed?"},
 		{&apiError{verb: "get", resource: "x", namespace: "apps", name: "web", err: apierrors.NewNotFound(hr, "web")},
 			`HelmRelease "web" not found in namespace apps`},
 		{&apiError{verb: "list", err: apierrors.NewUnauthorized("no")}, "401 Unauthorized"},
