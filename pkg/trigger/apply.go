@@ -65,7 +65,8 @@ func (a *Applier) patchAll(ctx context.Context, p Plan, results []Result, rep *r
 		g.Go(func() error {
 			_, err := a.Client.Resource(a.Resource).Namespace(it.Namespace).
 				Patch(ctx, it.Name, types.MergePatchType, it.Patch, opts)
-			r := Result{Namespace: it.Namespace, Name: it.Name, Outcome: OutcomePatched}
+			r := Result{Namespace: it.Namespace, Name: it.Name, Outcome: OutcomePatched,
+				Message: "request sent; not waiting for the controller (--wait=false)"}
 			switch {
 			case err != nil:
 				r.Outcome, r.Err = OutcomeError, err
