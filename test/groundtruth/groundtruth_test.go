@@ -40,7 +40,7 @@ func TestGroundTruth(t *testing.T) {
 		}
 		wg.Wait()
 	})
-	table := w.results.table()
+	table := w.results.table() + "\n" + w.results.forceTable()
 	t.Logf("jitter %d%%, allowance %s, total %.0fs\n%s", jitterPercent(t), allowance, time.Since(began).Seconds(), table)
 	if path := os.Getenv("HRRETRY_GT_REPORT"); path != "" {
 		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
@@ -51,8 +51,9 @@ func TestGroundTruth(t *testing.T) {
 
 // results collects the rows of every scenario.
 type results struct {
-	mu   sync.Mutex
-	rows []row
+	mu     sync.Mutex
+	rows   []row
+	forces []forceRun // the force scenarios' runs of `kubectl hrretry force`
 }
 
 func (r *results) add(rows ...row) {

@@ -19,7 +19,7 @@ type scenario struct {
 }
 
 func scenarios() []scenario {
-	return []scenario{
+	return append([]scenario{
 		{"01-template-error", templateError},
 		{"02-apply-denied", applyDenied},
 		{"03-wait-timeout", waitTimeout},
@@ -32,7 +32,7 @@ func scenarios() []scenario {
 		{"10-fixed", fixed},
 		{"11-template-error-remediate", templateErrorDefault},
 		{"12-remediate-backoff", remediateBackoff},
-	}
+	}, forceScenarios()...)
 }
 
 // attemptTimeout bounds a step that waits for n attempts: generous, as a

@@ -28,6 +28,10 @@ const (
 	disagree   = "DISAGREE"
 	superseded = "superseded" // the test changed the release or its source first
 	unresolved = "unresolved" // the recording ended before the window did
+	// pending: the state carried a reconcile request the controller had not
+	// handled yet, and the plugin's window missed the attempt the request
+	// caused. Reported (README: Disagreements found, 3), not counted.
+	pending = "missed (request pending)"
 )
 
 // row is one prediction checked against what the controller did next.
@@ -84,9 +88,21 @@ func (r *recorder) verdicts(scenario string, expect []expectation) []row {
 		case inspect.PhaseProgressing, inspect.PhasePending, inspect.PhaseDeleting:
 			continue
 		}
-		rows = append(rows, r.check(base, s, p, attempts))
+		x := r.check(base, s, p, attempts)
+		if x.Verdict == disagree && requestPending(s.HR) {
+			x.Verdict, x.Detail = pending, ""
+		}
+		rows = append(rows, x)
 	}
 	return rows
+}
+
+// requestPending: the release carries a reconcile request (requestedAt)
+// that the controller has not handled yet. It reconciles such a release at
+// once (it watches the annotation), whatever the last reconcile left.
+func requestPending(hr *v2.HelmRelease) bool {
+	token := hr.Annotations[inspect.AnnotationRequestedAt]
+	return token != "" && token != hr.Status.LastHandledReconcileAt
 }
 
 // check compares one prediction with the first attempt after it.

@@ -1,0 +1,176 @@
+package groundtruth
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os/exec"
+	"sort"
+	"strings"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// forceTimeout is the --timeout every force scenario passes: far longer
+// than any attempt they cause, so a timed-out outcome is a finding.
+const forceTimeout = "90s"
+
+// forceRun is one run of `kubectl-hrretry force` and what the controller did
+// after it.
+type forceRun struct {
+	Scenario, Release string
+	Args              []string
+	Start, End        time.Time // the command's start and exit
+	Stdout, Stderr    string
+	Code              int
+	// Outcome and Message are the fields of the release's line,
+	// "NS/NAME  <outcome>  <message>".
+	Outcome, Message string
+	// Attempt is the first attempt the recording saw start after Start
+	// (nil if none).
+	Attempt *attempt
+	Note    string // what else the scenario found, for the table
+}
+
+// force runs the plugin's force on the release with args (after the name,
+// namespace and kubeconfig), as an intervention: supersedes says whether
+// it changes the release (a refused force writes nothing).
+func (s *stage) force(rec *recorder, supersedes bool, args ...string) *forceRun {
+	s.t.Helper()
+	fr := &forceRun{Scenario: scenarioName(s), Release: rec.name, Args: args}
+	argv := append([]string{"force", rec.name, "-n", s.ns, "--kubeconfig", s.w.cl.kubeconfig}, args...)
+	err := rec.intervene("kubectl hrretry force "+strings.Join(args, " "), supersedes, func() error {
+		var out, errOut bytes.Buffer
+		cmd := exec.CommandContext(s.ctx, s.w.bins.plugin, argv...)
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		fr.Start = time.Now()
+		err := cmd.Run()
+		fr.End = time.Now()
+		fr.Stdout, fr.Stderr = out.String(), errOut.String()
+		if ee := (*exec.ExitError)(nil); errors.As(err, &ee) {
+			fr.Code = ee.ExitCode()
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		s.t.Fatalf("kubectl-hrretry %s: %v\n%s", strings.Join(argv, " "), err, fr.Stderr)
+	}
+	prefix := s.ns + "/" + rec.name + "  "
+	for _, line := range strings.Split(fr.Stdout, "\n") {
+		if rest, ok := strings.CutPrefix(line, prefix); ok {
+			fr.Outcome, fr.Message, _ = strings.Cut(rest, "  ")
+		}
+	}
+	s.t.Logf("force %v: exit %d after %.1fs\nstdout: %sstderr: %s", args, fr.Code, fr.End.Sub(fr.Start).Seconds(), fr.Stdout, fr.Stderr)
+	return fr
+}
+
+// want checks the outcome and exit code of a force, and records the run.
+func (s *stage) want(fr *forceRun, outcome string, code int) {
+	s.t.Helper()
+	if fr.Outcome != outcome || fr.Code != code {
+		s.t.Errorf("force %v: outcome %q, exit %d; want %q, exit %d\nstdout: %s\nstderr: %s",
+			fr.Args, fr.Outcome, fr.Code, outcome, code, fr.Stdout, fr.Stderr)
+	}
+	s.w.results.addForce(*fr)
+}
+
+// attemptAfter waits (up to within after the force returned: the test's
+// watch may see the attempt after the plugin's did) for the first attempt
+// that started after the force, and records it in fr.
+func (s *stage) attemptAfter(rec *recorder, fr *forceRun, within time.Duration) *attempt {
+	s.t.Helper()
+	deadline := fr.End.Add(within)
+	for {
+		for _, a := range rec.attempts() {
+			if a.At.After(fr.Start) && !a.Open {
+				fr.Attempt = &a
+				return &a
+			}
+		}
+		if time.Now().After(deadline) {
+			s.t.Errorf("%s: no attempt started after the force %v (attempts %v)", rec.name, fr.Args, actions(rec.attempts()))
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// attemptsSince counts the attempts that started after t.
+func attemptsSince(rec *recorder, t time.Time) []string {
+	var out []string
+	for _, a := range rec.attempts() {
+		if a.At.After(t) {
+			out = append(out, a.Action)
+		}
+	}
+	return out
+}
+
+// status runs `kubectl-hrretry status -o json` once.
+func (s *stage) status(rec *recorder) inspect.RetryState {
+	s.t.Helper()
+	var rs inspect.RetryState
+	out, err := exec.CommandContext(s.ctx, s.w.bins.plugin, "status", rec.name, "-n", s.ns, "-o", "json",
+		"--kubeconfig", s.w.cl.kubeconfig).Output()
+	if err == nil {
+		err = json.Unmarshal(out, &rs)
+	}
+	if err != nil {
+		s.t.Fatalf("kubectl-hrretry status %s: %v", rec.name, err)
+	}
+	return rs
+}
+
+// get reads the release from the API server (not the recording).
+func (s *stage) get(rec *recorder) *v2.HelmRelease {
+	s.t.Helper()
+	hr := &v2.HelmRelease{}
+	if err := s.w.cl.c.Get(s.ctx, keyOf(rec), hr); err != nil {
+		s.t.Fatal(err)
+	}
+	return hr
+}
+
+func scenarioName(s *stage) string { return strings.TrimPrefix(s.ns, "gt-") }
+
+// addForce records one force run for the second table.
+func (r *results) addForce(fr forceRun) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.forces = append(r.forces, fr)
+}
+
+// forceTable is the force runs as Markdown.
+func (r *results) forceTable() string {
+	r.mu.Lock()
+	runs := append([]forceRun(nil), r.forces...)
+	r.mu.Unlock()
+	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Scenario < runs[j].Scenario })
+	var b strings.Builder
+	b.WriteString("| scenario | release | force flags | outcome | exit | attempt after the force | plugin returned after | plugin's message | notes |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	for _, fr := range runs {
+		attempt := "none"
+		if fr.Attempt != nil {
+			attempt = fmt.Sprintf("%s at %s", fr.Attempt.Action, offset(fr.Attempt.At, fr.Start))
+		}
+		fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %d | %s | %s | %s | %s |\n", fr.Scenario, fr.Release, strings.Join(fr.Args, " "),
+			fr.Outcome, fr.Code, attempt, offset(fr.End, fr.Start), cell(fr.Message), cell(fr.Note))
+	}
+	return b.String()
+}
+
+// cell keeps a message readable in one table cell.
+func cell(s string) string {
+	s = strings.ReplaceAll(s, "|", `\|`)
+	if r := []rune(s); len(r) > 160 {
+		s = string(r[:160]) + "…"
+	}
+	return s
+}
