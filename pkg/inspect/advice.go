@@ -60,7 +60,7 @@ func revisionText(st *RetryState) string {
 }
 
 // wayOut lists what the user can do, as commands where there is one.
-func wayOut(hr *v2.HelmRelease, st *RetryState) []string {
+func wayOut(hr *v2.HelmRelease, o *observation, st *RetryState) []string {
 	ref := hr.Name
 	if hr.Namespace != "" {
 		ref += " -n " + hr.Namespace
@@ -68,7 +68,7 @@ func wayOut(hr *v2.HelmRelease, st *RetryState) []string {
 	force := "kubectl hrretry force " + ref
 	switch st.Phase {
 	case PhaseStalled:
-		return stalledWayOut(st, force)
+		return stalledWayOut(st, force, attemptsAfterReset(hr, o))
 	case PhaseRetrying:
 		return []string{
 			"fix the cause in the message; the controller picks the fix up on its next attempt",
@@ -91,7 +91,21 @@ func wayOut(hr *v2.HelmRelease, st *RetryState) []string {
 	return nil
 }
 
-func stalledWayOut(st *RetryState, force string) []string {
+// attemptsAfterReset is what a reset buys: the attempts allowed by the
+// strategy of the action the controller runs next (a failed install in Helm
+// storage is upgraded, under the upgrade's strategy), not of the one that
+// stalled.
+func attemptsAfterReset(hr *v2.HelmRelease, o *observation) string {
+	action := v2.ReleaseActionInstall
+	if o.retryAction() == ActionUpgrade {
+		action = v2.ReleaseActionUpgrade
+	}
+	strategy := strategyFor(hr, action, o.s)
+	allowed := failures(hr, action, strategy).Allowed
+	return fmt.Sprintf("%s attempt(s) of %s under %s", allowedText(allowed), action, strategy.Name)
+}
+
+func stalledWayOut(st *RetryState, force, afterReset string) []string {
 	switch st.StallReason {
 	case reasonAccessDenied:
 		return []string{"allow the cross-namespace reference (or move the source into this namespace); force will not help"}
@@ -102,7 +116,7 @@ func stalledWayOut(st *RetryState, force string) []string {
 	}
 	out := []string{force + "   # one more attempt, despite the exhausted retries"}
 	if st.Strategy.Name == RemediateOnFailure {
-		out = append(out, force+" --reset   # reset the failure counters: "+allowedText(st.Failures.Allowed)+" attempt(s) again")
+		out = append(out, force+" --reset   # reset the failure counters: "+afterReset)
 	}
 	return append(out, "or change the chart version or values: the controller resets the counters itself")
 }

@@ -57,8 +57,11 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 	st.Remediation = remediation(hr, action, st.Strategy, st.Failures)
 
 	st.Phase, st.Next = o.decide(&st)
+	if n, ok := o.pendingRequest(&st); ok {
+		st.Next = n
+	}
 	st.Summary = summary(&st)
-	st.WayOut = wayOut(hr, &st)
+	st.WayOut = wayOut(hr, o, &st)
 	st.Warnings = warnings(hr, o, &st)
 	return st
 }

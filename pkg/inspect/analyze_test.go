@@ -152,9 +152,19 @@ func TestAnalyzeStates(t *testing.T) {
 		{fixture: "force-not-honoured", want: want{phase: PhaseWaiting, action: ActionRecheck, strategy: "RemediateOnFailure/default/install",
 			failures: "0/1/false/0", earliest: "12:00:00", latest: "12:00:30", remedy: "uninstall/none/0/false",
 			warnings: []string{WarnForceIgnored, WarnResetIgnored}}},
+		// Ground truth, force scenarios: a pending request is acted on at
+		// once; one left unhandled for minutes means the controller is not
+		// handling requests (overdue).
 		{fixture: "request-not-handled", want: want{phase: PhaseReady, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
-			failures: "0/1/false/0", earliest: "12:07:30", latest: "12:08:31", remedy: "uninstall/none/0/false",
-			warnings: []string{WarnRequestPending}}},
+			failures: "0/1/false/0", earliest: "11:55:00.123456789", latest: "11:55:10.123456789", anchored: true, overdue: true,
+			remedy: "uninstall/none/0/false", warnings: []string{WarnRequestPending}}},
+		{fixture: "forced-request-pending", want: want{phase: PhaseStalled, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "3/3/true/3", earliest: "11:59:59.5", latest: "12:00:09.5", anchored: true, remedy: "rollback/rollback/1/false",
+			warnings: []string{WarnRequestPending, WarnRollbackNotData}}},
+		// Ground truth, scenario 15: after a reset the controller upgrades
+		// the failed install, under the upgrade's strategy (1 attempt).
+		{fixture: "stalled-install-retries", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/install",
+			failures: "2/2/true/2", remedy: "uninstall/none/0/false", wayOut: "--reset   # reset the failure counters: 1 attempt(s) of upgrade under RemediateOnFailure"}},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {
