@@ -64,9 +64,17 @@ func New(cfg *rest.Config) (*Client, error) {
 // Requests counts the HTTP requests this client sent.
 func (c *Client) Requests() *RequestCounter { return c.requests }
 
-// Get fetches one HelmRelease as raw JSON.
+// Get fetches one HelmRelease as raw JSON. It goes through the dynamic
+// client, whose decoder reads the API server's Status body: a missing object
+// then comes back as a NotFound Status from the resource's handler, told
+// apart from the plain-text 404 of a cluster that does not serve the
+// resource at all.
 func (c *Client) Get(ctx context.Context, namespace, name string) ([]byte, error) {
-	return c.raw.Get().Namespace(namespace).Resource(HelmReleases.Resource).Name(name).Do(ctx).Raw()
+	u, err := c.Dynamic.Resource(HelmReleases).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return u.MarshalJSON()
 }
 
 // ListOptions select HelmReleases; an empty Namespace means all namespaces.
