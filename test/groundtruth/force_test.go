@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -25,8 +26,11 @@ type forceRun struct {
 	Scenario, Release string
 	Args              []string
 	Start, End        time.Time // the command's start and exit
-	Stdout, Stderr    string
-	Code              int
+	Token             string    // the request token the command wrote
+	// Patched is when the test's watch first saw the token (zero if never).
+	Patched        time.Time
+	Stdout, Stderr string
+	Code           int
 	// Outcome and Message are the fields of the release's line,
 	// "NS/NAME  <outcome>  <message>".
 	Outcome, Message string
@@ -66,9 +70,15 @@ func (s *stage) force(rec *recorder, supersedes bool, args ...string) *forceRun 
 			fr.Outcome, fr.Message, _ = strings.Cut(rest, "  ")
 		}
 	}
+	if m := tokenOf.FindStringSubmatch(fr.Stderr); m != nil {
+		fr.Token = m[1]
+	}
 	s.t.Logf("force %v: exit %d after %.1fs\nstdout: %sstderr: %s", args, fr.Code, fr.End.Sub(fr.Start).Seconds(), fr.Stdout, fr.Stderr)
 	return fr
 }
+
+// tokenOf finds the token in the command's "Requesting ... (token T)" line.
+var tokenOf = regexp.MustCompile(`\(token ([^)]+)\)`)
 
 // want checks the outcome and exit code of a force, and records the run.
 func (s *stage) want(fr *forceRun, outcome string, code int) {
@@ -86,6 +96,7 @@ func (s *stage) want(fr *forceRun, outcome string, code int) {
 func (s *stage) attemptAfter(rec *recorder, fr *forceRun, within time.Duration) *attempt {
 	s.t.Helper()
 	deadline := fr.End.Add(within)
+	fr.Patched = rec.sawToken(fr.Token)
 	for {
 		for _, a := range rec.attempts() {
 			if a.At.After(fr.Start) && !a.Open {
@@ -99,6 +110,18 @@ func (s *stage) attemptAfter(rec *recorder, fr *forceRun, within time.Duration) 
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// sawToken is when the watch first delivered the release carrying token.
+func (r *recorder) sawToken(token string) time.Time {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, st := range r.states {
+		if token != "" && st.HR.Annotations[inspect.AnnotationRequestedAt] == token {
+			return st.At
+		}
+	}
+	return time.Time{}
 }
 
 // attemptsSince counts the attempts that started after t.
@@ -153,15 +176,18 @@ func (r *results) forceTable() string {
 	r.mu.Unlock()
 	sort.SliceStable(runs, func(i, j int) bool { return runs[i].Scenario < runs[j].Scenario })
 	var b strings.Builder
-	b.WriteString("| scenario | release | force flags | outcome | exit | attempt after the force | plugin returned after | plugin's message | notes |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| scenario | release | force flags | outcome | exit | patch seen | attempt after the force | plugin returned after | plugin's message | notes |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, fr := range runs {
-		attempt := "none"
+		attempt, patched := "none", "none"
+		if !fr.Patched.IsZero() {
+			patched = offset(fr.Patched, fr.Start)
+		}
 		if fr.Attempt != nil {
 			attempt = fmt.Sprintf("%s at %s", fr.Attempt.Action, offset(fr.Attempt.At, fr.Start))
 		}
-		fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %d | %s | %s | %s | %s |\n", fr.Scenario, fr.Release, strings.Join(fr.Args, " "),
-			fr.Outcome, fr.Code, attempt, offset(fr.End, fr.Start), cell(fr.Message), cell(fr.Note))
+		fmt.Fprintf(&b, "| %s | %s | `%s` | %s | %d | %s | %s | %s | %s | %s |\n", fr.Scenario, fr.Release, strings.Join(fr.Args, " "),
+			fr.Outcome, fr.Code, patched, attempt, offset(fr.End, fr.Start), cell(fr.Message), cell(fr.Note))
 	}
 	return b.String()
 }
