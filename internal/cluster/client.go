@@ -87,7 +87,7 @@ type ListOptions struct {
 
 // Page is one page of a LIST: the items as raw JSON.
 type Page struct {
-	Items           []json.RawMessage
+	Items           [][]byte
 	ResourceVersion string
 }
 
@@ -126,7 +126,11 @@ func (c *Client) List(ctx context.Context, o ListOptions, fn func(Page) error) (
 		if err := json.Unmarshal(body, &page); err != nil {
 			return "", fmt.Errorf("decoding the list: %w", err)
 		}
-		if err := fn(Page{Items: page.Items, ResourceVersion: page.Metadata.ResourceVersion}); err != nil {
+		items := make([][]byte, len(page.Items))
+		for i, it := range page.Items {
+			items[i] = it
+		}
+		if err := fn(Page{Items: items, ResourceVersion: page.Metadata.ResourceVersion}); err != nil {
 			return "", err
 		}
 		if page.Metadata.Continue == "" {

@@ -179,14 +179,14 @@ func (o *ForceOptions) describeRequest() string {
 
 // targets fetches and analyzes the selection.
 func (o *ForceOptions) targets(ctx context.Context, client *cluster.Client, s inspect.Settings) ([]trigger.Target, error) {
-	raws, err := fetchObjects(ctx, client, o.target, 500)
+	objs, err := fetchObjects(ctx, client, o.target, 500)
 	if err != nil {
 		return nil, fmt.Errorf("%w; nothing was patched", err)
 	}
 	now := o.deps.Now()
-	out := make([]trigger.Target, 0, len(raws))
-	for _, raw := range raws {
-		hr, _ := inspect.DecodeJSON(raw)
+	out := make([]trigger.Target, 0, len(objs))
+	for _, d := range objs {
+		hr := d.Object
 		st := inspect.Analyze(hr, now, s)
 		if !o.filter.Keep(st) {
 			continue

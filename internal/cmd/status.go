@@ -124,9 +124,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		}
 		return o.runWatch(ctx, client, read.s)
 	}
-	raws, fetchErr := fetchObjects(ctx, client, o.target, o.chunkSize)
+	objs, fetchErr := fetchObjects(ctx, client, o.target, o.chunkSize)
 	read := <-settings
-	if fetchErr != nil && len(raws) == 0 {
+	if fetchErr != nil && len(objs) == 0 {
 		return fetchErr // the settings note would only repeat the same failure
 	}
 	if read.note != "" {
@@ -134,7 +134,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 	s := read.s
 	now := o.deps.Now()
-	states := o.filter.Apply(inspect.AnalyzeAll(raws, now, s))
+	states := o.filter.Apply(inspect.AnalyzeDecoded(objs, now, s))
 	if err := render.Sort(states, o.sortBy); err != nil {
 		return usageError(err)
 	}
