@@ -24,7 +24,7 @@ unit:
 # End-to-end tests against the real control plane; they fail (never skip) under CI=true.
 E2E_PKGS := ./test/e2e/... ./test/force/... ./test/krew/...
 e2e: build kube-bin
-	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 20m $(E2E_PKGS)
+	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 # Everything: unit and golden tests, end-to-end tests, and the predictions
 # checked against the real helm-controller. This is what .ci/run calls.

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -21,6 +22,18 @@ var (
 	date    = "unknown"
 )
 
+// buildVersion falls back to the module version Go records for
+// `go install ...@v0.1.0` when no version was set by the linker.
+func buildVersion() string {
+	if version != "dev" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return version
+}
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
@@ -28,7 +41,7 @@ func main() {
 		Streams: streams,
 		Now:     time.Now,
 		Getenv:  os.Getenv,
-		Build:   cmd.BuildInfo{Version: version, Commit: commit, Date: date},
+		Build:   cmd.BuildInfo{Version: buildVersion(), Commit: commit, Date: date},
 	})
 	err := root.ExecuteContext(ctx)
 	code := cmd.ExitCode(err, streams.ErrOut)

@@ -61,7 +61,9 @@ func runE(o options) func(*cobra.Command, []string) error {
 func NewRootCmd(deps Deps) *cobra.Command {
 	g := &globalOptions{configFlags: genericclioptions.NewConfigFlags(true), in: deps.Streams.In}
 	root := &cobra.Command{
-		Use:   "hrretry",
+		// The binary's name, so `completion bash|zsh|fish` scripts register
+		// for it; help shows the annotation's "kubectl hrretry".
+		Use:   "kubectl-hrretry",
 		Short: "What every Flux HelmRelease will do next after a failure, when, and how to move it",
 		Long: `kubectl hrretry reads Flux HelmReleases and tells, for each one, what happened,
 which failure strategy (RemediateOnFailure or RetryOnFailure) is in force, what
