@@ -101,6 +101,7 @@ func (s *stage) attemptAfter(rec *recorder, fr *forceRun, within time.Duration) 
 		for _, a := range rec.attempts() {
 			if a.At.After(fr.Start) && !a.Open {
 				fr.Attempt = &a
+				s.predictPending(rec, fr)
 				return &a
 			}
 		}
@@ -122,6 +123,35 @@ func (r *recorder) sawToken(token string) time.Time {
 		}
 	}
 	return time.Time{}
+}
+
+// predictPending adds to the recording the plugin's analysis of the object
+// the force's patch produced, its token not handled yet, as of when the watch
+// saw it. The binary's own run on that state is a race it usually loses (the
+// controller writes 0.1-1 s after the patch, and a run that overlaps a newer
+// state is dropped), so without this most forces would leave the pending
+// request unchecked. It is inspect.Analyze on the recorded object, with the
+// settings the binary reads from the controller's Deployment.
+func (s *stage) predictPending(rec *recorder, fr *forceRun) {
+	s.t.Helper()
+	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), "", ""))
+	if len(errs) > 0 {
+		s.t.Fatalf("controller settings: %v", errs)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	for i, st := range rec.states {
+		if st.HR.Annotations[inspect.AnnotationRequestedAt] == fr.Token && st.HR.Status.LastHandledReconcileAt != fr.Token {
+			rs := inspect.Analyze(st.HR, st.At, settings)
+			out, err := json.MarshalIndent(rs, "", "  ")
+			if err != nil {
+				s.t.Fatal(err)
+			}
+			rec.preds = append(rec.preds, prediction{State: i, Ran: st.At, RS: rs, JSON: out, Offline: true})
+			return
+		}
+	}
+	s.t.Errorf("%s: no recorded state carries the force's token %q unhandled", rec.name, fr.Token)
 }
 
 // attemptsSince counts the attempts that started after t.

@@ -34,6 +34,9 @@ type prediction struct {
 	Ran   time.Time // when the plugin was started: its clock reading is later
 	RS    inspect.RetryState
 	JSON  []byte
+	// Offline: inspect.Analyze run by the test on the recorded object, not
+	// the binary on the live one (see stage.predictPending).
+	Offline bool
 }
 
 // intervention is something the test did to the release or its inputs.

@@ -112,9 +112,10 @@ func forceOnDependencyWait(s *stage) {
 		s.t.Errorf("status after the force: phase %s, warnings %v; want waiting with %s", rs.Phase, warningCodes(rs), inspect.WarnForceIgnored)
 	}
 	s.want(fr, "not-honoured", 3)
+	// A pending force changes nothing: the reconcile stops at the dependency.
 	s.finish(expectation{Desc: "dependency not ready",
 		Match: func(hr *v2.HelmRelease) bool { return readyReason(hr) == v2.DependencyNotReadyReason },
-		Phase: inspect.PhaseWaiting, Action: inspect.ActionRecheck})
+		Phase: inspect.PhaseWaiting, Action: inspect.ActionRecheck, WithRequest: true})
 }
 
 // 17: a release created suspended: force is refused and writes nothing;
