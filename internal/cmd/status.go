@@ -135,6 +135,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	s := read.s
 	now := o.deps.Now()
 	states := o.filter.Apply(inspect.AnalyzeDecoded(objs, now, s))
+	objs = nil // the typed objects are no longer needed: let the GC have them before rendering
 	if err := render.Sort(states, o.sortBy); err != nil {
 		return usageError(err)
 	}
