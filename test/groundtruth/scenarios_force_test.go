@@ -112,6 +112,10 @@ func forceOnDependencyWait(s *stage) {
 		s.t.Errorf("status after the force: phase %s, warnings %v; want waiting with %s", rs.Phase, warningCodes(rs), inspect.WarnForceIgnored)
 	}
 	s.want(fr, "not-honoured", 3)
+	// The forced recheck can be logged before the test's watch delivers the
+	// patch: watch the next periodic one, so the pending state's window is
+	// always resolved.
+	s.hold(requeueDependency + time.Second)
 	// A pending force changes nothing: the reconcile stops at the dependency.
 	s.finish(expectation{Desc: "dependency not ready",
 		Match: func(hr *v2.HelmRelease) bool { return readyReason(hr) == v2.DependencyNotReadyReason },
