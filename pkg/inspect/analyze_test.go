@@ -161,6 +161,15 @@ func TestAnalyzeStates(t *testing.T) {
 		{fixture: "forced-request-pending", want: want{phase: PhaseStalled, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
 			failures: "3/3/true/3", earliest: "11:59:59.5", latest: "12:00:09.5", anchored: true, remedy: "rollback/rollback/1/false",
 			warnings: []string{WarnRequestPending, WarnRollbackNotData}}},
+		// Ground truth, force scenario 16: a forced reconcile of a release
+		// waiting for a dependency stops at the dependency again.
+		{fixture: "forced-request-on-dependency-wait", want: want{phase: PhaseWaiting, action: ActionRecheck, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "11:59:59", latest: "12:00:09", anchored: true, remedy: "uninstall/none/0/false",
+			warnings: []string{WarnRequestPending}}},
+		// Ground truth, scenario 07 (a transient): the failed install is in
+		// storage, so its remediation follows in the same reconcile.
+		{fixture: "install-failed-remediation-follows", want: want{phase: PhaseRemediating, action: ActionUninstall, strategy: "RemediateOnFailure/default/install",
+			failures: "2/3/false/2", earliest: "11:59:55", latest: "12:00:09", anchored: true, remedy: "uninstall/uninstall/0/false"}},
 		// Ground truth, scenario 15: after a reset the controller upgrades
 		// the failed install, under the upgrade's strategy (1 attempt).
 		{fixture: "stalled-install-retries", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/install",

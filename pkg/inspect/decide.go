@@ -127,6 +127,10 @@ func (o *observation) fromReconciling(st *RetryState) (Phase, Next) {
 		if action, _, ok := running(c.Message); ok && o.actionFailed(action) {
 			return PhaseFailed, o.failedActionNext(st, action)
 		}
+		if action, _, ok := running(c.Message); ok && o.actionFailedInStorage(action) {
+			// Between the failure and the remediation of one reconcile.
+			return o.afterHelmFailure(st)
+		}
 		if action, timeout, ok := running(c.Message); ok {
 			n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: at, Interval: Duration(timeout)},
 				Why: fmt.Sprintf("running %s since %s; it succeeds or fails by then + %s", action, at.UTC().Format(time.RFC3339), timeout)}
@@ -134,59 +138,6 @@ func (o *observation) fromReconciling(st *RetryState) (Phase, Next) {
 		}
 	}
 	return PhaseProgressing, Next{Action: ActionReconcile, Why: "the controller is reconciling it: " + c.Message}
-}
-
-// actionFailed: a release action (install, upgrade) marks Ready Unknown
-// when it starts; Ready False beside "Running" means the action returned an
-// error and the reconcile ended without updating Reconciling (AtomicRelease:
-// no retry strategy, so the error goes to the workqueue's backoff). Seen on
-// v1.6.4 when a chart fails to render under RemediateOnFailure: nothing
-// reached Helm storage, so there is nothing to remediate.
-func (o *observation) actionFailed(action Action) bool {
-	return (action == ActionInstall || action == ActionUpgrade) && o.ready != nil &&
-		o.ready.Status == metav1.ConditionFalse && !o.ready.LastTransitionTime.Before(&o.reconciling.LastTransitionTime)
-}
-
-// failedActionNext: the same attempt again after the error backoff.
-func (o *observation) failedActionNext(st *RetryState, action Action) Next {
-	if action == ActionUpgrade && o.retryAction() == ActionInstall {
-		action = ActionInstall
-	}
-	failures := max(st.Failures.Count, st.Failures.Total)
-	n := Next{Action: action, Anchor: &Anchor{Condition: o.ready.Type, Reason: o.ready.Reason, Time: timeOf(o.ready.LastTransitionTime)},
-		Why: fmt.Sprintf("the %s failed with an error before anything reached Helm storage; the controller retries it with exponential backoff (0.75s doubling, at most %s)",
-			action, o.s.MaxRetryDelay)}
-	return errorRetry(timeOf(o.ready.LastTransitionTime), failures, o.s.MaxRetryDelay.D()).toNext(n, o.now)
-}
-
-// requestGrace is how soon a controller that is up handles a reconcile
-// request: it watches the annotation (ReconcileRequestedPredicate); measured
-// on v1.6.4, the forced attempt started 0.6 s after the patch.
-const requestGrace = 10 * time.Second
-
-// pendingRequest: a reconcile.fluxcd.io/requestedAt token the controller has
-// not handled yet overrides the schedule: it reconciles as soon as it sees
-// the annotation, whatever the phase (a suspended or deleted object aside).
-// flux and this tool write the request time as the token, which anchors the
-// window; an overdue one means the controller is not handling requests.
-func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
-	ann := o.hr.GetAnnotations()
-	token := ann[AnnotationRequestedAt]
-	if token == "" || token == o.hr.Status.LastHandledReconcileAt || st.Phase == PhaseSuspended || st.Phase == PhaseDeleting {
-		return Next{}, false
-	}
-	n := Next{Action: ActionReconcile, Why: "a reconcile request (" + token + ") is pending: the controller acts on it as soon as it sees it"}
-	if ann[AnnotationForceAt] == token {
-		// A forced request runs a Helm action even in sync or out of retries.
-		n.Action = o.retryAction()
-		n.Why = "a forced reconcile (" + token + ") is pending: the controller runs " + string(n.Action) + " as soon as it sees it"
-	}
-	at, err := time.Parse(time.RFC3339Nano, token)
-	if err != nil {
-		return unanchored(o.now, requestGrace).toNext(n, o.now), true
-	}
-	n.Anchor = &Anchor{Condition: "metadata.annotations", Reason: AnnotationRequestedAt, Time: at}
-	return window{earliest: at, latest: at.Add(requestGrace), anchored: true}.toNext(n, o.now), true
 }
 
 // retryNext is the RetryOnFailure wait, anchored on the condition that

@@ -1,0 +1,40 @@
+package inspect
+
+import "time"
+
+// requestGrace is how soon a controller that is up handles a reconcile
+// request: it watches the annotation (ReconcileRequestedPredicate); measured
+// on v1.6.4, the forced attempt started 0.6 s after the patch.
+const requestGrace = 10 * time.Second
+
+// pendingRequest: a reconcile.fluxcd.io/requestedAt token the controller has
+// not handled yet overrides the schedule: it reconciles as soon as it sees
+// the annotation, whatever the phase (a suspended or deleted object aside).
+// flux and this tool write the request time as the token, which anchors the
+// window; an overdue one means the controller is not handling requests.
+func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
+	ann := o.hr.GetAnnotations()
+	token := ann[AnnotationRequestedAt]
+	if token == "" || token == o.hr.Status.LastHandledReconcileAt || st.Phase == PhaseSuspended || st.Phase == PhaseDeleting {
+		return Next{}, false
+	}
+	n := Next{Action: ActionReconcile, Why: "a reconcile request (" + token + ") is pending: the controller acts on it as soon as it sees it"}
+	switch {
+	case st.Phase == PhaseWaiting:
+		// The reconcile stops where the last one did, before any Helm
+		// action: the force is handled as a plain reconcile.
+		n.Action = ActionRecheck
+	case st.Phase == PhaseFailed && !helmFailure[st.Reason]:
+	case ann[AnnotationForceAt] == token:
+		// A forced request runs a Helm action even in sync or out of retries.
+		n.Action = o.retryAction()
+		n.Why = "a forced reconcile (" + token + ") is pending: the controller runs " + string(n.Action) + " as soon as it sees it"
+	}
+	at, err := time.Parse(time.RFC3339Nano, token)
+	if err != nil {
+		return unanchored(o.now, requestGrace).toNext(n, o.now), true
+	}
+	n.Anchor = &Anchor{Condition: "metadata.annotations", Reason: AnnotationRequestedAt, Time: at}
+	return window{earliest: at, latest: at.Add(requestGrace), anchored: true}.toNext(n, o.now), true
+}
+
