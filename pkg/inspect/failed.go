@@ -43,4 +43,3 @@ func (o *observation) failedActionNext(st *RetryState, action Action) Next {
 			action, o.s.MaxRetryDelay)}
 	return errorRetry(timeOf(o.ready.LastTransitionTime), failures, o.s.MaxRetryDelay.D()).toNext(n, o.now)
 }
-

@@ -37,4 +37,3 @@ func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
 	n.Anchor = &Anchor{Condition: "metadata.annotations", Reason: AnnotationRequestedAt, Time: at}
 	return window{earliest: at, latest: at.Add(requestGrace), anchored: true}.toNext(n, o.now), true
 }
-
