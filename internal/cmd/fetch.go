@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
@@ -12,31 +13,66 @@ import (
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
-// fetchObjects GETs the named objects (reporting every missing one after
-// fetching the others) or LISTs the selection page by page, decoding each
-// page while the next one is on its way, so decoding hides behind the
-// network and a page's JSON is dropped as soon as it is decoded.
-func fetchObjects(ctx context.Context, client *cluster.Client, t target, chunkSize int64) ([]inspect.Decoded, error) {
-	if len(t.names) == 0 {
-		var pages []*[]inspect.Decoded // one slot per page, each written by its decoder
-		var wg sync.WaitGroup
-		_, err := client.List(ctx, cluster.ListOptions{Namespace: t.namespace, LabelSelector: t.labelSelector,
-			FieldSelector: t.fieldSelector, ChunkSize: chunkSize}, func(p cluster.Page) error {
-			slot := new([]inspect.Decoded)
-			pages = append(pages, slot)
-			wg.Go(func() { *slot = inspect.DecodeAll(p.Items) })
-			return nil
-		})
-		wg.Wait()
-		if err != nil {
-			return nil, &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
-		}
-		var all []inspect.Decoded
-		for _, p := range pages {
-			all = append(all, *p...)
-		}
-		return all, nil
+// settingsFuture is the controller's settings, read beside the HelmReleases
+// (one GET that must not add its latency) and waited for only by analysis.
+type settingsFuture struct {
+	once sync.Once
+	ch   chan struct{}
+	s    inspect.Settings
+	note string
+}
+
+func readSettings(ctx context.Context, client *cluster.Client, g *globalOptions) *settingsFuture {
+	f := &settingsFuture{ch: make(chan struct{})}
+	go func() {
+		f.s, f.note = client.ControllerSettings(ctx, g.controllerNamespace, g.controllerName)
+		close(f.ch)
+	}()
+	return f
+}
+
+func (f *settingsFuture) get() inspect.Settings {
+	<-f.ch
+	return f.s
+}
+
+// fetchStates GETs the named objects (reporting every missing one after
+// fetching the others) or LISTs the selection page by page. Each page is
+// decoded and analyzed while the next one is on its way, and only its
+// RetryStates are kept: decoding hides behind the network, and neither a
+// page's JSON nor its typed objects outlive it.
+func fetchStates(ctx context.Context, client *cluster.Client, t target, chunkSize int64, now time.Time,
+	settings *settingsFuture) ([]inspect.RetryState, error) {
+	analyze := func(raws [][]byte) []inspect.RetryState {
+		objs := inspect.DecodeAll(raws)
+		return inspect.AnalyzeDecoded(objs, now, settings.get())
 	}
+	if len(t.names) > 0 {
+		raws, err := getNamed(ctx, client, t)
+		return analyze(raws), err
+	}
+	var pages []*[]inspect.RetryState // one slot per page, each written by its own goroutine
+	var wg sync.WaitGroup
+	_, err := client.List(ctx, cluster.ListOptions{Namespace: t.namespace, LabelSelector: t.labelSelector,
+		FieldSelector: t.fieldSelector, ChunkSize: chunkSize}, func(p cluster.Page) error {
+		slot := new([]inspect.RetryState)
+		pages = append(pages, slot)
+		wg.Go(func() { *slot = analyze(p.Items) })
+		return nil
+	})
+	wg.Wait()
+	if err != nil {
+		return nil, &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
+	}
+	var all []inspect.RetryState
+	for _, p := range pages {
+		all = append(all, *p...)
+	}
+	return all, nil
+}
+
+// getNamed GETs each name; a missing one is reported after the others.
+func getNamed(ctx context.Context, client *cluster.Client, t target) ([][]byte, error) {
 	var raws [][]byte
 	var missing []string
 	for _, name := range t.names {
@@ -47,13 +83,13 @@ func fetchObjects(ctx context.Context, client *cluster.Client, t target, chunkSi
 		case apierrors.IsNotFound(err) && !isMissingAPI(err):
 			missing = append(missing, name)
 		default:
-			return inspect.DecodeAll(raws), &apiError{verb: "get", resource: cluster.Resource, namespace: t.namespace, name: name, err: err}
+			return raws, &apiError{verb: "get", resource: cluster.Resource, namespace: t.namespace, name: name, err: err}
 		}
 	}
 	if len(missing) > 0 {
-		return inspect.DecodeAll(raws), fmt.Errorf("HelmRelease %s not found in namespace %s", quoteAll(missing), t.namespace)
+		return raws, fmt.Errorf("HelmRelease %s not found in namespace %s", quoteAll(missing), t.namespace)
 	}
-	return inspect.DecodeAll(raws), nil
+	return raws, nil
 }
 
 func quoteAll(names []string) string {

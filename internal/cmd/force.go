@@ -130,8 +130,9 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 		return err
 	}
 	defer o.g.reportRequests(client, o.deps.Streams.ErrOut)
-	settings, _ := client.ControllerSettings(ctx, o.g.controllerNamespace, o.g.controllerName)
-	targets, err := o.targets(ctx, client, settings)
+	future := readSettings(ctx, client, o.g)
+	targets, err := o.targets(ctx, client, future)
+	settings := future.get()
 	if err != nil {
 		return err
 	}
@@ -178,20 +179,15 @@ func (o *ForceOptions) describeRequest() string {
 }
 
 // targets fetches and analyzes the selection.
-func (o *ForceOptions) targets(ctx context.Context, client *cluster.Client, s inspect.Settings) ([]trigger.Target, error) {
-	objs, err := fetchObjects(ctx, client, o.target, 500)
+func (o *ForceOptions) targets(ctx context.Context, client *cluster.Client, settings *settingsFuture) ([]trigger.Target, error) {
+	states, err := fetchStates(ctx, client, o.target, 500, o.deps.Now(), settings)
 	if err != nil {
 		return nil, fmt.Errorf("%w; nothing was patched", err)
 	}
-	now := o.deps.Now()
-	out := make([]trigger.Target, 0, len(objs))
-	for _, d := range objs {
-		hr := d.Object
-		st := inspect.Analyze(hr, now, s)
-		if !o.filter.Keep(st) {
-			continue
-		}
-		out = append(out, trigger.Target{Namespace: hr.Namespace, Name: hr.Name, Suspended: hr.Spec.Suspend, Phase: st.Phase})
+	out := make([]trigger.Target, 0, len(states))
+	for _, st := range o.filter.Apply(states) {
+		out = append(out, trigger.Target{Namespace: st.Namespace, Name: st.Name,
+			Suspended: st.Phase == inspect.PhaseSuspended, Phase: st.Phase})
 	}
 	return out, nil
 }

@@ -105,37 +105,19 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return err
 	}
 	defer o.g.reportRequests(client, o.deps.Streams.ErrOut)
-	// The settings read runs beside the HelmRelease read: it is one GET
-	// that must not add its latency.
-	type settingsRead struct {
-		s    inspect.Settings
-		note string
-	}
-	settings := make(chan settingsRead, 1)
-	go func() {
-		s, note := client.ControllerSettings(ctx, o.g.controllerNamespace, o.g.controllerName)
-		settings <- settingsRead{s, note}
-	}()
-
+	settings := readSettings(ctx, client, o.g)
 	if o.watch {
-		read := <-settings
-		if read.note != "" {
-			fmt.Fprintln(o.deps.Streams.ErrOut, read.note)
-		}
-		return o.runWatch(ctx, client, read.s)
+		s := settings.get()
+		o.note(settings)
+		return o.runWatch(ctx, client, s)
 	}
-	objs, fetchErr := fetchObjects(ctx, client, o.target, o.chunkSize)
-	read := <-settings
-	if fetchErr != nil && len(objs) == 0 {
+	now := o.deps.Now()
+	states, fetchErr := fetchStates(ctx, client, o.target, o.chunkSize, now, settings)
+	if fetchErr != nil && len(states) == 0 {
 		return fetchErr // the settings note would only repeat the same failure
 	}
-	if read.note != "" {
-		fmt.Fprintln(o.deps.Streams.ErrOut, read.note)
-	}
-	s := read.s
-	now := o.deps.Now()
-	states := o.filter.Apply(inspect.AnalyzeDecoded(objs, now, s))
-	objs = nil // the typed objects are no longer needed: let the GC have them before rendering
+	o.note(settings)
+	states = o.filter.Apply(states)
 	if err := render.Sort(states, o.sortBy); err != nil {
 		return usageError(err)
 	}
@@ -143,6 +125,14 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return err
 	}
 	return fetchErr
+}
+
+// note prints why the controller's settings are defaults, once, on stderr.
+func (o *StatusOptions) note(f *settingsFuture) {
+	f.get()
+	if f.note != "" {
+		fmt.Fprintln(o.deps.Streams.ErrOut, f.note)
+	}
 }
 
 // print chooses the view.
