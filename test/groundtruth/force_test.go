@@ -42,12 +42,15 @@ type forceRun struct {
 
 // force runs the plugin's force on the release with args (after the name,
 // namespace and kubeconfig), as an intervention: supersedes says whether
-// it changes the release (a refused force writes nothing).
+// it changes the release (a refused force writes nothing). The intervention
+// takes effect when the watch sees the patch, not when the command starts:
+// a state that arrives while the plugin starts up is still the old one, and
+// its prediction is superseded like those before it.
 func (s *stage) force(rec *recorder, supersedes bool, args ...string) *forceRun {
 	s.t.Helper()
 	fr := &forceRun{Scenario: scenarioName(s), Release: rec.name, Args: args}
 	argv := append([]string{"force", rec.name, "-n", s.ns, "--kubeconfig", s.w.cl.kubeconfig}, args...)
-	err := rec.intervene("kubectl hrretry force "+strings.Join(args, " "), supersedes, func() error {
+	err := func() error {
 		var out, errOut bytes.Buffer
 		cmd := exec.CommandContext(s.ctx, s.w.bins.plugin, argv...)
 		cmd.Stdout, cmd.Stderr = &out, &errOut
@@ -60,7 +63,7 @@ func (s *stage) force(rec *recorder, supersedes bool, args ...string) *forceRun 
 			return nil
 		}
 		return err
-	})
+	}()
 	if err != nil {
 		s.t.Fatalf("kubectl-hrretry %s: %v\n%s", strings.Join(argv, " "), err, fr.Stderr)
 	}
@@ -70,9 +73,17 @@ func (s *stage) force(rec *recorder, supersedes bool, args ...string) *forceRun 
 			fr.Outcome, fr.Message, _ = strings.Cut(rest, "  ")
 		}
 	}
-	if m := tokenOf.FindStringSubmatch(fr.Stderr); m != nil {
+	if m := tokenOf.FindStringSubmatch(fr.Stderr); m != nil && supersedes {
 		fr.Token = m[1]
+		fr.Patched = s.seeToken(rec, fr.Token)
 	}
+	at := fr.Start
+	if !fr.Patched.IsZero() {
+		at = fr.Patched.Add(-time.Nanosecond) // the patched state itself is checked
+	}
+	rec.mu.Lock()
+	rec.interventions = append(rec.interventions, intervention{At: at, What: "kubectl hrretry force " + strings.Join(args, " "), Supersedes: supersedes})
+	rec.mu.Unlock()
 	s.t.Logf("force %v: exit %d after %.1fs\nstdout: %sstderr: %s", args, fr.Code, fr.End.Sub(fr.Start).Seconds(), fr.Stdout, fr.Stderr)
 	return fr
 }
@@ -96,7 +107,6 @@ func (s *stage) want(fr *forceRun, outcome string, code int) {
 func (s *stage) attemptAfter(rec *recorder, fr *forceRun, within time.Duration) *attempt {
 	s.t.Helper()
 	deadline := fr.End.Add(within)
-	fr.Patched = rec.sawToken(fr.Token)
 	for {
 		for _, a := range rec.attempts() {
 			if a.At.After(fr.Start) && !a.Open {
@@ -113,16 +123,24 @@ func (s *stage) attemptAfter(rec *recorder, fr *forceRun, within time.Duration) 
 	}
 }
 
-// sawToken is when the watch first delivered the release carrying token.
-func (r *recorder) sawToken(token string) time.Time {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, st := range r.states {
-		if token != "" && st.HR.Annotations[inspect.AnnotationRequestedAt] == token {
-			return st.At
+// seeToken is when the watch first delivered the release carrying token,
+// waiting a little for it (the plugin's watch may have been faster).
+func (s *stage) seeToken(rec *recorder, token string) time.Time {
+	s.t.Helper()
+	for deadline := time.Now().Add(forceReaction); ; time.Sleep(50 * time.Millisecond) {
+		rec.mu.Lock()
+		for _, st := range rec.states {
+			if st.HR.Annotations[inspect.AnnotationRequestedAt] == token {
+				rec.mu.Unlock()
+				return st.At
+			}
+		}
+		rec.mu.Unlock()
+		if time.Now().After(deadline) {
+			s.t.Errorf("%s: the watch never saw the force's token %q", rec.name, token)
+			return time.Time{}
 		}
 	}
-	return time.Time{}
 }
 
 // predictPending adds to the recording the plugin's analysis of the object

@@ -128,7 +128,9 @@ func forceOnDependencyWait(s *stage) {
 func forceOnSuspended(s *stage) {
 	s.publish("app", "ok", "0.1.0")
 	rec := s.release("app", spec("app", "1h", "suspend: true"))
-	s.waitFor(rec, "the finalizer", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return len(hr.Finalizers) > 0 })
+	s.waitFor(rec, "the suspended reconcile", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool {
+		return len(hr.Finalizers) > 0 && hr.Status.ObservedGeneration == hr.Generation
+	})
 	refused := s.force(rec, false, "--wait", "--timeout", forceTimeout)
 	if hr := s.get(rec); hr.Annotations[inspect.AnnotationRequestedAt] != "" || !hr.Spec.Suspend {
 		s.t.Errorf("a refused force changed the release: annotations %v, suspend %v", hr.Annotations, hr.Spec.Suspend)
@@ -156,8 +158,7 @@ func (s *stage) wantAttempt(rec *recorder, fr *forceRun, action string) {
 		return
 	}
 	if fr.Patched.IsZero() {
-		s.t.Errorf("%s: the watch never saw the force's token %q", rec.name, fr.Token)
-		return
+		return // seeToken said so
 	}
 	if a.Action != action || a.At.Sub(fr.Patched) > forceReaction {
 		s.t.Errorf("%s: the controller started %s %s after the force's patch; want %s within %s",
