@@ -2,6 +2,7 @@ package trigger
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
@@ -47,6 +48,12 @@ type Result struct {
 func Evaluate(hr *v2.HelmRelease, req Request, now time.Time, s inspect.Settings) (Result, bool) {
 	res := Result{Namespace: hr.Namespace, Name: hr.Name}
 	if hr.Status.LastHandledReconcileAt != req.Token {
+		return res, false
+	}
+	if !slices.Contains(hr.Finalizers, v2.HelmReleaseFinalizer) && hr.DeletionTimestamp == nil {
+		// The first reconcile of a new object only adds the finalizer and
+		// requeues at once (HelmReleaseReconciler.Reconcile); it records the
+		// token but not the force: the next reconcile honours it.
 		return res, false
 	}
 	st := inspect.Analyze(hr, now, s)

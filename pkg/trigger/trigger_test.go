@@ -68,7 +68,8 @@ func TestPlan(t *testing.T) {
 }
 
 func handled(force, reset string, conds ...metav1.Condition) *v2.HelmRelease {
-	hr := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "apps", Generation: 1}}
+	hr := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: "app", Namespace: "apps", Generation: 1,
+		Finalizers: []string{v2.HelmReleaseFinalizer}}}
 	hr.Spec.Interval = metav1.Duration{Duration: time.Minute}
 	hr.Status.ObservedGeneration = 1
 	hr.Status.LastHandledReconcileAt = token
@@ -104,6 +105,7 @@ func TestEvaluate(t *testing.T) {
 			cond("Reconciling", "True", "ProgressingWithRetry", "retrying after 5m0s")), force, true, OutcomeFailed, "next: install between"},
 		{"stalled", handled(token, "", cond("Ready", "False", "UpgradeFailed", "Helm upgrade failed: boom"),
 			cond("Stalled", "True", "RetriesExceeded", "Failed to upgrade after 1 attempt(s)")), force, true, OutcomeStalled, "boom"},
+		{"first reconcile only added the finalizer", func() *v2.HelmRelease { h := handled("", ""); h.Finalizers = nil; return h }(), force, false, "", ""},
 		{"plain reconcile waiting", handled("", "", cond("Ready", "False", "DependencyNotReady", "dependency 'apps/db' is not ready")), Request{Token: token}, true, OutcomeNotHonoured, "waiting"},
 	}
 	for _, tc := range cases {

@@ -131,6 +131,8 @@ func newRelease(t *testing.T, ns, name, behaviour string, mutate ...func(*v2.Hel
 		t.Fatal(err)
 	}
 	hr := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns,
+		// The controller adds its finalizer on the first reconcile.
+		Finalizers:  []string{v2.HelmReleaseFinalizer},
 		Labels:      map[string]string{behaviourLabel: behaviour},
 		Annotations: map[string]string{"team.example.com/owner": "payments"}},
 		Spec: v2.HelmReleaseSpec{Interval: metav1.Duration{Duration: time.Minute},
