@@ -89,12 +89,8 @@ func NewCmdForce(g *globalOptions, deps Deps) *cobra.Command {
 
 // Complete resolves the target and the request token.
 func (o *ForceOptions) Complete(args []string) error {
-	t, err := o.g.completeTarget(args, o.sel.allNamespaces, o.sel.labelSelector, o.sel.fieldSelector)
-	if err != nil {
-		return err
-	}
-	o.target = t
-	if o.filter, err = o.sel.filter(); err != nil {
+	var err error
+	if o.target, o.filter, err = o.sel.complete(o.g, args); err != nil {
 		return err
 	}
 	o.req = trigger.Request{Token: o.deps.Now().UTC().Format(time.RFC3339Nano), Force: !o.noForce, Reset: o.reset, Resume: o.resume}

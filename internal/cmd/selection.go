@@ -31,12 +31,17 @@ func (s *selectionFlags) addFlags(cmd *cobra.Command, verb string) {
 	})
 }
 
-func (s *selectionFlags) filter() (inspect.Filter, error) {
+// complete resolves the namespace and names, and the phase filter.
+func (s *selectionFlags) complete(g *globalOptions, args []string) (target, inspect.Filter, error) {
+	t, err := g.completeTarget(args, s.allNamespaces, s.labelSelector, s.fieldSelector)
+	if err != nil {
+		return t, inspect.Filter{}, err
+	}
 	f, err := inspect.NewFilter(s.phases, s.failing)
 	if err != nil {
-		return f, usageError(err)
+		return t, f, usageError(err)
 	}
-	return f, nil
+	return t, f, nil
 }
 
 func phaseNames() string {

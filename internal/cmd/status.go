@@ -66,12 +66,8 @@ func NewCmdStatus(g *globalOptions, deps Deps) *cobra.Command {
 
 // Complete fills the target and the terminal decisions.
 func (o *StatusOptions) Complete(args []string) error {
-	t, err := o.g.completeTarget(args, o.sel.allNamespaces, o.sel.labelSelector, o.sel.fieldSelector)
-	if err != nil {
-		return err
-	}
-	o.target = t
-	if o.filter, err = o.sel.filter(); err != nil {
+	var err error
+	if o.target, o.filter, err = o.sel.complete(o.g, args); err != nil {
 		return err
 	}
 	if o.out, err = render.ParseOutput(o.output, os.ReadFile); err != nil {
