@@ -14,6 +14,7 @@ const (
 	WarnRequestPending  = "RequestNotHandled"
 	WarnSpecChanged     = "SpecChangedSinceLastAttempt"
 	WarnRollbackNotData = "RollbackRevertsManifestsNotData"
+	WarnDrifted         = "Drifted"
 )
 
 // Annotation keys the controller reads (fluxcd/pkg/apis/meta, api/v2).
@@ -154,7 +155,15 @@ func warnings(hr *v2.HelmRelease, o *observation, st *RetryState) []Warning {
 		}
 	}
 	if last := hr.Status.LastAttemptedGeneration; last != 0 && last != hr.Generation {
-		add(WarnSpecChanged, "the spec changed since the last attempt (generation %d, last attempted %d): the next reconcile resets the failure counters and tries the new spec", hr.Generation, last)
+		if o.stoppedBeforeHelm() {
+			// action.MustResetFailures runs after the prerequisites.
+			add(WarnSpecChanged, "the spec changed since the last attempt (generation %d, last attempted %d), but its reconcile stopped before Helm (%s): the failure counters are cleared only once the dependencies, source, values and chart are ready", hr.Generation, last, o.ready.Reason)
+		} else {
+			add(WarnSpecChanged, "the spec changed since the last attempt (generation %d, last attempted %d): the next reconcile resets the failure counters and tries the new spec", hr.Generation, last)
+		}
+	}
+	if msg, ok := o.driftWarning(); ok {
+		add(WarnDrifted, "%s", msg)
 	}
 	if st.Strategy.Name == RemediateOnFailure && st.Remediation.Strategy == string(v2.RollbackRemediationStrategy) && rolledBack(o, st) {
 		add(WarnRollbackNotData, "a rollback reverts the release's manifests, not its data: migrations, volumes and queues stay where the failed release left them")

@@ -74,6 +74,9 @@ func (s Settings) sane() Settings {
 	if s.DependencyRequeue <= 0 {
 		s.DependencyRequeue = DefaultSettings().DependencyRequeue
 	}
+	if s.MinRetryDelay <= 0 {
+		s.MinRetryDelay = DefaultSettings().MinRetryDelay
+	}
 	if s.MaxRetryDelay <= 0 {
 		s.MaxRetryDelay = DefaultSettings().MaxRetryDelay
 	}

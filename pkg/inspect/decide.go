@@ -49,19 +49,19 @@ func (o *observation) decide(st *RetryState) (Phase, Next) {
 		// conditions on its first reconcile.
 		return PhasePending, Next{Action: ActionReconcile,
 			Why: "not reconciled yet: the controller acts as soon as it sees the object"}
-	case hr.Generation > hr.Status.ObservedGeneration && hr.Status.LastAttemptedGeneration > 0 &&
-		hr.Generation > hr.Status.LastAttemptedGeneration:
-		// A new generation is reconciled at once (the controller watches
-		// generation changes), with the failure counters reset
-		// (action.MustResetFailures), even when stalled.
+	case o.newGenerationUnseen():
+		// A new generation is reconciled at once (GenerationChangedPredicate
+		// in HelmReleaseReconciler.SetupWithManager), even when stalled.
 		return PhaseProgressing, Next{Action: ActionReconcile,
-			Why: fmt.Sprintf("the spec changed (generation %d, last attempted %d): the controller tries the new spec now, with its failure counters reset",
+			Why: fmt.Sprintf("the spec changed (generation %d, last attempted %d): the controller tries the new spec now, and clears its failure counters once the dependencies, source, values and chart are ready",
 				hr.Generation, hr.Status.LastAttemptedGeneration)}
 	case o.stall != nil && o.stall.Status == metav1.ConditionTrue:
 		st.StallReason = o.stall.Reason
 		return PhaseStalled, Next{Action: ActionNone, Why: stalledWhy(o.stall.Reason, st)}
 	case o.reconciling != nil && o.reconciling.Status == metav1.ConditionTrue && !o.endedBeforeHelm():
 		return o.fromReconciling(st)
+	case o.driftCorrectionGaveUp():
+		return PhaseFailed, o.driftPeriodicNext()
 	case o.ready == nil || o.ready.Status == metav1.ConditionUnknown:
 		return PhaseProgressing, Next{Action: ActionReconcile, Why: "the controller is working on it"}
 	case o.ready.Status == metav1.ConditionFalse:
@@ -109,12 +109,37 @@ func (o *observation) endedBeforeHelm() bool {
 	return o.ready != nil && o.ready.Status == metav1.ConditionFalse && !helmFailure[o.ready.Reason]
 }
 
+// newGenerationUnseen: the spec changed since the last attempt and no
+// reconcile of the new generation has ended yet. One that stopped before
+// Helm (a dependency, the source, the values or the chart) leaves Ready
+// False with its reason, stamped with the generation (fluxcd/pkg/runtime
+// conditions.Set records it on every write), and lastAttemptedGeneration
+// behind: HelmReleaseReconciler.reconcileRelease sets that only after the
+// prerequisites. Such a release waits or backs off like any other.
+func (o *observation) newGenerationUnseen() bool {
+	hr := o.hr
+	if hr.Generation <= hr.Status.ObservedGeneration || hr.Status.LastAttemptedGeneration <= 0 ||
+		hr.Generation <= hr.Status.LastAttemptedGeneration {
+		return false
+	}
+	return !o.stoppedBeforeHelm()
+}
+
+// stoppedBeforeHelm: the last reconcile of the current generation ended
+// before any Helm action.
+func (o *observation) stoppedBeforeHelm() bool {
+	return o.ready != nil && o.ready.ObservedGeneration >= o.hr.Generation &&
+		o.ready.Status == metav1.ConditionFalse && !helmFailure[o.ready.Reason]
+}
+
 // fromReconciling reads the Reconciling condition the last reconcile left.
 func (o *observation) fromReconciling(st *RetryState) (Phase, Next) {
 	c := o.reconciling
-	at := timeOf(c.LastTransitionTime)
 	switch c.Reason {
 	case reasonProgressingWithRetry:
+		if o.correctingDrift() {
+			return o.driftNext(st, c)
+		}
 		if d, ok := retryAfter(c.Message); ok {
 			// AtomicRelease: "retrying after <retryInterval>", then the
 			// reconciler requeues after the jittered retryInterval.
@@ -124,17 +149,15 @@ func (o *observation) fromReconciling(st *RetryState) (Phase, Next) {
 		// requeue after a remediation while retries are left.
 		return PhaseRemediating, o.remediatingNext(st, c)
 	case reasonProgressing:
-		if action, _, ok := running(c.Message); ok && o.actionFailed(action) {
-			return PhaseFailed, o.failedActionNext(st, action)
-		}
-		if action, _, ok := running(c.Message); ok && o.actionFailedInStorage(action) {
-			// Between the failure and the remediation of one reconcile.
-			return o.afterHelmFailure(st)
-		}
-		if action, timeout, ok := running(c.Message); ok {
-			n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: at, Interval: Duration(timeout)},
-				Why: fmt.Sprintf("running %s since %s; it succeeds or fails by then + %s", action, at.UTC().Format(time.RFC3339), timeout)}
-			return PhaseProgressing, window{earliest: at, latest: at.Add(timeout + lttResolution), anchored: true}.toNext(n, o.now)
+		if r, ok := o.runningAction(); ok {
+			switch o.runningOutcome(r) {
+			case outcomeErrored:
+				return PhaseFailed, o.failedActionNext(st, r)
+			case outcomeFailedInStorage:
+				// Between the failure and the remediation of one reconcile.
+				return o.afterHelmFailure(st)
+			}
+			return PhaseProgressing, o.runningNext(r)
 		}
 	}
 	return PhaseProgressing, Next{Action: ActionReconcile, Why: "the controller is reconciling it: " + c.Message}
@@ -147,30 +170,52 @@ func (o *observation) retryNext(st *RetryState, c *metav1.Condition, d time.Dura
 		Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime), Interval: Duration(d)},
 		Why: fmt.Sprintf("RetryOnFailure: the controller tries again %s after the failure (±%d%% jitter)",
 			d, o.s.JitterPercent)}
-	return jittered(timeOf(c.LastTransitionTime), d, o.s.JitterPercent).toNext(n, o.now)
+	return jittered(timeOf(c.LastTransitionTime), d, o.s.JitterPercent, retrySlack).toNext(n, o.now)
 }
 
 // remediatingNext is the new attempt after a remediation: the controller
-// requeues at once, after its cache wait and backoff.
+// requeues at once (ErrMustRequeue → Requeue), after its cache wait and
+// backoff.
 func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next {
 	action := o.retryAction()
-	why := fmt.Sprintf("RemediateOnFailure: %s attempt %d of %s follows within seconds",
-		action, st.Failures.Count+1, allowedText(st.Failures.Allowed))
-	if st.Remediation.Next != ActionNone && !st.Remediation.Done {
-		action = st.Remediation.Next
-		why = fmt.Sprintf("RemediateOnFailure: %s first, then attempt %d of %s", action,
-			st.Failures.Count+1, allowedText(st.Failures.Allowed))
+	f := st.Failures
+	if action == ActionInstall && activeAction(o.hr) == v2.ReleaseActionUpgrade {
+		// An uninstall remediated the upgrade: the release is absent, and
+		// the install that follows is guarded by install.remediation
+		// (AtomicRelease.actionForState, ReleaseStatusAbsent).
+		f = failures(o.hr, v2.ReleaseActionInstall, strategyFor(o.hr, v2.ReleaseActionInstall, o.s))
 	}
-	n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime)}, Why: why}
-	return backoff(timeOf(c.LastTransitionTime), max(st.Failures.Count, st.Failures.Total), o.s.MaxRetryDelay.D()).toNext(n, o.now)
+	why := fmt.Sprintf("RemediateOnFailure: %s attempt %d of %s follows within seconds",
+		action, f.Count+1, allowedText(f.Allowed))
+	switch {
+	case st.Remediation.Next != ActionNone && !st.Remediation.Done:
+		action = st.Remediation.Next
+		why = fmt.Sprintf("RemediateOnFailure: %s first, then attempt %d of %s", action, f.Count+1, allowedText(f.Allowed))
+	case f.Exhausted:
+		action = ActionReconcile
+		why = fmt.Sprintf("RemediateOnFailure: the %s retries are exhausted (%d of %s failed): the next reconcile stalls the release", action, f.Count, allowedText(f.Allowed))
+	}
+	e := o.backoffExponent(st)
+	n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime)}, Why: why + e.note(o.s)}
+	w := backoff(timeOf(c.LastTransitionTime), e, o.s)
+	if action == st.Remediation.Next {
+		// The remediation may still be this reconcile's next step.
+		w.earliest = timeOf(c.LastTransitionTime)
+	}
+	return w.toNext(n, o.now)
 }
 
-// retryAction is the Helm action of the next attempt after a failure: an
-// install when nothing is in Helm storage (DetermineReleaseState: absent),
-// otherwise an upgrade of the failed release.
+// retryAction is the Helm action of the next attempt after a failure
+// (DetermineReleaseState, then actionForState): an install when nothing is
+// in Helm storage (absent), otherwise an upgrade of what is there. An
+// empty history after an upgrade was attempted means the release is in
+// storage but unmanaged (adopted, or its history cleared): upgraded too.
 func (o *observation) retryAction() Action {
 	latest := o.history.Latest()
-	if latest == nil || latest.Status == "uninstalled" || latest.Status == "uninstalling" {
+	switch {
+	case latest == nil && o.hr.Status.LastAttemptedReleaseAction == v2.ReleaseActionUpgrade && o.hr.Status.StorageNamespace != "":
+		return ActionUpgrade
+	case latest == nil || latest.Status == "uninstalled" || latest.Status == "uninstalling":
 		return ActionInstall
 	}
 	return ActionUpgrade
@@ -211,11 +256,22 @@ func (o *observation) afterHelmFailure(st *RetryState) (Phase, Next) {
 	if st.Strategy.Name == RetryOnFailure {
 		return PhaseRetrying, o.retryNext(st, c, st.Strategy.RetryInterval.D())
 	}
+	if c.Reason == v2.TestFailedReason && o.testFailuresIgnored() {
+		return PhaseFailed, o.periodicNext(timeOf(c.LastTransitionTime), ActionReconcile,
+			"the tests failed, but the remediation ignores test failures: the controller takes the release as in sync and does nothing until the next periodic reconcile")
+	}
 	if st.Failures.Exhausted {
 		st.StallReason = reasonRetriesExceeded
 		return PhaseStalled, Next{Action: ActionNone, Why: stalledWhy(reasonRetriesExceeded, st)}
 	}
 	return PhaseRemediating, o.remediatingNext(st, c)
+}
+
+// testFailuresIgnored: the active remediation ignores test failures
+// (remediation.ignoreTestFailures, else test.ignoreFailures), so a failed
+// test does not make the release Failed (DetermineReleaseState).
+func (o *observation) testFailuresIgnored() bool {
+	return remediationFor(o.hr, activeAction(o.hr)).MustIgnoreTestFailures(o.hr.GetTest().IgnoreFailures)
 }
 
 // fromReady: the last reconcile succeeded; the next one is periodic.
@@ -225,15 +281,26 @@ func (o *observation) fromReady() (Phase, Next) {
 		return PhaseProgressing, Next{Action: ActionReconcile,
 			Why: fmt.Sprintf("the spec changed (generation %d, observed %d); the controller reconciles it now", hr.Generation, hr.Status.ObservedGeneration)}
 	}
-	interval := hr.Spec.Interval.Duration
-	if interval <= 0 {
+	if hr.Spec.Interval.Duration <= 0 {
 		return PhaseReady, Next{Action: ActionNone, Why: "ready; no spec.interval, so no periodic reconcile"}
 	}
-	n := Next{Action: ActionReconcile, Why: fmt.Sprintf("ready; reconciled again every %s (±%d%%), or when the source or spec changes", interval, o.s.JitterPercent)}
-	// Ready's lastTransitionTime is the last reconcile only if none happened
-	// since (a ready-to-ready reconcile keeps the old time), so the window is
-	// a bound, not an anchored prediction.
-	w := jittered(timeOf(o.ready.LastTransitionTime), interval, o.s.JitterPercent)
+	return PhaseReady, o.periodicNext(timeOf(o.ready.LastTransitionTime), ActionReconcile,
+		fmt.Sprintf("ready; reconciled again every %s (±%d%%), or when the source or spec changes", hr.Spec.Interval.Duration, o.s.JitterPercent))
+}
+
+// periodicNext is the reconcile spec.interval after a successful one
+// (jitter.JitteredRequeueInterval(spec.interval) in reconcileRelease).
+// The anchor is the last time a condition moved, which is the last
+// reconcile only if none happened since (a reconcile that changes nothing
+// keeps the old times), so the window is a bound, not an anchored
+// prediction.
+func (o *observation) periodicNext(anchor time.Time, action Action, why string) Next {
+	interval := o.hr.Spec.Interval.Duration
+	if interval <= 0 {
+		return Next{Action: ActionNone, Why: why + "; no spec.interval, so no periodic reconcile"}
+	}
+	n := Next{Action: action, Why: why}
+	w := jittered(anchor, interval, o.s.JitterPercent, lttResolution)
 	if o.now.After(w.latest) {
 		w = unanchored(o.now, time.Duration(float64(interval)*(1+float64(o.s.JitterPercent)/100)))
 	}
@@ -241,5 +308,5 @@ func (o *observation) fromReady() (Phase, Next) {
 	if w.earliest.Before(o.now) {
 		w.earliest = o.now
 	}
-	return PhaseReady, w.toNext(n, o.now)
+	return w.toNext(n, o.now)
 }

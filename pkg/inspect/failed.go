@@ -3,43 +3,84 @@ package inspect
 import (
 	"fmt"
 
+	v2 "github.com/fluxcd/helm-controller/api/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// actionFailed: a release action (install, upgrade) marks Ready Unknown
-// when it starts; Ready False beside "Running" means the action returned an
-// error and the reconcile ended without updating Reconciling (AtomicRelease:
-// no retry strategy, so the error goes to the workqueue's backoff). Seen on
-// v1.6.4 when a chart fails to render under RemediateOnFailure: nothing
-// reached Helm storage, so there is nothing to remediate.
-//
-// When the failed attempt did reach storage (the latest snapshot is
-// "failed"), the remediation follows in the same reconcile: that is a
-// moment of a running reconcile, not an error backoff.
-func (o *observation) actionFailed(action Action) bool {
-	if latest := o.history.Latest(); latest != nil && latest.Status == "failed" {
-		return false
+// How an action the Reconciling condition still calls running has ended.
+type outcome int
+
+const (
+	outcomeRunning outcome = iota
+	// outcomeErrored: the action returned an error without changing Helm
+	// storage, and the reconcile ended there: AtomicRelease.Reconcile
+	// returns the error (no retry strategy), which goes to the work
+	// queue's backoff, and the same state leads to the same action.
+	outcomeErrored
+	// outcomeFailedInStorage: the install or upgrade failed after writing
+	// a failed release; the strategy's next step follows in the same
+	// reconcile.
+	outcomeFailedInStorage
+)
+
+// runningOutcome tells a running action from one that has ended: Ready
+// False at or after the "Running" transition was written by the action
+// (an install or upgrade first marks Ready Unknown; the others leave Ready
+// alone until they fail). What storage shows then tells the two endings
+// apart: a failed snapshot deployed during this attempt, a tested
+// snapshot, a rollback or uninstall recorded.
+func (o *observation) runningOutcome(r running) outcome {
+	c := o.ready
+	if c == nil || c.Status != metav1.ConditionFalse || c.LastTransitionTime.Before(&o.reconciling.LastTransitionTime) {
+		return outcomeRunning
 	}
-	return (action == ActionInstall || action == ActionUpgrade) && o.ready != nil &&
-		o.ready.Status == metav1.ConditionFalse && !o.ready.LastTransitionTime.Before(&o.reconciling.LastTransitionTime)
-}
-
-// actionFailedInStorage: the release action failed after writing a failed
-// release (Ready False, newer than "Running"): the strategy decides next.
-func (o *observation) actionFailedInStorage(action Action) bool {
 	latest := o.history.Latest()
-	return (action == ActionInstall || action == ActionUpgrade) && latest != nil && latest.Status == "failed" &&
-		o.ready != nil && o.ready.Status == metav1.ConditionFalse && o.ready.LastTransitionTime.After(o.reconciling.LastTransitionTime.Time)
+	switch r.action {
+	case ActionInstall, ActionUpgrade:
+		// Helm stamps the release it writes with the time the action
+		// began, so a failed snapshot older than "Running" is an earlier
+		// attempt's: this one failed before reaching storage (a chart
+		// that does not render, a pre-flight error).
+		if latest != nil && latest.Status == "failed" && !latest.LastDeployed.Time.Before(r.since) {
+			return outcomeFailedInStorage
+		}
+		return outcomeErrored
+	case ActionTest:
+		// Test.Reconcile returns the error only when no result was observed.
+		if c.Reason == v2.TestFailedReason && latest != nil && !latest.HasBeenTested() {
+			return outcomeErrored
+		}
+	case ActionRollback:
+		if c.Reason == v2.RollbackFailedReason && latest != nil && latest.Status == "failed" {
+			return outcomeErrored
+		}
+	case ActionUninstall:
+		if c.Reason == v2.UninstallFailedReason && latest != nil && latest.Status != "uninstalled" && latest.Status != "uninstalling" {
+			return outcomeErrored
+		}
+	case ActionUnlock:
+		return outcomeErrored
+	}
+	return outcomeRunning
 }
 
-// failedActionNext: the same attempt again after the error backoff.
-func (o *observation) failedActionNext(st *RetryState, action Action) Next {
+// failedActionNext: the same step again after the error backoff. A
+// remediation truncates the history before it runs
+// (AtomicRelease.actionForState), so its error may also cost the 10 s
+// cache wait.
+func (o *observation) failedActionNext(st *RetryState, r running) Next {
+	action := r.action
 	if action == ActionUpgrade && o.retryAction() == ActionInstall {
 		action = ActionInstall
 	}
-	failures := max(st.Failures.Count, st.Failures.Total)
-	n := Next{Action: action, Anchor: &Anchor{Condition: o.ready.Type, Reason: o.ready.Reason, Time: timeOf(o.ready.LastTransitionTime)},
-		Why: fmt.Sprintf("the %s failed with an error before anything reached Helm storage; the controller retries it with exponential backoff (0.75s doubling, at most %s)",
-			action, o.s.MaxRetryDelay)}
-	return errorRetry(timeOf(o.ready.LastTransitionTime), failures, o.s.MaxRetryDelay.D()).toNext(n, o.now)
+	e := o.backoffExponent(st)
+	at := timeOf(o.ready.LastTransitionTime)
+	n := Next{Action: action, Anchor: &Anchor{Condition: o.ready.Type, Reason: o.ready.Reason, Time: at},
+		Why: fmt.Sprintf("the %s failed with an error before anything reached Helm storage; the controller tries it again with exponential backoff (%s doubling, at most %s)%s",
+			action, o.s.MinRetryDelay, o.s.MaxRetryDelay, e.note(o.s))}
+	w := errorRetry(at, e, o.s)
+	if action == ActionRollback || action == ActionUninstall {
+		w.latest = w.latest.Add(cacheSyncWait)
+	}
+	return w.toNext(n, o.now)
 }

@@ -18,19 +18,28 @@ func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
 	if token == "" || token == o.hr.Status.LastHandledReconcileAt || st.Phase == PhaseSuspended || st.Phase == PhaseDeleting {
 		return Next{}, false
 	}
+	forced := ann[AnnotationForceAt] == token
+	at, err := time.Parse(time.RFC3339Nano, token)
+	if r, ok := o.runningAction(); ok && err == nil && st.Phase == PhaseProgressing {
+		return o.requestWhileRunning(r, st, token, at, forced), true
+	}
 	n := Next{Action: ActionReconcile, Why: "a reconcile request (" + token + ") is pending: the controller acts on it as soon as it sees it"}
 	switch {
 	case st.Phase == PhaseWaiting:
 		// The reconcile stops where the last one did, before any Helm
 		// action: the force is handled as a plain reconcile.
 		n.Action = ActionRecheck
-	case st.Phase == PhaseFailed && !helmFailure[st.Reason]:
-	case ann[AnnotationForceAt] == token:
+	case st.Phase == PhaseFailed && !helmFailure[st.Reason] && !o.correctingDrift():
+	case st.Phase == PhaseStalled && (st.StallReason == reasonAccessDenied || st.StallReason == reasonInvalidCEL):
+		// HelmReleaseReconciler.Reconcile stops at the CEL expressions and
+		// reconcileRelease at the source access check, before any Helm
+		// action: a force changes nothing there.
+		n.Why = "a reconcile request (" + token + ") is pending: the controller acts on it at once, and stops before Helm again (" + st.StallReason + ")"
+	case forced:
 		// A forced request runs a Helm action even in sync or out of retries.
 		n.Action = o.retryAction()
 		n.Why = "a forced reconcile (" + token + ") is pending: the controller runs " + string(n.Action) + " as soon as it sees it"
 	}
-	at, err := time.Parse(time.RFC3339Nano, token)
 	if err != nil {
 		return unanchored(o.now, requestGrace).toNext(n, o.now), true
 	}

@@ -20,8 +20,15 @@ type Settings struct {
 	// DependencyRequeue is --requeue-dependency: how often a release waiting
 	// for a dependency or an artifact looks again.
 	DependencyRequeue Duration `json:"requeueDependency"`
+	// MinRetryDelay is --min-retry-delay, the base of the error backoff
+	// (fluxcd/pkg/runtime controller.GetRateLimiter: base·2^k).
+	MinRetryDelay Duration `json:"minRetryDelay"`
 	// MaxRetryDelay is --max-retry-delay, the cap of the error backoff.
 	MaxRetryDelay Duration `json:"maxRetryDelay"`
+	// CancelHealthCheckOnNewRevision is the feature gate of that name: a new
+	// reconcile request cancels the health checks of a running action
+	// (HelmReleaseReconciler.reconcileRelease, helper.IsObjectEnqueued).
+	CancelHealthCheckOnNewRevision bool `json:"cancelHealthCheckOnNewRevision"`
 	// From says where these values were read ("defaults" when not read).
 	From string `json:"from"`
 }
@@ -31,6 +38,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		JitterPercent:     5,
 		DependencyRequeue: Duration(30 * time.Second),
+		MinRetryDelay:     Duration(750 * time.Millisecond),
 		MaxRetryDelay:     Duration(15 * time.Minute),
 		From:              "defaults",
 	}
@@ -58,7 +66,7 @@ func (s Settings) ApplyArgs(args []string) (Settings, []error) {
 
 func knownFlag(name string) bool {
 	switch name {
-	case "interval-jitter-percentage", "feature-gates", "requeue-dependency", "max-retry-delay":
+	case "interval-jitter-percentage", "feature-gates", "requeue-dependency", "min-retry-delay", "max-retry-delay":
 		return true
 	}
 	return false
@@ -72,14 +80,17 @@ func (s *Settings) apply(name, value string) error {
 			return fmt.Errorf("--interval-jitter-percentage=%q: want an integer in [0, 100)", value)
 		}
 		s.JitterPercent = p
-	case "requeue-dependency", "max-retry-delay":
+	case "requeue-dependency", "min-retry-delay", "max-retry-delay":
 		d, err := time.ParseDuration(value)
 		if err != nil || d < 0 {
 			return fmt.Errorf("--%s=%q: not a duration", name, value)
 		}
-		if name == "requeue-dependency" {
+		switch name {
+		case "requeue-dependency":
 			s.DependencyRequeue = Duration(d)
-		} else {
+		case "min-retry-delay":
+			s.MinRetryDelay = Duration(d)
+		default:
 			s.MaxRetryDelay = Duration(d)
 		}
 	case "feature-gates":
@@ -87,14 +98,20 @@ func (s *Settings) apply(name, value string) error {
 		// component-base's feature gate parsing.
 		for _, kv := range strings.Split(value, ",") {
 			k, v, _ := strings.Cut(strings.TrimSpace(kv), "=")
-			if k != "DefaultToRetryOnFailure" {
+			var gate *bool
+			switch k {
+			case "DefaultToRetryOnFailure":
+				gate = &s.DefaultToRetryOnFailure
+			case "CancelHealthCheckOnNewRevision":
+				gate = &s.CancelHealthCheckOnNewRevision
+			default:
 				continue
 			}
 			b, err := strconv.ParseBool(strings.TrimSpace(v))
 			if err != nil {
-				return fmt.Errorf("--feature-gates: DefaultToRetryOnFailure=%q is not a boolean", v)
+				return fmt.Errorf("--feature-gates: %s=%q is not a boolean", k, v)
 			}
-			s.DefaultToRetryOnFailure = b
+			*gate = b
 		}
 	}
 	return nil

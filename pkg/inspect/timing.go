@@ -13,18 +13,21 @@ const (
 	// lttResolution: lastTransitionTime is serialised to the second, so
 	// the real transition may be up to a second later than it reads.
 	lttResolution = time.Second
-	// cacheSyncWait: after a reconcile that requeues at once
-	// (ErrMustRequeue), the controller polls for up to 10 s until its cache
-	// shows the history it wrote (HelmReleaseReconciler.waitForHistoryCacheSync),
-	// measured at exactly 10 s after a remediation on v1.6.4.
+	// retrySlack is the upper margin of a RetryOnFailure wait: the second
+	// lost to lastTransitionTime, plus the cache-sync poll the controller
+	// runs after its final patch (HelmReleaseReconciler.Reconcile's defer,
+	// waitForHistoryCacheSync: a second check 1 s later when the patch
+	// trimmed the history to 5), plus its prologue. Measured on v1.6.4:
+	// attempts up to 1.8 s after LTT + d·(1+j); 2.2 s contains them all.
+	retrySlack = 2200 * time.Millisecond
+	// cacheSyncWait: after a reconcile that wrote a history snapshot and
+	// then requeued at once (ErrMustRequeue) or returned an error, the
+	// controller polls its cache for that snapshot for 10 s, and the poll
+	// always times out: only the WithStatusObservedGeneration patch
+	// normalises the in-memory timestamps to the cache's seconds
+	// (HelmReleaseReconciler.Reconcile's defer; fluxcd/pkg/runtime
+	// patch.SerialPatcher). Measured at exactly 10 s after a remediation.
 	cacheSyncWait = 10 * time.Second
-	// backoffBase is the workqueue's per-item exponential backoff
-	// (--min-retry-delay, 750 ms), doubled on each consecutive requeue. Every
-	// requeue since the item was last forgotten counts, including the one
-	// that added the finalizer: measured on v1.6.4, the attempts after the
-	// 1st..4th remediation of a release failing since its creation came
-	// 10 s + 1.5, 3, 6, 12 s later, so the bound is 0.75 s · 2^failures.
-	backoffBase = 750 * time.Millisecond
 )
 
 // window is [earliest, latest] for when the next action starts.
@@ -34,12 +37,13 @@ type window struct {
 }
 
 // jittered is when a requeue of d set at anchor fires: the controller
-// multiplies d by (1 ± p) (fluxcd/pkg/runtime/jitter.Percent).
-func jittered(anchor time.Time, d time.Duration, percent int) window {
+// multiplies d by (1 ± p) (fluxcd/pkg/runtime/jitter.Percent), and slack
+// covers what the anchor does not show.
+func jittered(anchor time.Time, d time.Duration, percent int, slack time.Duration) window {
 	j := float64(percent) / 100
 	return window{
 		earliest: anchor.Add(time.Duration(float64(d) * (1 - j))),
-		latest:   anchor.Add(time.Duration(float64(d) * (1 + j))).Add(lttResolution),
+		latest:   anchor.Add(time.Duration(float64(d) * (1 + j))).Add(slack),
 		anchored: true,
 	}
 }
@@ -50,30 +54,23 @@ func unanchored(now time.Time, d time.Duration) window {
 	return window{earliest: now, latest: now.Add(d)}
 }
 
-// backoff is the window of an immediate requeue (ErrMustRequeue): the cache
-// wait, then the workqueue's backoff. The backoff doubles with each
-// consecutive requeue of the same object; failures-so-far bounds how many.
-func backoff(anchor time.Time, failures int64, maxDelay time.Duration) window {
+// backoff is the window of an immediate requeue after a remediation
+// (ErrMustRequeue): the cache wait, then the workqueue's backoff
+// (controller-runtime: Requeue → AddRateLimited).
+func backoff(anchor time.Time, e exponent, s Settings) window {
 	return window{
-		earliest: anchor,
-		latest:   anchor.Add(cacheSyncWait + errorBackoff(failures, maxDelay) + lttResolution),
+		earliest: anchor.Add(cacheSyncWait + s.MinRetryDelay.D()),
+		latest:   anchor.Add(cacheSyncWait + e.upper(s) + lttResolution),
 		anchored: true,
 	}
 }
 
-// errorBackoff is the workqueue's delay after the n-th consecutive failed
-// or requeued reconcile: 0.75 s · 2^n, capped at --max-retry-delay.
-func errorBackoff(n int64, maxDelay time.Duration) time.Duration {
-	n = min(max(n, 1), 20)
-	return min(backoffBase<<uint(n), maxDelay)
-}
-
 // errorRetry is the window after a reconcile that returned an error at
-// anchor (no cache wait: the history did not change).
-func errorRetry(anchor time.Time, failures int64, maxDelay time.Duration) window {
+// anchor with no new snapshot (no cache wait: the history did not change).
+func errorRetry(anchor time.Time, e exponent, s Settings) window {
 	return window{
 		earliest: anchor,
-		latest:   anchor.Add(errorBackoff(failures, maxDelay) + 2*lttResolution),
+		latest:   anchor.Add(e.upper(s) + 2*lttResolution),
 		anchored: true,
 	}
 }
@@ -96,11 +93,13 @@ func retryAfter(msg string) (time.Duration, bool) {
 	return d, true
 }
 
-// runningMessage matches "Running 'upgrade' action with timeout of 5m0s".
-var runningMessage = regexp.MustCompile(`Running '([a-z-]+)' action with timeout of ([0-9][0-9a-zµ.]*)`)
+// runningMessage matches "Running 'upgrade' action with timeout of 5m0s"
+// and "Running 'correct cluster drift' action ..." (AtomicRelease.Reconcile
+// writes each action reconciler's Name()).
+var runningMessage = regexp.MustCompile(`Running '([a-z][a-z -]*)' action with timeout of ([0-9][0-9a-zµ.]*)`)
 
-// running extracts the action in progress and its timeout.
-func running(msg string) (Action, time.Duration, bool) {
+// parseRunning extracts the action in progress and its timeout.
+func parseRunning(msg string) (Action, time.Duration, bool) {
 	m := runningMessage.FindStringSubmatch(msg)
 	if m == nil {
 		return "", 0, false
@@ -108,6 +107,9 @@ func running(msg string) (Action, time.Duration, bool) {
 	d, err := time.ParseDuration(m[2])
 	if err != nil {
 		return "", 0, false
+	}
+	if m[1] == driftCorrectionName {
+		return ActionCorrectDrift, d, true
 	}
 	return Action(m[1]), d, true
 }

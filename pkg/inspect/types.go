@@ -53,9 +53,13 @@ const (
 	ActionTest      Action = "test"
 	ActionRollback  Action = "rollback"
 	ActionUninstall Action = "uninstall"
-	ActionReconcile Action = "reconcile" // a periodic or requested reconcile
-	ActionRecheck   Action = "recheck"   // look at the dependency or source again
-	ActionNone      Action = "none"
+	// ActionCorrectDrift is the drift correction of driftDetection.mode
+	// enabled (the controller's "correct cluster drift" action).
+	ActionCorrectDrift Action = "correct-drift"
+	ActionUnlock       Action = "unlock"
+	ActionReconcile    Action = "reconcile" // a periodic or requested reconcile that runs no Helm action
+	ActionRecheck      Action = "recheck"   // look at the dependency or source again
+	ActionNone         Action = "none"
 )
 
 // Strategy names, as in .spec.{install,upgrade}.strategy.name.

@@ -1,0 +1,114 @@
+package inspect
+
+import (
+	"fmt"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+)
+
+// exponent is what the object tells of the work queue's backoff exponent k
+// for this release. helm-controller's rate limiter is
+// client-go's ItemExponentialFailureRateLimiter(--min-retry-delay,
+// --max-retry-delay) (fluxcd/pkg/runtime controller.GetRateLimiter): the
+// delay is base·2^k, where k counts the rate-limited requeues (errors and
+// Requeue results) since the item was last forgotten. controller-runtime
+// forgets it only on a plain success or a RequeueAfter result
+// (pkg/internal/controller.reconcileHandler): not on a TerminalError
+// (a stall), and not when helm-controller clears its failure counters
+// (action.MustResetFailures on a spec, chart or values change, a handled
+// resetAt; HelmReleaseReconciler.reconcileRelease).
+type exponent struct {
+	// k is the exponent when known, else the lower bound the counters give.
+	k int64
+	// known is false when the counters may have been cleared during the
+	// streak: k may then be anything up to the cap.
+	known bool
+	// why says what hides k, when it is not known.
+	why string
+}
+
+// upper is the longest backoff the exponent allows.
+func (e exponent) upper(s Settings) time.Duration {
+	if !e.known {
+		return s.MaxRetryDelay.D()
+	}
+	return errorBackoff(e.k, s)
+}
+
+// note is the sentence a Why adds when k is not known.
+func (e exponent) note(s Settings) string {
+	if e.known {
+		return ""
+	}
+	return fmt.Sprintf("; the work queue's backoff survived %s, so the wait may be anything up to --max-retry-delay (%s)", e.why, s.MaxRetryDelay)
+}
+
+// errorBackoff is the work queue's delay after the n-th consecutive
+// rate-limited requeue: base·2^n, capped at --max-retry-delay. Measured on
+// v1.6.4 for a release failing since its creation: the requeue that added
+// the finalizer counts too, so n = the failures so far (at least 1).
+func errorBackoff(n int64, s Settings) time.Duration {
+	n = min(max(n, 1), 30)
+	d := s.MinRetryDelay.D() << uint(n)
+	if d <= 0 || d > s.MaxRetryDelay.D() {
+		return s.MaxRetryDelay.D()
+	}
+	return d
+}
+
+// backoffExponent reads k from the failure counters when they can be shown
+// to cover the whole streak of requeues; otherwise it says why not.
+func (o *observation) backoffExponent(st *RetryState) exponent {
+	e := exponent{k: max(st.Failures.Count, st.Failures.Total), known: true}
+	hr := o.hr
+	switch {
+	case hr.Status.LastHandledResetAt != "" && !o.succeededSince(hr.Status.LastHandledResetAt):
+		e.known, e.why = false, "the reset of the failure counters ("+hr.Status.LastHandledResetAt+")"
+	case hr.Status.ObservedGeneration >= 1 && hr.Status.LastAttemptedGeneration > hr.Status.ObservedGeneration:
+		// observedGeneration is written on success, a RequeueAfter or a
+		// stall, never on a requeue or an error: a newer generation
+		// attempted since means the counters were cleared while the queue
+		// kept counting.
+		e.known, e.why = false, fmt.Sprintf("the spec change to generation %d, which cleared the failure counters", hr.Status.LastAttemptedGeneration)
+	case o.failedWithOtherSpec():
+		e.known, e.why = false, "a chart or values change, which cleared the failure counters"
+	}
+	return e
+}
+
+// succeededSince: an install or upgrade succeeded after the RFC 3339 time
+// token (the work queue forgot the release then).
+func (o *observation) succeededSince(token string) bool {
+	t, err := time.Parse(time.RFC3339Nano, token)
+	if err != nil {
+		return false
+	}
+	for _, h := range o.history {
+		if releaseAction(h.Action) && h.Status != "failed" && h.LastDeployed.After(t) {
+			return true
+		}
+	}
+	return false
+}
+
+// failedWithOtherSpec: among the failures since the last successful
+// install or upgrade, one was of another chart version or values than the
+// last attempt.
+func (o *observation) failedWithOtherSpec() bool {
+	st := o.hr.Status
+	for _, h := range o.history {
+		if releaseAction(h.Action) && h.Status != "failed" {
+			return false
+		}
+		if h.Status == "failed" && ((st.LastAttemptedConfigDigest != "" && h.ConfigDigest != st.LastAttemptedConfigDigest) ||
+			(st.LastAttemptedRevision != "" && h.ChartVersion != st.LastAttemptedRevision)) {
+			return true
+		}
+	}
+	return false
+}
+
+func releaseAction(a v2.ReleaseAction) bool {
+	return a == v2.ReleaseActionInstall || a == v2.ReleaseActionUpgrade
+}

@@ -1,0 +1,129 @@
+package inspect
+
+import (
+	"fmt"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// driftCorrectionName is CorrectClusterDrift.Name(), as the Reconciling
+// message shows it.
+const driftCorrectionName = "correct cluster drift"
+
+// hookPhases is how many extra full timeouts a release action may take on
+// top of its own wait: Helm runs the pre- and post- hooks of install,
+// upgrade, rollback and uninstall each with WatchUntilReady(timeout)
+// (helm v4 pkg/action/hooks.go execHook), so "timeout" bounds each phase,
+// not the action. One hook per phase is the common chart; each further
+// hook weight adds another timeout, which the object does not show.
+const hookPhases = 2
+
+// running is an action the Reconciling condition says is under way.
+type running struct {
+	action  Action
+	timeout time.Duration
+	since   time.Time
+}
+
+// runningAction reads "Running '<action>' action with timeout of <t>".
+func (o *observation) runningAction() (running, bool) {
+	c := o.reconciling
+	if c == nil || c.Status != metav1.ConditionTrue || c.Reason != reasonProgressing {
+		return running{}, false
+	}
+	action, timeout, ok := parseRunning(c.Message)
+	return running{action: action, timeout: timeout, since: timeOf(c.LastTransitionTime)}, ok
+}
+
+// bound is how long the action may run: its timeout for each phase it has.
+func (r running) bound(o *observation) time.Duration {
+	switch r.action {
+	case ActionInstall, ActionUpgrade, ActionRollback, ActionUninstall:
+		return r.timeout * (1 + hookPhases)
+	case ActionTest:
+		// Helm runs the test hooks one after another, each with the timeout.
+		n := 1
+		if latest := o.history.Latest(); latest != nil && len(latest.GetTestHooks()) > 1 {
+			n = len(latest.GetTestHooks())
+		}
+		return r.timeout * time.Duration(n)
+	}
+	return r.timeout
+}
+
+// runningNext is the end of the action under way. It is never called
+// overdue: a chart with more hooks than one per phase runs longer than any
+// bound the object shows.
+func (o *observation) runningNext(r running) Next {
+	c := o.reconciling
+	n := Next{Action: r.action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: r.since, Interval: Duration(r.timeout)},
+		Why: fmt.Sprintf("running %s since %s with a timeout of %s; Helm gives its pre- and post-hooks a timeout each, so it ends by +%s (longer if the chart has several hook weights)",
+			r.action, r.since.UTC().Format(time.RFC3339), r.timeout, r.bound(o))}
+	if r.action == ActionTest {
+		n.Why = fmt.Sprintf("running the tests since %s; each test hook has a timeout of %s", r.since.UTC().Format(time.RFC3339), r.timeout)
+	}
+	n = window{earliest: r.since, latest: r.since.Add(r.bound(o) + lttResolution), anchored: true}.toNext(n, o.now)
+	n.Overdue = false
+	return n
+}
+
+// reconcileEnd bounds when the reconcile that runs r ends: r, then what
+// AtomicRelease.Reconcile may still run in the same reconcile (the tests
+// after a release action; the remediation after a failure under
+// RemediateOnFailure), then the final status patch and the 10 s cache
+// wait of the deferred patch (HelmReleaseReconciler.Reconcile).
+func (o *observation) reconcileEnd(r running, st *RetryState) time.Time {
+	hr := o.hr
+	d := r.bound(o)
+	if (r.action == ActionInstall || r.action == ActionUpgrade) && hr.GetTest().Enable {
+		d += hr.GetTest().GetTimeout(hr.GetTimeout()).Duration
+	}
+	if r.action != ActionRollback && r.action != ActionUninstall && st.Strategy.Name == RemediateOnFailure {
+		rem := remediationFor(hr, activeAction(hr))
+		if rem.GetStrategy() == v2.UninstallRemediationStrategy {
+			d += hr.GetUninstall().GetTimeout(hr.GetTimeout()).Duration * (1 + hookPhases)
+		} else {
+			d += hr.GetRollback().GetTimeout(hr.GetTimeout()).Duration * (1 + hookPhases)
+		}
+	}
+	return r.since.Add(d + cacheSyncWait + retrySlack)
+}
+
+// afterRunning is the Helm action a forced reconcile runs once r is over,
+// whether r succeeds or fails: an upgrade of what is then in storage
+// (actionForState: in sync, failed or out of sync, forced), or an install
+// once an uninstall emptied it.
+func afterRunning(r running) Action {
+	if r.action == ActionUninstall {
+		return ActionInstall
+	}
+	return ActionUpgrade
+}
+
+// requestWhileRunning: the work queue never hands out an item that is being
+// processed (controller-runtime's priority queue keeps it until Done), so
+// a request made during an action is handled when the reconcile that runs
+// it returns. With CancelHealthCheckOnNewRevision the request cancels the
+// action's health checks instead (helper.IsObjectEnqueued in
+// HelmReleaseReconciler.reconcileRelease): the reconcile returns at once
+// with Ready HealthCheckCanceled and a requeue, which waits for the cache
+// and the backoff.
+func (o *observation) requestWhileRunning(r running, st *RetryState, token string, at time.Time, forced bool) Next {
+	n := Next{Action: ActionReconcile,
+		Anchor: &Anchor{Condition: "metadata.annotations", Reason: AnnotationRequestedAt, Time: at},
+		Why:    fmt.Sprintf("a reconcile request (%s) is pending while %s runs: the controller handles it once that reconcile ends, whether it succeeds or fails", token, r.action)}
+	if forced {
+		n.Action = afterRunning(r)
+		n.Why = fmt.Sprintf("a forced reconcile (%s) is pending while %s runs: the controller runs %s once that reconcile ends, whether it succeeds or fails", token, r.action, n.Action)
+	}
+	end := o.reconcileEnd(r, st)
+	if o.s.CancelHealthCheckOnNewRevision && (r.action == ActionInstall || r.action == ActionUpgrade) {
+		e := o.backoffExponent(st)
+		end = at.Add(cacheSyncWait + e.upper(o.s) + retrySlack)
+		n.Why += fmt.Sprintf("; with CancelHealthCheckOnNewRevision on, the request cancels the %s's health checks: it ends with HealthCheckCanceled and the controller reconciles again after its 10 s cache wait and backoff%s",
+			r.action, e.note(o.s))
+	}
+	return window{earliest: at, latest: end, anchored: true}.toNext(n, o.now)
+}
