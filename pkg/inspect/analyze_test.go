@@ -61,13 +61,19 @@ type want struct {
 	remedy   string   // remediation strategy/next/toRevision/done
 	warnings []string // codes, in order
 	wayOut   string   // a substring one way-out line must contain
+	why      string   // a substring next.why must contain
 }
 
 func TestAnalyzeStates(t *testing.T) {
 	gate := DefaultSettings()
 	gate.DefaultToRetryOnFailure = true
+	cancelGate := DefaultSettings()
+	cancelGate.CancelHealthCheckOnNewRevision = true
+	slowBackoff := DefaultSettings()
+	slowBackoff.MinRetryDelay = Duration(2 * time.Second)
 	cases := []struct {
 		fixture  string
+		name     string // when a fixture has several rows
 		settings *Settings
 		want     want
 	}{
@@ -122,6 +128,10 @@ func TestAnalyzeStates(t *testing.T) {
 		// Ready=False; the controller retries with its error backoff.
 		{fixture: "template-error-remediate", want: want{phase: PhaseFailed, action: ActionInstall, strategy: "RemediateOnFailure/default/install",
 			failures: "0/3/false/3", earliest: "11:59:55", latest: "12:00:03", anchored: true, remedy: "uninstall/none/0/false"}},
+		// --min-retry-delay is the backoff's base: 2s·2^3 after 3 failures.
+		{fixture: "template-error-remediate", name: "min-retry-delay-2s", settings: &slowBackoff, want: want{phase: PhaseFailed, action: ActionInstall,
+			strategy: "RemediateOnFailure/default/install", failures: "0/3/false/3", earliest: "11:59:55", latest: "12:00:13", anchored: true,
+			remedy: "uninstall/none/0/false"}},
 		{fixture: "rollback-running", want: want{phase: PhaseProgressing, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
 			failures: "1/4/false/1", earliest: "11:59:58", latest: "12:14:59", anchored: true, remedy: "rollback/none/0/false",
 			warnings: []string{WarnRollbackNotData}}},
@@ -174,11 +184,59 @@ func TestAnalyzeStates(t *testing.T) {
 		// the failed install, under the upgrade's strategy (1 attempt).
 		{fixture: "stalled-install-retries", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/install",
 			failures: "2/2/true/2", remedy: "uninstall/none/0/false", wayOut: "--reset   # reset the failure counters: 1 attempt(s) of upgrade under RemediateOnFailure"}},
+		// Wave 2 (issue 11): each row follows a helm-controller v1.6.4 rule
+		// cited in pkg/inspect; the fixtures say whether the state is also
+		// produced by the real controller in test/groundtruth.
+		{fixture: "spec-changed-dependency-not-ready", want: want{phase: PhaseWaiting, action: ActionRecheck, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "0/1/false/0", earliest: "12:00:00", latest: "12:00:30", remedy: "rollback/none/0/false",
+			warnings: []string{WarnSpecChanged}, why: "checked again every 30s"}},
+		{fixture: "spec-changed-values-missing", want: want{phase: PhaseFailed, action: ActionReconcile, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "2/4/false/2", earliest: "12:00:00", latest: "12:15:00", remedy: "rollback/none/0/false",
+			warnings: []string{WarnSpecChanged, WarnRollbackNotData}}},
+		{fixture: "force-during-upgrade", want: want{phase: PhaseProgressing, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "0/2/false/0", earliest: "11:59:30", latest: "12:31:12.2", anchored: true, remedy: "rollback/none/0/false",
+			warnings: []string{WarnRequestPending}, why: "once that reconcile ends"}},
+		{fixture: "request-during-upgrade-cancel-gate", settings: &cancelGate, want: want{phase: PhaseProgressing, action: ActionReconcile,
+			strategy: "RemediateOnFailure/default/upgrade", failures: "0/2/false/0", earliest: "11:59:30", latest: "12:14:42.2", anchored: true,
+			remedy: "rollback/none/0/false", warnings: []string{WarnRequestPending}, why: "HealthCheckCanceled"}},
+		{fixture: "upgrade-render-error-on-failed", want: want{phase: PhaseFailed, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "0/1/false/1", earliest: "11:59:50", latest: "12:14:52", anchored: true, remedy: "rollback/none/0/false",
+			why: "chart or values change"}},
+		{fixture: "remediating-after-spec-change", want: want{phase: PhaseRemediating, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/4/false/1", earliest: "12:00:00.75", latest: "12:15:01", anchored: true, remedy: "rollback/none/0/true",
+			warnings: []string{WarnRollbackNotData}, why: "spec change to generation 4"}},
+		{fixture: "running-with-hooks", want: want{phase: PhaseProgressing, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "0/1/false/0", earliest: "11:40:00", latest: "11:55:01", anchored: true, remedy: "rollback/none/0/false"}},
+		{fixture: "adoption-retrying", want: want{phase: PhaseRetrying, action: ActionUpgrade, strategy: "RetryOnFailure/spec/upgrade",
+			failures: "0/-1/false/1", earliest: "12:00:27", latest: "12:00:35.2", anchored: true, remedy: "/none/0/false"}},
+		{fixture: "drift-correction-failing", want: want{phase: PhaseFailed, action: ActionCorrectDrift, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "11:59:50", latest: "12:14:52", anchored: true, remedy: "uninstall/none/0/false",
+			warnings: []string{WarnDrifted}}},
+		{fixture: "drift-correction-retrying", want: want{phase: PhaseRetrying, action: ActionCorrectDrift, strategy: "RetryOnFailure/spec/install",
+			failures: "0/-1/false/0", earliest: "12:01:44", latest: "12:01:58.2", anchored: true, remedy: "/none/0/false",
+			warnings: []string{WarnStallTrap, WarnDrifted}}},
+		{fixture: "drift-warn", want: want{phase: PhaseReady, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "12:04:30", latest: "12:05:31", remedy: "uninstall/none/0/false", warnings: []string{WarnDrifted}}},
+		{fixture: "test-failed-ignored", want: want{phase: PhaseFailed, action: ActionReconcile, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "0/3/false/1", earliest: "12:07:30", latest: "12:08:31", remedy: "rollback/none/0/false", why: "ignores test failures"}},
+		{fixture: "upgrade-uninstalled-install-next", want: want{phase: PhaseRemediating, action: ActionInstall, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/4/false/1", earliest: "12:00:00.75", latest: "12:15:01", anchored: true, remedy: "uninstall/none/0/true",
+			why: "install attempt 1 of 2"}},
+		{fixture: "rollback-errored", want: want{phase: PhaseFailed, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
+			failures: "1/4/false/2", earliest: "11:59:52", latest: "12:15:04", anchored: true, remedy: "rollback/rollback/1/false",
+			warnings: []string{WarnRollbackNotData}}},
+		{fixture: "force-on-access-denied", want: want{phase: PhaseStalled, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
+			failures: "0/1/false/0", earliest: "11:59:59", latest: "12:00:09", anchored: true, remedy: "uninstall/none/0/false",
+			warnings: []string{WarnRequestPending}, why: "stops before Helm again"}},
 	}
 	seen := map[string]bool{}
 	for _, tc := range cases {
 		seen[tc.fixture] = true
-		t.Run(tc.fixture, func(t *testing.T) {
+		name := tc.fixture
+		if tc.name != "" {
+			name = tc.name
+		}
+		t.Run(name, func(t *testing.T) {
 			s := DefaultSettings()
 			if tc.settings != nil {
 				s = *tc.settings
@@ -222,6 +280,9 @@ func checkState(t *testing.T, st RetryState, w want) {
 	}
 	if w.wayOut != "" && !slices.ContainsFunc(st.WayOut, func(s string) bool { return strings.Contains(s, w.wayOut) }) {
 		t.Errorf("way out %q does not mention %q", st.WayOut, w.wayOut)
+	}
+	if w.why != "" && !strings.Contains(st.Next.Why, w.why) {
+		t.Errorf("next.why %q does not mention %q", st.Next.Why, w.why)
 	}
 	if st.Next.Why == "" || st.Summary == "" {
 		t.Errorf("empty explanation: why=%q summary=%q", st.Next.Why, st.Summary)

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 )
@@ -61,6 +62,11 @@ func TestSettingsFromArgs(t *testing.T) {
 	}
 	if s.MaxRetryDelay != DefaultSettings().MaxRetryDelay {
 		t.Errorf("a malformed flag must keep the default, got %s", s.MaxRetryDelay)
+	}
+	s, errs = DefaultSettings().ApplyArgs([]string{"--min-retry-delay", "2s",
+		"--feature-gates=CancelHealthCheckOnNewRevision=true,DefaultToRetryOnFailure=false"})
+	if len(errs) != 0 || s.MinRetryDelay.D() != 2*time.Second || !s.CancelHealthCheckOnNewRevision || s.DefaultToRetryOnFailure {
+		t.Errorf("settings = %+v, errs = %v", s, errs)
 	}
 	if _, errs := DefaultSettings().ApplyArgs([]string{"--interval-jitter-percentage=100"}); len(errs) != 1 {
 		t.Errorf("jitter 100 must be rejected like the controller does")

@@ -68,7 +68,7 @@ func TestSort(t *testing.T) {
 		return strings.Join(n, " ")
 	}
 	cases := map[string]string{
-		"next":             "retrying-overdue progressing remediating-rollback waiting-dependency failed-values stall-trap retrying-install-template-error retrying-upgrade ready stalled-retries-exceeded suspended pending",
+		"next":             "retrying-overdue progressing waiting-dependency failed-values remediating-rollback stall-trap retrying-install-template-error retrying-upgrade ready stalled-retries-exceeded suspended pending",
 		"phase":            "stalled-retries-exceeded retrying-upgrade retrying-install-template-error stall-trap retrying-overdue remediating-rollback failed-values waiting-dependency progressing pending suspended ready",
 		".failures.total":  "ready suspended waiting-dependency progressing pending remediating-rollback stall-trap retrying-overdue retrying-upgrade retrying-install-template-error stalled-retries-exceeded failed-values",
 		"{.metadata.name}": "failed-values pending progressing ready remediating-rollback retrying-install-template-error retrying-overdue retrying-upgrade stall-trap stalled-retries-exceeded suspended waiting-dependency",
