@@ -143,6 +143,10 @@ func warnings(hr *v2.HelmRelease, o *observation, st *RetryState) []Warning {
 	token, handled := ann[AnnotationRequestedAt], hr.Status.LastHandledReconcileAt
 	switch {
 	case token != "" && token != handled:
+		if r, ok := o.runningAction(); ok && st.Phase == PhaseProgressing {
+			add(WarnRequestPending, "a reconcile request (%s) has not been handled by the controller yet: it waits until the running %s and its reconcile end", token, r.action)
+			break
+		}
 		add(WarnRequestPending, "a reconcile request (%s) has not been handled by the controller yet", token)
 	case token != "":
 		// HandleAnnotationRequest records lastHandledForceAt/ResetAt only when
