@@ -60,6 +60,9 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 	if n, ok := o.pendingRequest(&st); ok {
 		st.Next = n
 	}
+	if r, ok := o.runningAction(); ok && st.Phase == PhaseProgressing && o.runningOutcome(r) == outcomeRunning {
+		st.WorkerUntil = ptr(o.reconcileEnd(r, &st))
+	}
 	st.Summary = summary(&st)
 	st.WayOut = wayOut(hr, o, &st)
 	st.Warnings = warnings(hr, o, &st)
@@ -73,6 +76,9 @@ func (s Settings) sane() Settings {
 	}
 	if s.DependencyRequeue <= 0 {
 		s.DependencyRequeue = DefaultSettings().DependencyRequeue
+	}
+	if s.Concurrent <= 0 {
+		s.Concurrent = DefaultSettings().Concurrent
 	}
 	if s.MinRetryDelay <= 0 {
 		s.MinRetryDelay = DefaultSettings().MinRetryDelay

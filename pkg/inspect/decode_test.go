@@ -63,10 +63,13 @@ func TestSettingsFromArgs(t *testing.T) {
 	if s.MaxRetryDelay != DefaultSettings().MaxRetryDelay {
 		t.Errorf("a malformed flag must keep the default, got %s", s.MaxRetryDelay)
 	}
-	s, errs = DefaultSettings().ApplyArgs([]string{"--min-retry-delay", "2s",
+	s, errs = DefaultSettings().ApplyArgs([]string{"--concurrent=10", "--min-retry-delay", "2s",
 		"--feature-gates=CancelHealthCheckOnNewRevision=true,DefaultToRetryOnFailure=false"})
-	if len(errs) != 0 || s.MinRetryDelay.D() != 2*time.Second || !s.CancelHealthCheckOnNewRevision || s.DefaultToRetryOnFailure {
+	if len(errs) != 0 || s.Concurrent != 10 || s.MinRetryDelay.D() != 2*time.Second || !s.CancelHealthCheckOnNewRevision || s.DefaultToRetryOnFailure {
 		t.Errorf("settings = %+v, errs = %v", s, errs)
+	}
+	if s, errs := DefaultSettings().ApplyArgs([]string{"--concurrent=0"}); len(errs) != 1 || s.Concurrent != 4 {
+		t.Errorf("--concurrent=0 must be rejected and the default 4 kept: %v %d", errs, s.Concurrent)
 	}
 	if _, errs := DefaultSettings().ApplyArgs([]string{"--interval-jitter-percentage=100"}); len(errs) != 1 {
 		t.Errorf("jitter 100 must be rejected like the controller does")

@@ -29,6 +29,9 @@ type Settings struct {
 	// reconcile request cancels the health checks of a running action
 	// (HelmReleaseReconciler.reconcileRelease, helper.IsObjectEnqueued).
 	CancelHealthCheckOnNewRevision bool `json:"cancelHealthCheckOnNewRevision"`
+	// Concurrent is --concurrent: how many HelmReleases the controller
+	// reconciles at once (MaxConcurrentReconciles, main.go; default 4).
+	Concurrent int `json:"concurrent"`
 	// From says where these values were read ("defaults" when not read).
 	From string `json:"from"`
 }
@@ -37,6 +40,7 @@ type Settings struct {
 func DefaultSettings() Settings {
 	return Settings{
 		JitterPercent:     5,
+		Concurrent:        4,
 		DependencyRequeue: Duration(30 * time.Second),
 		MinRetryDelay:     Duration(750 * time.Millisecond),
 		MaxRetryDelay:     Duration(15 * time.Minute),
@@ -66,7 +70,7 @@ func (s Settings) ApplyArgs(args []string) (Settings, []error) {
 
 func knownFlag(name string) bool {
 	switch name {
-	case "interval-jitter-percentage", "feature-gates", "requeue-dependency", "min-retry-delay", "max-retry-delay":
+	case "interval-jitter-percentage", "feature-gates", "requeue-dependency", "min-retry-delay", "max-retry-delay", "concurrent":
 		return true
 	}
 	return false
@@ -80,6 +84,12 @@ func (s *Settings) apply(name, value string) error {
 			return fmt.Errorf("--interval-jitter-percentage=%q: want an integer in [0, 100)", value)
 		}
 		s.JitterPercent = p
+	case "concurrent":
+		n, err := strconv.Atoi(value)
+		if err != nil || n < 1 {
+			return fmt.Errorf("--concurrent=%q: want a positive integer", value)
+		}
+		s.Concurrent = n
 	case "requeue-dependency", "min-retry-delay", "max-retry-delay":
 		d, err := time.ParseDuration(value)
 		if err != nil || d < 0 {

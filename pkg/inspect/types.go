@@ -98,6 +98,10 @@ type RetryState struct {
 	Release     Release     `json:"release"`
 	History     []Snapshot  `json:"history,omitempty"`
 	Conditions  []Condition `json:"conditions,omitempty"`
+	// WorkerUntil is set while a Helm action runs: the reconcile holds one
+	// of the controller's --concurrent workers until this time at the
+	// latest (the action, its tests and remediation, the cache wait).
+	WorkerUntil *time.Time `json:"workerUntil,omitempty"`
 }
 
 // Strategy is the failure strategy in force for the action last attempted.
@@ -142,8 +146,12 @@ type Next struct {
 	Latest   *time.Time `json:"latest,omitempty"`
 	Anchored bool       `json:"anchored"`
 	Overdue  bool       `json:"overdue"`
-	Anchor   *Anchor    `json:"anchor,omitempty"`
-	Why      string     `json:"why"`
+	// Queued: every controller worker is held by a running Helm action, so
+	// the attempt waits in the work queue until one frees up; Latest then
+	// is when the worker it waits for is free at the latest (see Load).
+	Queued bool    `json:"queued,omitempty"`
+	Anchor *Anchor `json:"anchor,omitempty"`
+	Why    string  `json:"why"`
 }
 
 // Anchor is the condition the window was computed from.
