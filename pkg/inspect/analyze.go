@@ -47,6 +47,9 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 		Release:    release(hr, o.history),
 		History:    snapshots(o.history),
 		Conditions: conditions(hr.Status.Conditions),
+
+		Generation:         hr.Generation,
+		ObservedGeneration: hr.Status.ObservedGeneration,
 	}
 	if o.ready != nil {
 		st.Ready, st.Reason, st.Message = string(o.ready.Status), o.ready.Reason, o.ready.Message
@@ -62,6 +65,10 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 	}
 	if r, ok := o.runningAction(); ok && st.Phase == PhaseProgressing && o.runningOutcome(r) == outcomeRunning {
 		st.WorkerUntil = ptr(o.reconcileEnd(r, &st))
+	}
+	st.FailingSince, st.FailingSinceSource = o.failingSince(&st)
+	if st.FailingSince != nil {
+		st.Attempts = max(st.Failures.Count, st.Failures.Total)
 	}
 	st.Summary = summary(&st)
 	st.WayOut = wayOut(hr, o, &st)
@@ -139,7 +146,8 @@ func snapshots(history v2.Snapshots) []Snapshot {
 	out := make([]Snapshot, 0, len(history))
 	for _, h := range history {
 		s := Snapshot{Revision: h.Version, Status: h.Status, Action: string(h.Action),
-			Chart: h.ChartName, ChartVersion: h.ChartVersion, AppVersion: h.AppVersion}
+			Chart: h.ChartName, ChartVersion: h.ChartVersion, AppVersion: h.AppVersion,
+			Digest: h.Digest, ConfigDigest: h.ConfigDigest, OCIDigest: h.OCIDigest}
 		if !h.LastDeployed.IsZero() {
 			s.LastDeployed = ptr(h.LastDeployed.Time)
 		}
@@ -152,7 +160,7 @@ func conditions(in []metav1.Condition) []Condition {
 	out := make([]Condition, 0, len(in))
 	for _, c := range in {
 		out = append(out, Condition{Type: c.Type, Status: string(c.Status), Reason: c.Reason,
-			Message: c.Message, LastTransitionTime: c.LastTransitionTime.Time})
+			Message: c.Message, LastTransitionTime: c.LastTransitionTime.Time, ObservedGeneration: c.ObservedGeneration})
 	}
 	return out
 }

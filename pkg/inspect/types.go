@@ -98,6 +98,21 @@ type RetryState struct {
 	Release     Release     `json:"release"`
 	History     []Snapshot  `json:"history,omitempty"`
 	Conditions  []Condition `json:"conditions,omitempty"`
+	// Generation and ObservedGeneration are metadata.generation and
+	// status.observedGeneration: a Ready that belongs to this spec has both
+	// equal (and the Ready condition's observedGeneration too).
+	Generation         int64 `json:"generation"`
+	ObservedGeneration int64 `json:"observedGeneration"`
+	// FailingSince is the earliest time the current failure streak can be
+	// shown to have started; FailingSinceSource says what shows it
+	// ("history": the oldest failed snapshot of the streak, "Released" or
+	// "Ready": the condition's lastTransitionTime).
+	FailingSince       *time.Time `json:"failingSince,omitempty"`
+	FailingSinceSource string     `json:"failingSinceSource,omitempty"`
+	// Attempts counts the failed attempts in the streak, where the object
+	// shows them (status.failures, or the failure counter of the strategy
+	// in force when larger).
+	Attempts int64 `json:"attempts"`
 	// WorkerUntil is set while a Helm action runs: the reconcile holds one
 	// of the controller's --concurrent workers until this time at the
 	// latest (the action, its tests and remediation, the cache wait).
@@ -186,6 +201,9 @@ type Snapshot struct {
 	ChartVersion string     `json:"chartVersion"`
 	AppVersion   string     `json:"appVersion,omitempty"`
 	LastDeployed *time.Time `json:"lastDeployed,omitempty"`
+	Digest       string     `json:"digest,omitempty"`
+	ConfigDigest string     `json:"configDigest,omitempty"`
+	OCIDigest    string     `json:"ociDigest,omitempty"`
 }
 
 // Condition is a status condition, copied for the views.
@@ -195,4 +213,5 @@ type Condition struct {
 	Reason             string    `json:"reason,omitempty"`
 	Message            string    `json:"message,omitempty"`
 	LastTransitionTime time.Time `json:"lastTransitionTime"`
+	ObservedGeneration int64     `json:"observedGeneration,omitempty"`
 }

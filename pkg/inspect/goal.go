@@ -1,0 +1,164 @@
+package inspect
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Goal is what `kubectl hrretry wait --for` waits for.
+type Goal struct {
+	Kind  GoalKind
+	Value string // the version or digest
+	N     int64  // the revision or generation
+}
+
+// GoalKind names a Goal.
+type GoalKind string
+
+// The goals.
+const (
+	GoalReady      GoalKind = "ready"      // Ready=True for the current generation
+	GoalVersion    GoalKind = "version"    // that chart version deployed and Ready
+	GoalRevision   GoalKind = "revision"   // Helm revision >= N deployed and Ready
+	GoalDigest     GoalKind = "digest"     // a snapshot with that config, chart or OCI digest deployed and Ready
+	GoalGeneration GoalKind = "generation" // observedGeneration >= N and Ready
+	GoalDeleted    GoalKind = "deleted"    // the object is gone
+)
+
+// ParseGoal reads ready, version=X, revision=N, digest=sha256:…,
+// generation=N or deleted.
+func ParseGoal(s string) (Goal, error) {
+	kind, value, hasValue := strings.Cut(strings.TrimSpace(s), "=")
+	g := Goal{Kind: GoalKind(kind), Value: value}
+	switch g.Kind {
+	case GoalReady, GoalDeleted:
+		if hasValue {
+			return Goal{}, fmt.Errorf("--for=%s takes no value", kind)
+		}
+	case GoalVersion, GoalDigest:
+		if value == "" {
+			return Goal{}, fmt.Errorf("--for=%s needs a value, e.g. --for=%s", kind, map[GoalKind]string{GoalVersion: "version=1.2.3", GoalDigest: "digest=sha256:…"}[g.Kind])
+		}
+	case GoalRevision, GoalGeneration:
+		n, err := strconv.ParseInt(value, 10, 64)
+		if err != nil || n < 1 {
+			return Goal{}, fmt.Errorf("--for=%s needs a positive integer, got %q", kind, value)
+		}
+		g.N = n
+	default:
+		return Goal{}, fmt.Errorf("--for=%q: want ready, version=X, revision=N, digest=sha256:…, generation=N or deleted", s)
+	}
+	return g, nil
+}
+
+func (g Goal) String() string {
+	switch g.Kind {
+	case GoalRevision, GoalGeneration:
+		return fmt.Sprintf("%s=%d", g.Kind, g.N)
+	case GoalVersion, GoalDigest:
+		return string(g.Kind) + "=" + g.Value
+	}
+	return string(g.Kind)
+}
+
+// Verdict is where a release stands against a Goal.
+type Verdict string
+
+// The verdicts.
+const (
+	VerdictReached     Verdict = "reached"
+	VerdictWaiting     Verdict = "waiting"
+	VerdictUnreachable Verdict = "unreachable" // the controller will not get there unless something changes
+)
+
+// Limits make RetryOnFailure, which never stalls, give up: after MaxFailures
+// failed attempts in the streak, or when failing for longer than StuckAfter.
+// Zero disables either.
+type Limits struct {
+	MaxFailures int64
+	StuckAfter  time.Duration
+}
+
+// Stuck says whether st counts as stuck under l at now, and why: stalled,
+// or failing past a limit. It is what `status --check` exits on.
+func (l Limits) Stuck(st RetryState, now time.Time) (bool, string) {
+	switch {
+	case st.Phase == PhaseStalled && st.Next.Action == ActionNone:
+		// A stalled release with a force pending is about to move.
+		return true, "stalled (" + st.StallReason + ")"
+	case l.MaxFailures > 0 && st.FailingSince != nil && st.Attempts > l.MaxFailures:
+		return true, fmt.Sprintf("%d failed attempts, more than --max-failures %d", st.Attempts, l.MaxFailures)
+	case l.StuckAfter > 0 && st.FailingSince != nil && now.Sub(*st.FailingSince) > l.StuckAfter:
+		return true, fmt.Sprintf("failing since %s, longer than --stuck-after %s", st.FailingSince.UTC().Format(time.RFC3339), l.StuckAfter)
+	}
+	return false, ""
+}
+
+// Judge tells whether st has reached g, is still on its way, or cannot get
+// there without a change: stalled, suspended, out of RemediateOnFailure
+// retries, or stuck under l.
+func (g Goal) Judge(st RetryState, l Limits, now time.Time) (Verdict, string) {
+	if g.reached(st) {
+		return VerdictReached, "reached " + g.String()
+	}
+	if g.Kind == GoalDeleted {
+		// Neither a stall nor a suspension stops a deletion.
+		return VerdictWaiting, "not deleted yet (" + string(st.Phase) + ")"
+	}
+	switch {
+	case st.Phase == PhaseSuspended:
+		return VerdictUnreachable, "suspended: the controller will not act until it is resumed"
+	case st.Phase == PhaseDeleting:
+		return VerdictUnreachable, "being deleted"
+	case st.Phase == PhaseStalled && st.Next.Action == ActionNone:
+		return VerdictUnreachable, st.Next.Why
+	case st.Strategy.Name == RemediateOnFailure && st.Failures.Exhausted && st.Phase != PhaseProgressing && st.Next.Action == ActionNone:
+		return VerdictUnreachable, "RemediateOnFailure retries are exhausted: " + st.Next.Why
+	}
+	if stuck, why := l.Stuck(st, now); stuck {
+		return VerdictUnreachable, why
+	}
+	return VerdictWaiting, fmt.Sprintf("%s; next %s", st.Phase, st.Next.Action)
+}
+
+// reached: the release of the current spec is Ready and matches g.
+func (g Goal) reached(st RetryState) bool {
+	if g.Kind == GoalDeleted {
+		return false // only the object's absence says so
+	}
+	if !readyForGeneration(st) {
+		return false
+	}
+	var latest *Snapshot
+	if len(st.History) > 0 {
+		latest = &st.History[0]
+	}
+	switch g.Kind {
+	case GoalVersion:
+		return latest != nil && latest.ChartVersion == g.Value
+	case GoalRevision:
+		return latest != nil && int64(latest.Revision) >= g.N
+	case GoalDigest:
+		return latest != nil && (latest.Digest == g.Value || latest.ConfigDigest == g.Value || latest.OCIDigest == g.Value)
+	case GoalGeneration:
+		return st.ObservedGeneration >= g.N
+	}
+	return true
+}
+
+// readyForGeneration: Ready=True written for the current generation, and
+// the reconcile that wrote it has ended (observedGeneration caught up): a
+// Ready left from the previous spec does not count.
+func readyForGeneration(st RetryState) bool {
+	if st.Ready != "True" || st.ObservedGeneration != st.Generation {
+		return false
+	}
+	for _, c := range st.Conditions {
+		if c.Type == "Ready" {
+			return c.ObservedGeneration == 0 || c.ObservedGeneration == st.Generation
+		}
+	}
+	return false
+}

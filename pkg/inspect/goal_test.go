@@ -1,0 +1,97 @@
+package inspect
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseGoal(t *testing.T) {
+	good := map[string]Goal{
+		"ready":             {Kind: GoalReady},
+		"deleted":           {Kind: GoalDeleted},
+		"version=6.5.0":     {Kind: GoalVersion, Value: "6.5.0"},
+		"revision=3":        {Kind: GoalRevision, Value: "3", N: 3},
+		"generation=2":      {Kind: GoalGeneration, Value: "2", N: 2},
+		"digest=sha256:abc": {Kind: GoalDigest, Value: "sha256:abc"},
+		" ready ":           {Kind: GoalReady},
+	}
+	for in, want := range good {
+		if got, err := ParseGoal(in); err != nil || got != want {
+			t.Errorf("ParseGoal(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"", "Ready", "ready=1", "version=", "revision=0", "revision=x", "generation=-1", "digest", "healthy"} {
+		if _, err := ParseGoal(in); err == nil {
+			t.Errorf("ParseGoal(%q) must fail", in)
+		}
+	}
+}
+
+// The streak of retrying-upgrade: revision 2 failed at 11:52 (history),
+// Ready False since 11:59; status.failures 2.
+func TestFailingSince(t *testing.T) {
+	st := loadState(t, "retrying-upgrade", DefaultSettings())
+	if fmtTime(st.FailingSince) != fmtTime(at(t, "11:52:00")) || st.FailingSinceSource != "history" || st.Attempts != 2 {
+		t.Errorf("failingSince = %s (%s), attempts %d", fmtTime(st.FailingSince), st.FailingSinceSource, st.Attempts)
+	}
+	// Nothing in storage: the conditions show it (Ready False at 11:59:55).
+	st = loadState(t, "template-error-remediate", DefaultSettings())
+	if fmtTime(st.FailingSince) != fmtTime(at(t, "11:59:55")) || st.FailingSinceSource != "Ready" || st.Attempts != 3 {
+		t.Errorf("failingSince = %s (%s), attempts %d", fmtTime(st.FailingSince), st.FailingSinceSource, st.Attempts)
+	}
+	if st := loadState(t, "ready", DefaultSettings()); st.FailingSince != nil || st.Attempts != 0 {
+		t.Errorf("a ready release is not failing: %v %d", st.FailingSince, st.Attempts)
+	}
+}
+
+func TestGoalJudge(t *testing.T) {
+	cases := []struct {
+		fixture string
+		goal    string
+		limits  Limits
+		want    Verdict
+		why     string
+	}{
+		{"ready", "ready", Limits{}, VerdictReached, "reached"},
+		{"ready", "version=6.5.0", Limits{}, VerdictReached, ""},
+		{"ready", "version=6.6.0", Limits{}, VerdictWaiting, ""},
+		{"ready", "revision=1", Limits{}, VerdictReached, ""},
+		{"ready", "revision=2", Limits{}, VerdictWaiting, ""},
+		{"ready", "generation=2", Limits{}, VerdictReached, ""},
+		{"ready", "generation=3", Limits{}, VerdictWaiting, ""},
+		{"ready", "digest=sha256:def", Limits{}, VerdictReached, ""},
+		{"ready", "deleted", Limits{}, VerdictWaiting, "not deleted"},
+		// Ready=True of the previous generation does not count.
+		{"ready-spec-bumped", "ready", Limits{}, VerdictWaiting, ""},
+		{"stalled-retries-exceeded", "ready", Limits{}, VerdictUnreachable, "stalled"},
+		{"suspended", "ready", Limits{}, VerdictUnreachable, "suspended"},
+		{"suspended", "deleted", Limits{}, VerdictWaiting, ""},
+		// A force pending on a stalled release: it may still get there.
+		{"forced-request-pending", "ready", Limits{}, VerdictWaiting, ""},
+		{"retrying-upgrade", "ready", Limits{}, VerdictWaiting, "retrying"},
+		{"retrying-upgrade", "ready", Limits{MaxFailures: 2}, VerdictWaiting, ""},
+		{"retrying-upgrade", "ready", Limits{MaxFailures: 1}, VerdictUnreachable, "2 failed attempts"},
+		{"retrying-upgrade", "ready", Limits{StuckAfter: 8 * time.Minute}, VerdictWaiting, ""},
+		{"retrying-upgrade", "ready", Limits{StuckAfter: 7 * time.Minute}, VerdictUnreachable, "failing since 2026-11-23T11:52:00Z"},
+	}
+	for _, tc := range cases {
+		g, err := ParseGoal(tc.goal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, why := g.Judge(loadState(t, tc.fixture, DefaultSettings()), tc.limits, testNow)
+		if got != tc.want || !strings.Contains(why, tc.why) {
+			t.Errorf("%s --for %s %+v: %s (%s), want %s (%q)", tc.fixture, tc.goal, tc.limits, got, why, tc.want, tc.why)
+		}
+	}
+}
+
+func TestStuck(t *testing.T) {
+	if stuck, why := (Limits{}).Stuck(loadState(t, "stalled-retries-exceeded", DefaultSettings()), testNow); !stuck || !strings.Contains(why, "RetriesExceeded") {
+		t.Errorf("stalled is stuck: %v %q", stuck, why)
+	}
+	if stuck, _ := (Limits{MaxFailures: 1, StuckAfter: time.Minute}).Stuck(loadState(t, "ready", DefaultSettings()), testNow); stuck {
+		t.Errorf("ready is never stuck")
+	}
+}
