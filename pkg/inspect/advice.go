@@ -60,36 +60,36 @@ func revisionText(st *RetryState) string {
 	return fmt.Sprintf(": %s@%s, revision %d", st.Release.Chart, st.Release.Version, st.Release.Revision)
 }
 
-// wayOut lists what the user can do, as commands where there is one.
-func wayOut(hr *v2.HelmRelease, o *observation, st *RetryState) []string {
-	ref := hr.Name
-	if hr.Namespace != "" {
-		ref += " -n " + hr.Namespace
-	}
-	force := "kubectl hrretry force " + ref
+// nextSteps lists what the user can do, best first: the actions and what
+// they do. The command lines and sentences are render's.
+func nextSteps(hr *v2.HelmRelease, o *observation, st *RetryState) []Step {
 	switch st.Phase {
 	case PhaseStalled:
-		return stalledWayOut(st, force, attemptsAfterReset(hr, o))
+		return stalledSteps(st, attemptsAfterReset(hr, o))
 	case PhaseRetrying:
-		return []string{
-			"fix the cause in the message; the controller picks the fix up on its next attempt",
-			force + "   # try now instead of waiting out the retry interval",
+		return []Step{
+			{Kind: StepFix, Effect: "fix the cause in the message", Note: "the controller picks the fix up on its next attempt"},
+			forceStep("try now instead of waiting out the retry interval"),
 		}
 	case PhaseRemediating:
-		return []string{
-			"nothing to do yet: the controller tries again on its own",
-			force + " --reset   # give RemediateOnFailure all its retries back",
+		return []Step{
+			{Kind: StepWait, Effect: "nothing to do yet", Note: "the controller tries again on its own"},
+			forceStep("give RemediateOnFailure all its retries back", "--reset"),
 		}
 	case PhaseFailed:
-		return []string{"fix the cause in the message", force + "   # retry now instead of after the backoff"}
+		return []Step{{Kind: StepFix, Effect: "fix the cause in the message"}, forceStep("retry now instead of after the backoff")}
 	case PhaseWaiting:
-		return []string{"make the dependency or chart source Ready; this release follows on its next check"}
+		return []Step{{Kind: StepFix, Effect: "make the dependency or chart source Ready", Note: "this release follows on its next check"}}
 	case PhaseSuspended:
-		return []string{force + " --resume   # unsuspend and reconcile now"}
+		return []Step{forceStep("unsuspend and reconcile now", "--resume")}
 	case PhasePending:
-		return []string{"if it stays pending, check that helm-controller is running and watches this namespace"}
+		return []Step{{Kind: StepCheck, Effect: "check that helm-controller is running and watches this namespace", Note: "if it stays pending"}}
 	}
 	return nil
+}
+
+func forceStep(effect string, flags ...string) Step {
+	return Step{Kind: StepForce, Flags: flags, Effect: effect}
 }
 
 // attemptsAfterReset is what a reset buys: the attempts allowed by the
@@ -106,20 +106,23 @@ func attemptsAfterReset(hr *v2.HelmRelease, o *observation) string {
 	return fmt.Sprintf("%s attempt(s) of %s under %s", allowedText(allowed), action, strategy.Name)
 }
 
-func stalledWayOut(st *RetryState, force, afterReset string) []string {
+func stalledSteps(st *RetryState, afterReset string) []Step {
+	const noForce = "force will not help"
 	switch st.StallReason {
 	case reasonAccessDenied:
-		return []string{"allow the cross-namespace reference (or move the source into this namespace); force will not help"}
+		return []Step{{Kind: StepFix, Effect: "allow the cross-namespace reference (or move the source into this namespace)", Note: noForce}}
 	case reasonInvalidCEL:
-		return []string{"fix the CEL expression in spec.healthCheckExprs or spec.dependsOn; force will not help"}
+		return []Step{{Kind: StepFix, Effect: "fix the CEL expression in spec.healthCheckExprs or spec.dependsOn", Note: noForce}}
 	case reasonMissingRollback:
-		return []string{force + "   # forces an upgrade instead of the impossible rollback"}
+		return []Step{forceStep("forces an upgrade instead of the impossible rollback")}
 	}
-	out := []string{force + "   # one more attempt, despite the exhausted retries"}
+	out := []Step{forceStep("one more attempt, despite the exhausted retries")}
 	if st.Strategy.Name == RemediateOnFailure {
-		out = append(out, force+" --reset   # reset the failure counters: "+afterReset)
+		reset := forceStep("reset the failure counters", "--reset")
+		reset.Note = afterReset
+		out = append(out, reset)
 	}
-	return append(out, "or change the chart version or values: the controller resets the counters itself")
+	return append(out, Step{Kind: StepChange, Effect: "change the chart version or values", Note: "the controller resets the counters itself"})
 }
 
 // warnings are the things a careful operator wants to know.

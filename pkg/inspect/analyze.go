@@ -71,7 +71,7 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 		st.Attempts = max(st.Failures.Count, st.Failures.Total)
 	}
 	st.Summary = summary(&st)
-	st.WayOut = wayOut(hr, o, &st)
+	st.NextSteps = nextSteps(hr, o, &st)
 	st.Warnings = warnings(hr, o, &st)
 	return st
 }

@@ -93,7 +93,8 @@ type RetryState struct {
 	Failures    Failures    `json:"failures"`
 	Remediation Remediation `json:"remediation"`
 	Next        Next        `json:"next"`
-	WayOut      []string    `json:"wayOut,omitempty"`
+	WayOut      []string    `json:"wayOut,omitempty"`    // NextSteps as text, filled by render (Analyze leaves it empty)
+	NextSteps   []Step      `json:"nextSteps,omitempty"` // what the user can do, best first
 	Warnings    []Warning   `json:"warnings,omitempty"`
 	Release     Release     `json:"release"`
 	History     []Snapshot  `json:"history,omitempty"`
@@ -175,6 +176,32 @@ type Anchor struct {
 	Reason    string    `json:"reason"`
 	Time      time.Time `json:"time"`
 	Interval  Duration  `json:"interval,omitempty"`
+}
+
+// StepKind is what a Step asks of the user.
+type StepKind string
+
+// Step kinds.
+const (
+	StepForce  StepKind = "force"  // run `kubectl hrretry force` on this release, with Flags
+	StepFix    StepKind = "fix"    // repair the cause; forcing alone will not do
+	StepChange StepKind = "change" // change the spec: a new generation resets the failure counters
+	StepWait   StepKind = "wait"   // nothing to do: the controller acts on its own
+	StepCheck  StepKind = "check"  // look outside the release, at the controller
+)
+
+// Step is one way out of the current state: an action, its flags and what
+// it does. It carries no command line: render knows the name, namespace
+// and how this tool is invoked.
+type Step struct {
+	Kind StepKind `json:"kind"`
+	// Flags are the flags of `force` beyond the release's name and
+	// namespace (e.g. --reset); only on a force step.
+	Flags []string `json:"flags,omitempty"`
+	// Effect is what the step does (force) or what to do (the others).
+	Effect string `json:"effect"`
+	// Note qualifies the effect: what it buys, what follows, or a caveat.
+	Note string `json:"note,omitempty"`
 }
 
 // Warning is something a careful operator wants to know.

@@ -41,8 +41,10 @@ type ListDocument struct {
 	Items      []Document `json:"items"`
 }
 
-// Wrap gives a RetryState its apiVersion and kind.
+// Wrap gives a RetryState its apiVersion and kind, and the wayOut sentences
+// of its next steps.
 func Wrap(st inspect.RetryState) Document {
+	st.WayOut = wayOut(st)
 	return Document{APIVersion: APIVersion, Kind: KindState, Metadata: Metadata{Name: st.Name, Namespace: st.Namespace}, RetryState: st}
 }
 

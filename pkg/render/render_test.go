@@ -132,7 +132,7 @@ func TestNothingRawReachesTheScreen(t *testing.T) {
 	st := states(t, "retrying-upgrade")[0]
 	st.Message, st.Summary = hostile, hostile
 	st.Conditions[0].Message = hostile
-	st.WayOut = []string{hostile}
+	st.NextSteps = []inspect.Step{{Kind: inspect.StepFix, Effect: hostile}, {Kind: inspect.StepForce, Effect: hostile, Flags: []string{hostile}}}
 	st.Warnings = []inspect.Warning{{Code: "X", Message: hostile}}
 	st.History[0].Status = hostile
 	for _, o := range []Options{tty, piped, {Now: testNow, Wide: true}} {

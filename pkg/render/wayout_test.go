@@ -59,4 +59,4 @@ func variant(t *testing.T, fixture, old, new string) inspect.RetryState {
 	return inspect.AnalyzeJSON(j, testNow, inspect.DefaultSettings())
 }
 
-func wayOutOf(st inspect.RetryState) []string { return st.WayOut }
+func wayOutOf(st inspect.RetryState) []string { return Wrap(st).WayOut }

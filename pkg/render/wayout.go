@@ -1,0 +1,58 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// wayOut is the one place the structured next steps become the sentences
+// and command lines of the detail view and of the JSON wayOut field.
+func wayOut(st inspect.RetryState) []string {
+	if len(st.NextSteps) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(st.NextSteps))
+	for i, s := range st.NextSteps {
+		out = append(out, stepText(st, s, i == 0))
+	}
+	return out
+}
+
+// stepText: a force step is a command line with its effect as a shell
+// comment; the others are a sentence, a spec change being the alternative
+// to the steps before it.
+func stepText(st inspect.RetryState, s inspect.Step, first bool) string {
+	switch s.Kind {
+	case inspect.StepForce:
+		return forceCommand(st.Name, st.Namespace, s.Flags) + "   # " + joinNote(s.Effect, ": ", s.Note)
+	case inspect.StepFix:
+		return joinNote(s.Effect, "; ", s.Note)
+	case inspect.StepCheck:
+		return joinNote(s.Note, ", ", s.Effect)
+	case inspect.StepChange:
+		if !first {
+			return "or " + joinNote(s.Effect, ": ", s.Note)
+		}
+	}
+	return joinNote(s.Effect, ": ", s.Note)
+}
+
+// forceCommand is the command line that forces one release.
+func forceCommand(name, namespace string, flags []string) string {
+	cmd := "kubectl hrretry force " + name
+	if namespace != "" {
+		cmd += " -n " + namespace
+	}
+	if len(flags) > 0 {
+		cmd += " " + strings.Join(flags, " ")
+	}
+	return cmd
+}
+
+func joinNote(a, sep, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + sep + b
+}
