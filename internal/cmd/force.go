@@ -139,11 +139,9 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	}
 	plan := trigger.NewPlan(targets, o.req)
 	if o.dryRun == "client" {
-		fmt.Fprintf(o.deps.Streams.Out, "Would patch %d of %d HelmRelease(s) (dry run, nothing sent):\n%s",
-			plan.Patched(), len(plan.Items), plan.Describe())
-		return nil
+		return render.ForcePlan(o.deps.Streams.Out, plan, true)
 	}
-	fmt.Fprintf(errOut, "Requesting %s for %d HelmRelease(s):\n%s", o.describeRequest(), plan.Patched(), plan.Describe())
+	_ = render.ForcePlan(errOut, plan, false)
 	if err := o.confirm(plan.Patched()); err != nil {
 		return err
 	}
@@ -152,26 +150,16 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	applier := &trigger.Applier{Client: client.Dynamic, Resource: cluster.HelmReleases, Concurrency: o.concurrency,
 		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
 		Now: o.deps.Now, Settings: settings,
-		Report: func(r trigger.Result) { _ = render.ForceResult(o.deps.Streams.Out, o.explain(r), ro) }}
+		Report: func(r trigger.Result) {
+			ro.Now = o.deps.Now() // a result's window is relative to when it is seen
+			_ = render.ForceResult(o.deps.Streams.Out, o.explain(r), ro)
+		}}
 	results := applier.Apply(ctx, plan)
 	fmt.Fprintln(errOut, render.ForceSummary(results))
 	if code := exitCodeFor(results); code != ExitOK {
 		return silentError(code)
 	}
 	return nil
-}
-
-func (o *ForceOptions) describeRequest() string {
-	what := "a forced reconcile"
-	switch {
-	case o.req.Reset && o.req.Force:
-		what = "a forced reconcile with reset"
-	case o.req.Reset:
-		what = "a reconcile with reset"
-	case !o.req.Force:
-		what = "a reconcile"
-	}
-	return what + " (token " + o.req.Token + ")"
 }
 
 // targets fetches and analyzes the selection.

@@ -1,7 +1,6 @@
 package trigger
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -80,7 +79,7 @@ func Evaluate(hr *v2.HelmRelease, req Request, now time.Time, s inspect.Settings
 		res.Message = "handled, but the release is waiting: " + reason(st)
 	default:
 		res.Outcome = OutcomeFailed
-		res.Message = reason(st) + nextText(st)
+		res.Message = reason(st) // render adds the next attempt from State
 	}
 	return res, true
 }
@@ -90,14 +89,4 @@ func reason(st inspect.RetryState) string {
 		return st.Reason
 	}
 	return st.Message
-}
-
-// nextText is the next attempt, for a failed outcome.
-func nextText(st inspect.RetryState) string {
-	n := st.Next
-	if n.Earliest == nil || n.Latest == nil {
-		return ""
-	}
-	return fmt.Sprintf("; next: %s between %s and %s", n.Action,
-		n.Earliest.UTC().Format(time.RFC3339), n.Latest.UTC().Format(time.RFC3339))
 }

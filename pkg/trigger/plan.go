@@ -6,9 +6,7 @@ package trigger
 
 import (
 	"encoding/json"
-	"fmt"
 	"sort"
-	"strings"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
@@ -107,30 +105,4 @@ func (p Plan) Patched() int {
 		}
 	}
 	return n
-}
-
-// Describe is the human form of the plan, one line per object, printed
-// before anything is patched and by --dry-run.
-func (p Plan) Describe() string {
-	var b strings.Builder
-	if len(p.Items) == 0 {
-		return ""
-	}
-	keys := make([]string, 0, 3)
-	for k := range p.Items[0].Annotations {
-		keys = append(keys, strings.TrimPrefix(k, "reconcile.fluxcd.io/"))
-	}
-	sort.Strings(keys)
-	for _, it := range p.Items {
-		if it.Refused != "" {
-			fmt.Fprintf(&b, "  skip   %s/%s: %s\n", it.Namespace, it.Name, it.Refused)
-			continue
-		}
-		extra := ""
-		if strings.Contains(string(it.Patch), `"suspend":false`) {
-			extra = ", spec.suspend=false"
-		}
-		fmt.Fprintf(&b, "  patch  %s/%s: %s=%s%s\n", it.Namespace, it.Name, strings.Join(keys, ","), p.Request.Token, extra)
-	}
-	return b.String()
 }

@@ -112,7 +112,7 @@ func TestForceWaitOutcomes(t *testing.T) {
 		extra                []string
 	}{
 		{"ok", "ready", "Helm upgrade succeeded", 0, nil},
-		{"broken", "failed", "fake failure; next: upgrade between", 1, nil},
+		{"broken", "failed", "fake failure; next: upgrade ", 1, nil},
 		{"blocked", "not-honoured", "dependency 'force/database' is not ready", 3, []string{"--reset"}},
 		{"nobody", "timed-out", "did not finish handling the request within 3s", 1, []string{"--timeout", "3s"}},
 	}
