@@ -87,8 +87,7 @@ type ListOptions struct {
 
 // Page is one page of a LIST: the items as raw JSON.
 type Page struct {
-	Items           [][]byte
-	ResourceVersion string
+	Items [][]byte
 }
 
 // List pages through the HelmReleases, calling fn for each page as it arrives,
@@ -130,7 +129,7 @@ func (c *Client) List(ctx context.Context, o ListOptions, fn func(Page) error) (
 		for i, it := range page.Items {
 			items[i] = it
 		}
-		if err := fn(Page{Items: items, ResourceVersion: page.Metadata.ResourceVersion}); err != nil {
+		if err := fn(Page{Items: items}); err != nil {
 			return "", err
 		}
 		if page.Metadata.Continue == "" {

@@ -16,7 +16,6 @@ import (
 // settingsFuture is the controller's settings, read beside the HelmReleases
 // (one GET that must not add its latency) and waited for only by analysis.
 type settingsFuture struct {
-	once sync.Once
 	ch   chan struct{}
 	s    inspect.Settings
 	note string

@@ -36,11 +36,6 @@ func AnalyzeDecoded(objs []Decoded, now time.Time, s Settings) []RetryState {
 	return out
 }
 
-// AnalyzeAll decodes and analyzes many objects as raw JSON, in order.
-func AnalyzeAll(raws [][]byte, now time.Time, s Settings) []RetryState {
-	return AnalyzeDecoded(DecodeAll(raws), now, s)
-}
-
 // parallel runs f(0..n-1) in contiguous chunks, one per core.
 func parallel(n int, f func(int)) {
 	workers := min(runtime.GOMAXPROCS(0), max(n/64, 1))

@@ -6,17 +6,10 @@ import (
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
-// AnalyzeObject decodes an object as the API server returned it and analyzes
-// it; parts that could not be decoded are reported as warnings.
-func AnalyzeObject(u *unstructured.Unstructured, now time.Time, s Settings) RetryState {
-	hr, problems := Decode(u)
-	return withProblems(Analyze(hr, now, s), problems)
-}
-
-// AnalyzeJSON is AnalyzeObject for one object as raw JSON.
+// AnalyzeJSON decodes one object as the API server returned it (raw JSON)
+// and analyzes it; parts that could not be decoded are reported as warnings.
 func AnalyzeJSON(raw []byte, now time.Time, s Settings) RetryState {
 	hr, problems := DecodeJSON(raw)
 	return withProblems(Analyze(hr, now, s), problems)

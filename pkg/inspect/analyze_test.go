@@ -317,7 +317,7 @@ func boolText(b bool) string {
 	return "false"
 }
 
-func TestAnalyzeAllKeepsOrder(t *testing.T) {
+func TestAnalyzeDecodedKeepsOrder(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "states", "*.yaml"))
 	var raws [][]byte
 	var want []RetryState
@@ -330,13 +330,13 @@ func TestAnalyzeAllKeepsOrder(t *testing.T) {
 		raws = append(raws, j)
 		want = append(want, AnalyzeJSON(j, testNow, DefaultSettings()))
 	}
-	got := AnalyzeAll(raws, testNow, DefaultSettings())
+	got := AnalyzeDecoded(DecodeAll(raws), testNow, DefaultSettings())
 	for i := range want {
 		if got[i].Name != want[i].Name || got[i].Phase != want[i].Phase || got[i].Next.Why != want[i].Next.Why {
 			t.Fatalf("item %d: got %s/%s, want %s/%s", i, got[i].Name, got[i].Phase, want[i].Name, want[i].Phase)
 		}
 	}
-	if len(AnalyzeAll(nil, testNow, DefaultSettings())) != 0 {
+	if len(AnalyzeDecoded(DecodeAll(nil), testNow, DefaultSettings())) != 0 {
 		t.Errorf("no input, no output")
 	}
 }

@@ -38,7 +38,7 @@ func fleetJSON(b *testing.B, n int) [][]byte {
 }
 
 func analyzeAll(raws [][]byte) []inspect.RetryState {
-	states := inspect.AnalyzeAll(raws, testNow, inspect.DefaultSettings())
+	states := inspect.AnalyzeDecoded(inspect.DecodeAll(raws), testNow, inspect.DefaultSettings())
 	for i := range states {
 		states[i].Name = fmt.Sprintf("%s-%d", states[i].Name, i)
 	}
