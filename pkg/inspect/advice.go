@@ -102,8 +102,8 @@ func attemptsAfterReset(hr *v2.HelmRelease, o *observation) string {
 		action = v2.ReleaseActionUpgrade
 	}
 	strategy := strategyFor(hr, action, o.s)
-	allowed := failures(hr, action, strategy).Allowed
-	return fmt.Sprintf("%s attempt(s) of %s under %s", allowedText(allowed), action, strategy.Name)
+	allowed := failures(hr, action, strategy).AllowedText()
+	return fmt.Sprintf("%s attempt(s) of %s under %s", allowed, action, strategy.Name)
 }
 
 func stalledSteps(st *RetryState, afterReset string) []Step {

@@ -7,6 +7,7 @@
 package inspect
 
 import (
+	"strconv"
 	"time"
 )
 
@@ -140,6 +141,14 @@ type Failures struct {
 	Exhausted bool `json:"exhausted"`
 	// Total is status.failures: every failed reconcile, whatever the cause.
 	Total int64 `json:"total"`
+}
+
+// AllowedText is Allowed in words: the number, or "unlimited".
+func (f Failures) AllowedText() string {
+	if f.Allowed < 0 {
+		return "unlimited"
+	}
+	return strconv.FormatInt(f.Allowed, 10)
 }
 
 // Remediation is what RemediateOnFailure does after a failure.

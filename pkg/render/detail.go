@@ -84,18 +84,11 @@ func strategyLine(st inspect.RetryState) string {
 }
 
 func failuresLine(f inspect.Failures) string {
-	line := fmt.Sprintf("%d counted, %s allowed", f.Count, allowedText(f.Allowed))
+	line := fmt.Sprintf("%d counted, %s allowed", f.Count, f.AllowedText())
 	if f.Exhausted {
 		line += ", retries exhausted"
 	}
 	return line + fmt.Sprintf("; %d failed reconcile(s) in a row", f.Total)
-}
-
-func allowedText(n int64) string {
-	if n < 0 {
-		return "unlimited"
-	}
-	return fmt.Sprint(n)
 }
 
 func remediationLine(r inspect.Remediation) string {
