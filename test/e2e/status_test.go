@@ -9,36 +9,6 @@ import (
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 )
 
-// expectedFor is what the plugin must say about each fixture state: its
-// phase and the next action. fixtures/statuses.go says why.
-func expectedFor(s fixtures.State) (phase, next string) {
-	switch s {
-	case fixtures.Ready:
-		return "ready", "reconcile"
-	case fixtures.Retrying:
-		return "retrying", "upgrade" // the failed release stays and is upgraded again
-	case fixtures.InstallRetrying:
-		return "retrying", "install" // nothing in Helm storage: install again
-	case fixtures.Remediating:
-		return "remediating", "upgrade" // rolled back already: the next attempt follows
-	case fixtures.Stalled, fixtures.StallTrap:
-		return "stalled", "none"
-	case fixtures.Suspended:
-		return "suspended", "none"
-	case fixtures.WaitingDependency:
-		return "waiting", "recheck"
-	case fixtures.InProgress:
-		return "progressing", "upgrade"
-	case fixtures.NeverReconciled:
-		return "pending", "reconcile"
-	case fixtures.ValuesError:
-		return "failed", "reconcile"
-	case fixtures.Deleting:
-		return "deleting", "uninstall"
-	}
-	return "", ""
-}
-
 // fleet lists the seeded releases matching keep, keyed like the table.
 func fleet(withNamespace bool, keep func(fixtures.Release) bool) map[string]fixtures.Release {
 	m := map[string]fixtures.Release{}
@@ -61,7 +31,7 @@ func checkTable(t *testing.T, out string, want map[string]fixtures.Release) {
 	t.Helper()
 	got := phasesByRelease(t, out)
 	for key, r := range want {
-		phase, _ := expectedFor(r.State)
+		phase, _ := fixtures.Expected(r.State)
 		if got[key] != phase {
 			t.Errorf("%s (%s): phase %q, want %q", key, r.State, got[key], phase)
 		}
@@ -157,7 +127,7 @@ func TestStatusJSON(t *testing.T) {
 			t.Errorf("%s missing from -o json", key)
 			continue
 		}
-		phase, next := expectedFor(rel.State)
+		phase, next := fixtures.Expected(rel.State)
 		if d.Phase != phase || d.Next.Action != next {
 			t.Errorf("%s (%s): phase %q next %q, want %q next %q", key, rel.State, d.Phase, d.Next.Action, phase, next)
 		}

@@ -11,6 +11,7 @@ import (
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 )
 
@@ -18,16 +19,9 @@ import (
 // labelled suite=mix, and returns each one's expected phase.
 func mixed(t *testing.T) map[string]string {
 	t.Helper()
-	phase := map[fixtures.State]string{
-		fixtures.Ready: "ready", fixtures.Retrying: "retrying", fixtures.InstallRetrying: "retrying",
-		fixtures.Remediating: "remediating", fixtures.Stalled: "stalled", fixtures.StallTrap: "stalled",
-		fixtures.Suspended: "suspended", fixtures.WaitingDependency: "waiting", fixtures.InProgress: "progressing",
-		fixtures.NeverReconciled: "pending",
-	}
-	states := make([]fixtures.State, 0, len(phase))
-	for st := range phase {
-		states = append(states, st)
-	}
+	states := []fixtures.State{fixtures.Ready, fixtures.Retrying, fixtures.InstallRetrying, fixtures.Remediating,
+		fixtures.Stalled, fixtures.StallTrap, fixtures.Suspended, fixtures.WaitingDependency, fixtures.InProgress,
+		fixtures.NeverReconciled}
 	slices.Sort(states)
 	want := map[string]string{}
 	var releases []fixtures.Release
@@ -39,7 +33,7 @@ func mixed(t *testing.T) map[string]string {
 			r.DependsOn = []string{"app-00"}
 		}
 		releases = append(releases, r)
-		want[r.Namespace+"/"+r.Name] = phase[st]
+		want[r.Namespace+"/"+r.Name], _ = fixtures.Expected(st)
 	}
 	ctx := context.Background()
 	for _, ns := range []string{"mix-0", "mix-1", "mix-2"} {
@@ -57,7 +51,7 @@ func TestPhaseFilters(t *testing.T) {
 	want := mixed(t)
 	var failing, stalled []string
 	for ref, phase := range want {
-		if phase != "ready" && phase != "progressing" && phase != "suspended" {
+		if inspect.Phase(phase).Failing() {
 			failing = append(failing, "helmrelease.helm.toolkit.fluxcd.io/"+ref[strings.Index(ref, "/")+1:])
 		}
 		if phase == "stalled" {
