@@ -71,7 +71,7 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 
 // sane clamps settings read from a Deployment into what the controller accepts.
 func (s Settings) sane() Settings {
-	if s.JitterPercent < 0 || s.JitterPercent >= 100 {
+	if !validJitter(s.JitterPercent) {
 		s.JitterPercent = DefaultSettings().JitterPercent
 	}
 	if s.DependencyRequeue <= 0 {

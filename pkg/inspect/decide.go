@@ -88,13 +88,6 @@ func stalledWhy(reason string, st *RetryState) string {
 	return "stalled (" + reason + "): nothing happens until the object changes"
 }
 
-func allowedText(n int64) string {
-	if n < 0 {
-		return "unlimited"
-	}
-	return fmt.Sprint(n)
-}
-
 // endedBeforeHelm: the reconcile marks Reconciling "Fulfilling
 // prerequisites" first and leaves it in place when it stops at a dependency,
 // the source, the values or the chart (HelmReleaseReconciler.reconcileRelease
@@ -186,14 +179,14 @@ func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next 
 		f = failures(o.hr, v2.ReleaseActionInstall, strategyFor(o.hr, v2.ReleaseActionInstall, o.s))
 	}
 	why := fmt.Sprintf("RemediateOnFailure: %s attempt %d of %s follows within seconds",
-		action, f.Count+1, allowedText(f.Allowed))
+		action, f.Count+1, f.AllowedText())
 	switch {
 	case st.Remediation.Next != ActionNone && !st.Remediation.Done:
 		action = st.Remediation.Next
-		why = fmt.Sprintf("RemediateOnFailure: %s first, then attempt %d of %s", action, f.Count+1, allowedText(f.Allowed))
+		why = fmt.Sprintf("RemediateOnFailure: %s first, then attempt %d of %s", action, f.Count+1, f.AllowedText())
 	case f.Exhausted:
 		action = ActionReconcile
-		why = fmt.Sprintf("RemediateOnFailure: the %s retries are exhausted (%d of %s failed): the next reconcile stalls the release", action, f.Count, allowedText(f.Allowed))
+		why = fmt.Sprintf("RemediateOnFailure: the %s retries are exhausted (%d of %s failed): the next reconcile stalls the release", action, f.Count, f.AllowedText())
 	}
 	e := o.backoffExponent(st)
 	n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime)}, Why: why + e.note(o.s)}

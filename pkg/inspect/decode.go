@@ -3,6 +3,7 @@ package inspect
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -69,49 +70,14 @@ func decodeStatusLeniently(m map[string]any, st *v2.HelmReleaseStatus) {
 	}
 }
 
-// mergeStatus copies the non-zero fields of part into st.
+// mergeStatus copies the non-zero fields of part into st. Every field of
+// the status is exported, so reflection can set it.
 func mergeStatus(st, part *v2.HelmReleaseStatus) {
-	if part.Conditions != nil {
-		st.Conditions = part.Conditions
-	}
-	if part.History != nil {
-		st.History = part.History
-	}
-	if part.ObservedGeneration != 0 {
-		st.ObservedGeneration = part.ObservedGeneration
-	}
-	if part.LastAttemptedGeneration != 0 {
-		st.LastAttemptedGeneration = part.LastAttemptedGeneration
-	}
-	if part.LastAttemptedReleaseAction != "" {
-		st.LastAttemptedReleaseAction = part.LastAttemptedReleaseAction
-	}
-	if part.Failures != 0 {
-		st.Failures = part.Failures
-	}
-	if part.InstallFailures != 0 {
-		st.InstallFailures = part.InstallFailures
-	}
-	if part.UpgradeFailures != 0 {
-		st.UpgradeFailures = part.UpgradeFailures
-	}
-	if part.LastAttemptedRevision != "" {
-		st.LastAttemptedRevision = part.LastAttemptedRevision
-	}
-	if part.HelmChart != "" {
-		st.HelmChart = part.HelmChart
-	}
-	if part.StorageNamespace != "" {
-		st.StorageNamespace = part.StorageNamespace
-	}
-	if part.LastHandledReconcileAt != "" {
-		st.LastHandledReconcileAt = part.LastHandledReconcileAt
-	}
-	if part.LastHandledForceAt != "" {
-		st.LastHandledForceAt = part.LastHandledForceAt
-	}
-	if part.LastHandledResetAt != "" {
-		st.LastHandledResetAt = part.LastHandledResetAt
+	dst, src := reflect.ValueOf(st).Elem(), reflect.ValueOf(part).Elem()
+	for i := range src.NumField() {
+		if f := src.Field(i); !f.IsZero() {
+			dst.Field(i).Set(f)
+		}
 	}
 }
 

@@ -80,7 +80,7 @@ func (s *Settings) apply(name, value string) error {
 	switch name {
 	case "interval-jitter-percentage":
 		p, err := strconv.Atoi(value)
-		if err != nil || p < 0 || p >= 100 {
+		if err != nil || !validJitter(p) {
 			return fmt.Errorf("--interval-jitter-percentage=%q: want an integer in [0, 100)", value)
 		}
 		s.JitterPercent = p
@@ -153,3 +153,7 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	*d = Duration(v)
 	return nil
 }
+
+// validJitter is the range the controller accepts for
+// --interval-jitter-percentage: [0, 100).
+func validJitter(p int) bool { return p >= 0 && p < 100 }
