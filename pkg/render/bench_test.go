@@ -84,7 +84,7 @@ func BenchmarkRender5000(b *testing.B) {
 	})
 	b.Run("json", func(b *testing.B) {
 		for b.Loop() {
-			_ = JSON(io.Discard, states, false)
+			_ = JSON(io.Discard, states, false, nil)
 		}
 	})
 }

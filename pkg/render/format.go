@@ -29,6 +29,9 @@ type Options struct {
 	ShowNamespace bool
 	// Summary adds the per-phase count line under the table (a terminal).
 	Summary bool
+	// Load is the controller's load, printed under the table when a
+	// worker is busy.
+	Load *inspect.Load
 }
 
 // Human formats a duration compactly: 45s, 3m12s, 2h5m, 3d4h.
@@ -97,22 +100,48 @@ func nextText(st inspect.RetryState, o Options) string {
 		return "-"
 	case n.Earliest == nil || n.Latest == nil:
 		return string(n.Action) + " now"
-	case st.Phase == inspect.PhaseProgressing && n.Anchored:
-		// The window of a running action is when it must end: its timeout.
+	case st.WorkerUntil != nil && n.Anchor != nil && n.Anchor.Condition == "Reconciling":
+		// The window of a running action is when it ends at the latest:
+		// its timeout for each hook phase. It is never overdue: more hook
+		// weights than the object shows take longer.
 		if !o.Relative {
-			return fmt.Sprintf("%s running, timeout %s", n.Action, stamp(*n.Latest))
+			return fmt.Sprintf("%s running, done by %s", n.Action, stampCeil(*n.Latest))
 		}
-		if n.Overdue {
-			return fmt.Sprintf("%s running, past its timeout", n.Action)
+		if !n.Latest.After(o.Now) {
+			return fmt.Sprintf("%s running for %s (hooks)", n.Action, Human(o.Now.Sub(n.Anchor.Time)))
 		}
-		return fmt.Sprintf("%s running, timeout in %s", n.Action, Human(n.Latest.Sub(o.Now)))
+		return fmt.Sprintf("%s running, done within %s", n.Action, Human(n.Latest.Sub(o.Now)))
 	case n.Overdue:
 		if !o.Relative {
 			return fmt.Sprintf("%s overdue since %s", n.Action, stamp(*n.Latest))
 		}
 		return fmt.Sprintf("%s overdue %s", n.Action, Human(o.Now.Sub(*n.Latest)))
 	}
+	if n.Queued {
+		return string(n.Action) + " " + windowText(n, o) + " (queued)"
+	}
 	return string(n.Action) + " " + windowText(n, o)
+}
+
+// LoadLine is the controller's load under the table: "controller: 2/2
+// workers running Helm actions (apps/a, apps/b), one free by …; 3 queued".
+func LoadLine(l inspect.Load, o Options) string {
+	busy := fmt.Sprintf("%d/%d", l.Busy, l.Concurrent)
+	if l.LowerBound {
+		busy = "at least " + busy
+	}
+	s := fmt.Sprintf("controller: %s workers running Helm actions (%s)", busy, Escape(strings.Join(l.Holders, ", "), false))
+	if l.Full && l.FreeBy != nil {
+		if o.Relative {
+			s += ", the first one free within " + Human(l.FreeBy.Sub(o.Now))
+		} else {
+			s += ", the first one free by " + stampCeil(*l.FreeBy)
+		}
+	}
+	if l.Queued > 0 {
+		s += fmt.Sprintf("; %d attempt(s) queued", l.Queued)
+	}
+	return s
 }
 
 // windowText prints a window: "in 4m45s–5m16s", "within 30s", or an

@@ -19,6 +19,9 @@ import (
 type Output struct {
 	Format   string // "", wide, json, yaml, name, jsonpath, go-template, custom-columns
 	Template string
+	// Load is the controller's load to print with a list (controllerLoad),
+	// when the command computed it.
+	Load *inspect.Load
 }
 
 // Formats lists what -o accepts, for help and completion.
@@ -60,15 +63,15 @@ func ParseOutput(o string, readFile func(string) ([]byte, error)) (Output, error
 func Print(w io.Writer, states []inspect.RetryState, single bool, out Output) error {
 	switch out.Format {
 	case "json":
-		return JSON(w, states, single)
+		return JSON(w, states, single, out.Load)
 	case "yaml":
-		return YAML(w, states, single)
+		return YAML(w, states, single, out.Load)
 	case "name":
 		return Names(w, states)
 	case "custom-columns":
 		return customColumns(w, states, out.Template)
 	}
-	obj, err := object(states, single)
+	obj, err := object(states, single, out.Load)
 	if err != nil {
 		return err
 	}
@@ -95,8 +98,8 @@ func Print(w io.Writer, states []inspect.RetryState, single bool, out Output) er
 }
 
 // object is the unstructured form the template printers walk.
-func object(states []inspect.RetryState, single bool) (runtime.Object, error) {
-	var v any = WrapList(states)
+func object(states []inspect.RetryState, single bool, load *inspect.Load) (runtime.Object, error) {
+	var v any = WrapList(states, load)
 	if single && len(states) == 1 {
 		v = Wrap(states[0])
 	}

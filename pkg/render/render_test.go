@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"encoding/json"
 	"flag"
 	"os"
 	"path/filepath"
@@ -80,11 +81,27 @@ func TestGoldenViews(t *testing.T) {
 		{"table-piped.golden", func(b *bytes.Buffer) error { return Table(b, all, piped) }},
 		{"table-no-headers.golden", func(b *bytes.Buffer) error { o := piped; o.NoHeaders = true; return Table(b, all, o) }},
 		{"table-wide.golden", func(b *bytes.Buffer) error { o := piped; o.Wide = true; return Table(b, all, o) }},
-		{"list.json", func(b *bytes.Buffer) error { return JSON(b, all[:3], false) }},
-		{"single.json", func(b *bytes.Buffer) error { return JSON(b, all[1:2], true) }},
-		{"list.yaml", func(b *bytes.Buffer) error { return YAML(b, all[:3], false) }},
+		{"list.json", func(b *bytes.Buffer) error { return JSON(b, all[:3], false, nil) }},
+		{"single.json", func(b *bytes.Buffer) error { return JSON(b, all[1:2], true, nil) }},
+		{"list.yaml", func(b *bytes.Buffer) error { return YAML(b, all[:3], false, nil) }},
+		// --concurrent 1 and "progressing" runs an upgrade: the attempts due
+		// meanwhile are queued, and the table says who holds the worker.
+		{"table-tty-load.golden", func(b *bytes.Buffer) error {
+			o, states, load := loaded(t, all)
+			o.Load = &load
+			return Table(b, states, o)
+		}},
+		{"table-piped-load.golden", func(b *bytes.Buffer) error {
+			o, states, load := loaded(t, all)
+			o.Load, o.Relative, o.Color = &load, false, false
+			return Table(b, states, o)
+		}},
+		{"list-load.json", func(b *bytes.Buffer) error {
+			_, states, load := loaded(t, all)
+			return JSON(b, states[:3], false, &load)
+		}},
 		{"names.golden", func(b *bytes.Buffer) error { return Names(b, all) }},
-		{"empty.json", func(b *bytes.Buffer) error { return JSON(b, nil, false) }},
+		{"empty.json", func(b *bytes.Buffer) error { return JSON(b, nil, false, nil) }},
 		{"empty.golden", func(b *bytes.Buffer) error {
 			_, err := b.WriteString(NoneFound("apps", false) + "\n" + NoneFound("", true) + "\n")
 			return err
@@ -154,7 +171,7 @@ func TestNothingRawReachesTheScreen(t *testing.T) {
 		}
 	}
 	var j bytes.Buffer
-	if err := JSON(&j, []inspect.RetryState{st}, true); err != nil {
+	if err := JSON(&j, []inspect.RetryState{st}, true, nil); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(j.String(), `\u001b]52;c;`) {
@@ -170,6 +187,41 @@ func TestHuman(t *testing.T) {
 	} {
 		if got := Human(d); got != want {
 			t.Errorf("Human(%s) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// loaded is the fleet with the controller's load applied at --concurrent 1.
+func loaded(t *testing.T, all []inspect.RetryState) (Options, []inspect.RetryState, inspect.Load) {
+	t.Helper()
+	s := inspect.DefaultSettings()
+	s.Concurrent = 1
+	states := append([]inspect.RetryState(nil), all...)
+	load := inspect.ApplyLoad(states, s, testNow, true)
+	if load.Busy != 1 || load.Queued == 0 {
+		t.Fatalf("fixture fleet: want one busy worker and queued attempts, got %+v", load)
+	}
+	return tty, states, load
+}
+
+// jsonList writes by hand what encoding/json writes for a ListDocument.
+func TestJSONListIsEncodingJSON(t *testing.T) {
+	all := states(t, fleet...)
+	_, loadedStates, load := loaded(t, all)
+	for _, tc := range []struct {
+		states []inspect.RetryState
+		load   *inspect.Load
+	}{{all, nil}, {loadedStates, &load}, {nil, &load}} {
+		var got bytes.Buffer
+		if err := JSON(&got, tc.states, false, tc.load); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.MarshalIndent(WrapList(tc.states, tc.load), "", "    ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != string(want)+"\n" {
+			t.Errorf("jsonList differs from encoding/json:\n%s\nwant\n%s", got.String(), want)
 		}
 	}
 }
