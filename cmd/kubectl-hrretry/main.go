@@ -42,9 +42,10 @@ func main() {
 		Now:     time.Now,
 		Getenv:  os.Getenv,
 		Build:   cmd.BuildInfo{Version: buildVersion(), Commit: commit, Date: date},
+		Cluster: cmd.Connect,
 	})
 	err := root.ExecuteContext(ctx)
-	code := cmd.ExitCode(err, streams.ErrOut)
+	code := cmd.ExitCode(ctx, err, streams.ErrOut)
 	stop()
 	os.Exit(code)
 }

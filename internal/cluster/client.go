@@ -25,19 +25,32 @@ var HelmReleases = schema.GroupVersionResource{Group: "helm.toolkit.fluxcd.io", 
 // Resource is HelmReleases as kubectl names it in messages.
 const Resource = "helmreleases.helm.toolkit.fluxcd.io"
 
+// Rate bounds the client's requests. client-go's token bucket lets Burst
+// requests through at once and then QPS a second.
+type Rate struct {
+	QPS   float32
+	Burst int
+}
+
+// DefaultRate is kubectl's: kubectl leaves rest.Config's QPS and Burst at
+// zero for its API requests (it raises them for discovery only), so
+// client-go applies rest.DefaultQPS and rest.DefaultBurst. A shared API
+// server sees this tool no harder than kubectl unless --qps/--burst say so.
+var DefaultRate = Rate{QPS: rest.DefaultQPS, Burst: rest.DefaultBurst}
+
 // Client reaches the API server. It is safe for concurrent use.
 type Client struct {
 	raw      rest.Interface
-	Dynamic  dynamic.Interface
+	dynamic  dynamic.Interface
 	kube     kubernetes.Interface
 	requests *RequestCounter
 }
 
-// New builds the clients from a rest.Config. QPS and Burst are the caller's:
-// client-go's defaults (5/10) throttle bulk patches.
-func New(cfg *rest.Config) (*Client, error) {
+// New builds the clients from a rest.Config, bounded by rate.
+func New(cfg *rest.Config, rate Rate) (*Client, error) {
 	counter := &RequestCounter{}
 	cfg = rest.CopyConfig(cfg)
+	cfg.QPS, cfg.Burst = rate.QPS, rate.Burst
 	cfg.Wrap(counter.wrap)
 
 	rc := rest.CopyConfig(cfg)
@@ -58,7 +71,13 @@ func New(cfg *rest.Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the Kubernetes client: %w", err)
 	}
-	return &Client{raw: raw, Dynamic: dyn, kube: kube, requests: counter}, nil
+	return &Client{raw: raw, dynamic: dyn, kube: kube, requests: counter}, nil
+}
+
+// HelmReleases is the dynamic client of the resource, for watches and
+// patches.
+func (c *Client) HelmReleases() dynamic.NamespaceableResourceInterface {
+	return c.dynamic.Resource(HelmReleases)
 }
 
 // Requests counts the HTTP requests this client sent.
@@ -70,7 +89,7 @@ func (c *Client) Requests() *RequestCounter { return c.requests }
 // apart from the plain-text 404 of a cluster that does not serve the
 // resource at all.
 func (c *Client) Get(ctx context.Context, namespace, name string) ([]byte, error) {
-	u, err := c.Dynamic.Resource(HelmReleases).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	u, err := c.HelmReleases().Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"golang.org/x/term"
-
-	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 )
 
 // target is what a command acts on: names in one namespace, or a selection.
@@ -67,17 +65,6 @@ func (g *globalOptions) completeTarget(args []string, all bool, labels, fields s
 	return t, nil
 }
 
-// newClient builds the API client; qps/burst are raised for bulk writes.
-func (g *globalOptions) newClient(qps float32, burst int) (*cluster.Client, error) {
-	cfg, err := g.configFlags.ToRESTConfig()
-	if err != nil {
-		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
-	}
-	cfg.QPS, cfg.Burst = qps, burst
-	cfg.UserAgent = "kubectl-hrretry"
-	return cluster.New(cfg)
-}
-
 // terminal describes the output stream, decided once per command.
 type terminal struct {
 	color bool
@@ -115,7 +102,7 @@ func isTerminal(r io.Reader) bool {
 
 // reportRequests prints the request count (--debug-requests), for the
 // benchmarks and for checking that a command made no request it need not.
-func (g *globalOptions) reportRequests(c *cluster.Client, errOut io.Writer) {
+func (g *globalOptions) reportRequests(c Cluster, errOut io.Writer) {
 	if g.debugRequests {
 		fmt.Fprintln(errOut, c.Requests())
 	}

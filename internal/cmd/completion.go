@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 )
 
 // registerCompletions adds dynamic completion of namespaces; names are
@@ -15,7 +13,7 @@ import (
 // `completion bash|zsh|fish|powershell` command itself.
 func registerCompletions(root *cobra.Command, g *globalOptions) {
 	_ = root.RegisterFlagCompletionFunc("namespace", func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		return completeFromCluster(cmd, g, prefix, func(ctx context.Context, c *cluster.Client) ([]string, error) {
+		return completeFromCluster(cmd, g, prefix, func(ctx context.Context, c Cluster) ([]string, error) {
 			return c.Namespaces(ctx)
 		})
 	})
@@ -24,7 +22,7 @@ func registerCompletions(root *cobra.Command, g *globalOptions) {
 // completeNames completes HelmRelease names in the current namespace.
 func completeNames(g *globalOptions) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 	return func(cmd *cobra.Command, _ []string, prefix string) ([]string, cobra.ShellCompDirective) {
-		return completeFromCluster(cmd, g, prefix, func(ctx context.Context, c *cluster.Client) ([]string, error) {
+		return completeFromCluster(cmd, g, prefix, func(ctx context.Context, c Cluster) ([]string, error) {
 			t, err := g.completeTarget(nil, false, "", "")
 			if err != nil {
 				return nil, err
@@ -37,10 +35,10 @@ func completeNames(g *globalOptions) func(*cobra.Command, []string, string) ([]s
 // completeFromCluster asks the cluster with a short timeout: a slow cluster
 // must not freeze the shell.
 func completeFromCluster(cmd *cobra.Command, g *globalOptions, prefix string,
-	list func(context.Context, *cluster.Client) ([]string, error)) ([]string, cobra.ShellCompDirective) {
+	list func(context.Context, Cluster) ([]string, error)) ([]string, cobra.ShellCompDirective) {
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 	defer cancel()
-	c, err := g.newClient(50, 100)
+	c, err := g.connect()
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

@@ -9,22 +9,25 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/spf13/cobra"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // Exit codes, documented in --help and the README.
 const (
-	ExitOK          = 0 // everything handled (and, for force --wait, ready)
-	ExitFailed      = 1 // an error, or a forced attempt that failed or timed out
-	ExitUsage       = 2 // bad flags or arguments
-	ExitNotHonoured = 3 // the controller handled the request but did not honour force/reset
+	ExitOK          = 0   // everything handled (and, for force --wait, ready)
+	ExitFailed      = 1   // an error, or a forced attempt that failed or timed out
+	ExitUsage       = 2   // bad flags or arguments
+	ExitNotHonoured = 3   // the controller handled the request but did not honour force/reset
+	ExitInterrupted = 130 // SIGINT or SIGTERM, as a shell reports a process a signal ended
 )
 
 // exitError carries an exit code with an already-explained message.
 type exitError struct {
 	code int
 	err  error
+	help string // for a usage error: the command whose --help to point at
 }
 
 func (e *exitError) Error() string { return e.err.Error() }
@@ -36,6 +39,16 @@ func usageErrorf(format string, args ...any) error {
 	return usageError(fmt.Errorf(format, args...))
 }
 
+// withHelp points a usage error at the --help of the command that rejected
+// it, so the message names the right one.
+func withHelp(cmd *cobra.Command, err error) error {
+	var ee *exitError
+	if errors.As(err, &ee) && ee.code == ExitUsage && ee.help == "" {
+		ee.help = cmd.CommandPath()
+	}
+	return err
+}
+
 // silentError is an exit code whose explanation was already printed
 // (per-object results of force).
 func silentError(code int) error { return &exitError{code: code, err: errSilent} }
@@ -43,22 +56,29 @@ func silentError(code int) error { return &exitError{code: code, err: errSilent}
 var errSilent = errors.New("")
 
 // ExitCode prints err once, as one sentence, and returns the exit code.
-// It is the only place that maps errors to exit codes.
-func ExitCode(err error, errOut io.Writer) int {
+// It is the only place that maps errors to exit codes. signals is the
+// context main cancels on SIGINT/SIGTERM and on nothing else: a command that
+// failed after it was cancelled was interrupted, whereas a context.Canceled
+// or a deadline from anywhere else (--timeout, --request-timeout) is an
+// ordinary failure.
+func ExitCode(signals context.Context, err error, errOut io.Writer) int {
 	if err == nil {
 		return ExitOK
+	}
+	if signals.Err() != nil {
+		fmt.Fprintln(errOut, "Interrupted.")
+		return ExitInterrupted
 	}
 	code := ExitFailed
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
 	}
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(errOut, "Interrupted.")
-		return 130
-	}
 	if !errors.Is(err, errSilent) {
 		fmt.Fprintf(errOut, "Error: %s\n", err)
+	}
+	if ee != nil && ee.help != "" {
+		fmt.Fprintf(errOut, "See '%s --help' for usage.\n", ee.help)
 	}
 	return code
 }

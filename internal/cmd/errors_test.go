@@ -50,23 +50,36 @@ func TestAPIErrorSentences(t *testing.T) {
 }
 
 func TestExitCode(t *testing.T) {
+	help := &exitError{code: ExitUsage, err: errors.New("bad flag"), help: "kubectl hrretry force"}
 	cases := []struct {
-		err  error
-		code int
-		out  string
+		err       error
+		signalled bool
+		code      int
+		out       string
 	}{
-		{nil, 0, ""},
-		{errors.New("boom"), 1, "Error: boom\n"},
-		{usageErrorf("bad %s", "flag"), 2, "Error: bad flag\n"},
-		{fmt.Errorf("wrapped: %w", usageErrorf("x")), 2, "Error: wrapped: x\n"},
-		{silentError(3), 3, ""},
-		{context.Canceled, 130, "Interrupted.\n"},
+		{nil, false, 0, ""},
+		{nil, true, 0, ""}, // a watch ended by Ctrl-C
+		{errors.New("boom"), false, 1, "Error: boom\n"},
+		{usageErrorf("bad %s", "flag"), false, 2, "Error: bad flag\n"},
+		{fmt.Errorf("wrapped: %w", usageErrorf("x")), false, 2, "Error: wrapped: x\n"},
+		{help, false, 2, "Error: bad flag\nSee 'kubectl hrretry force --help' for usage.\n"},
+		{silentError(3), false, 3, ""},
+		{silentError(1), true, 130, "Interrupted.\n"},
+		{context.Canceled, true, 130, "Interrupted.\n"},
+		// Cancelled or timed out without a signal: an ordinary failure.
+		{context.Canceled, false, 1, "Error: context canceled\n"},
+		{context.DeadlineExceeded, false, 1, "Error: context deadline exceeded\n"},
 	}
 	for _, tc := range cases {
-		var b bytes.Buffer
-		if code := ExitCode(tc.err, &b); code != tc.code || b.String() != tc.out {
-			t.Errorf("ExitCode(%v) = %d, %q; want %d, %q", tc.err, code, b.String(), tc.code, tc.out)
+		signals, cancel := context.WithCancel(context.Background())
+		if tc.signalled {
+			cancel()
 		}
+		var b bytes.Buffer
+		if code := ExitCode(signals, tc.err, &b); code != tc.code || b.String() != tc.out {
+			t.Errorf("ExitCode(signalled %v, %v) = %d, %q; want %d, %q", tc.signalled, tc.err, code, b.String(), tc.code, tc.out)
+		}
+		cancel()
 	}
 }
 

@@ -21,7 +21,7 @@ type settingsFuture struct {
 	note string
 }
 
-func readSettings(ctx context.Context, client *cluster.Client, g *globalOptions) *settingsFuture {
+func readSettings(ctx context.Context, client Cluster, g *globalOptions) *settingsFuture {
 	f := &settingsFuture{ch: make(chan struct{})}
 	go func() {
 		f.s, f.note = client.ControllerSettings(ctx, g.controllerNamespace, g.controllerName)
@@ -40,7 +40,7 @@ func (f *settingsFuture) get() inspect.Settings {
 // decoded and analyzed while the next one is on its way, and only its
 // RetryStates are kept: decoding hides behind the network, and neither a
 // page's JSON nor its typed objects outlive it.
-func fetchStates(ctx context.Context, client *cluster.Client, t target, chunkSize int64, now time.Time,
+func fetchStates(ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
 	settings *settingsFuture) ([]inspect.RetryState, error) {
 	analyze := func(raws [][]byte) []inspect.RetryState {
 		objs := inspect.DecodeAll(raws)
@@ -52,8 +52,7 @@ func fetchStates(ctx context.Context, client *cluster.Client, t target, chunkSiz
 	}
 	var pages []*[]inspect.RetryState // one slot per page, each written by its own goroutine
 	var wg sync.WaitGroup
-	_, err := client.List(ctx, cluster.ListOptions{Namespace: t.namespace, LabelSelector: t.labelSelector,
-		FieldSelector: t.fieldSelector, ChunkSize: chunkSize}, func(p cluster.Page) error {
+	_, err := client.List(ctx, t.listOptions(chunkSize), func(p cluster.Page) error {
 		slot := new([]inspect.RetryState)
 		pages = append(pages, slot)
 		wg.Go(func() { *slot = analyze(p.Items) })
@@ -71,7 +70,7 @@ func fetchStates(ctx context.Context, client *cluster.Client, t target, chunkSiz
 }
 
 // getNamed GETs each name; a missing one is reported after the others.
-func getNamed(ctx context.Context, client *cluster.Client, t target) ([][]byte, error) {
+func getNamed(ctx context.Context, client Cluster, t target) ([][]byte, error) {
 	var raws [][]byte
 	var missing []string
 	for _, name := range t.names {

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -60,15 +61,15 @@ Exit codes: 0 every request handled and ready (or patched, with --wait=false);
 1 an attempt failed, stalled or timed out, or an error; 2 bad usage;
 3 a request was handled but force/reset not honoured.`
 
-// NewCmdForce builds `force`.
-func NewCmdForce(g *globalOptions, deps Deps) *cobra.Command {
+// NewCmdForce builds `force`. runF, when not nil, replaces Run (tests).
+func NewCmdForce(g *globalOptions, deps Deps, runF func(*ForceOptions) error) *cobra.Command {
 	o := &ForceOptions{g: g, deps: deps}
 	cmd := &cobra.Command{
 		Use:               "force [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR] [--all]",
 		Short:             "Make helm-controller retry now, and report what happened",
 		Long:              forceLong,
 		Example:           forceExample,
-		RunE:              runE(o),
+		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
 	o.sel.addFlags(cmd, "Select")
@@ -115,13 +116,15 @@ func (o *ForceOptions) Validate() error {
 	if o.concurrency < 1 || o.timeout <= 0 {
 		return usageErrorf("--concurrency and --timeout must be positive")
 	}
-	return nil
+	if err := o.sel.validate(); err != nil {
+		return err
+	}
+	return o.g.validateRate()
 }
 
 // Run fetches the selection, plans, prints the plan, applies and reports.
 func (o *ForceOptions) Run(ctx context.Context) error {
-	// client-go's default 5 QPS would make a bulk force take minutes.
-	client, err := o.g.newClient(float32(50*o.concurrency), 100*o.concurrency)
+	client, err := o.g.connect()
 	if err != nil {
 		return err
 	}
@@ -147,7 +150,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	}
 
 	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty}
-	applier := &trigger.Applier{Client: client.Dynamic, Resource: cluster.HelmReleases, Concurrency: o.concurrency,
+	applier := &trigger.Applier{HelmReleases: client.HelmReleases(), Concurrency: o.concurrency,
 		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
 		Now: o.deps.Now, Settings: settings,
 		Report: func(r trigger.Result) {
@@ -163,8 +166,8 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 }
 
 // targets fetches and analyzes the selection.
-func (o *ForceOptions) targets(ctx context.Context, client *cluster.Client, settings *settingsFuture) ([]trigger.Target, error) {
-	states, err := fetchStates(ctx, client, o.target, 500, o.deps.Now(), settings)
+func (o *ForceOptions) targets(ctx context.Context, client Cluster, settings *settingsFuture) ([]trigger.Target, error) {
+	states, err := fetchStates(ctx, client, o.target, o.sel.chunkSize, o.deps.Now(), settings)
 	if err != nil {
 		return nil, fmt.Errorf("%w; nothing was patched", err)
 	}
@@ -193,10 +196,16 @@ func (o *ForceOptions) confirm(n int) error {
 	return nil
 }
 
-// explain turns a patch error into the one-sentence form.
+// explain turns a patch or wait error into the one-sentence form, naming
+// the request that failed.
 func (o *ForceOptions) explain(r trigger.Result) trigger.Result {
 	if r.Err != nil {
-		r.Err = &apiError{verb: "patch", resource: cluster.Resource, namespace: r.Namespace, name: r.Name, err: r.Err}
+		verb, err := "patch", r.Err
+		var we *trigger.WaitError
+		if errors.As(err, &we) {
+			verb, err = we.Verb, we.Err
+		}
+		r.Err = &apiError{verb: verb, resource: cluster.Resource, namespace: r.Namespace, name: r.Name, err: err}
 	}
 	return r
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 )
 
 // BuildInfo is set by the linker in main.
@@ -25,11 +27,16 @@ type Deps struct {
 	Now     func() time.Time
 	Getenv  func(string) string
 	Build   BuildInfo
+	// Cluster connects to the API server the flags name (Connect in the
+	// binary, a fake in tests).
+	Cluster func(genericclioptions.RESTClientGetter, cluster.Rate) (Cluster, error)
 }
 
 // globalOptions are the flags every command shares.
 type globalOptions struct {
+	deps                Deps
 	configFlags         *genericclioptions.ConfigFlags
+	rate                cluster.Rate
 	color               string
 	controllerNamespace string
 	controllerName      string
@@ -45,21 +52,41 @@ type options interface {
 	Run(ctx context.Context) error
 }
 
-func runE(o options) func(*cobra.Command, []string) error {
+// runE runs Complete, Validate, then Run, or runF instead of Run when a
+// test gave one (the cli/cli hook: the test sees the options as the flags
+// left them). A usage error gets pointed at the command's --help.
+func runE[O options](o O, runF func(O) error) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
-		if err := o.Complete(args); err != nil {
-			return err
+		err := o.Complete(args)
+		if err == nil {
+			err = o.Validate()
 		}
-		if err := o.Validate(); err != nil {
-			return err
+		switch {
+		case err != nil:
+		case runF != nil:
+			err = runF(o)
+		default:
+			err = o.Run(cmd.Context())
 		}
-		return o.Run(cmd.Context())
+		return withHelp(cmd, err)
 	}
 }
 
 // NewRootCmd builds the command tree.
 func NewRootCmd(deps Deps) *cobra.Command {
-	g := &globalOptions{configFlags: genericclioptions.NewConfigFlags(true), in: deps.Streams.In}
+	root, g := newRoot(deps)
+	root.AddCommand(
+		NewCmdStatus(g, deps, nil),
+		NewCmdForce(g, deps, nil),
+		NewCmdVersion(deps),
+	)
+	registerCompletions(root, g)
+	return root
+}
+
+// newRoot is the root command and the flags every command shares.
+func newRoot(deps Deps) (*cobra.Command, *globalOptions) {
+	g := &globalOptions{deps: deps, configFlags: genericclioptions.NewConfigFlags(true), in: deps.Streams.In}
 	root := &cobra.Command{
 		// The binary's name, so `completion bash|zsh|fish` scripts register
 		// for it; help shows the annotation's "kubectl hrretry".
@@ -81,15 +108,10 @@ helm-controller will do next and when, and how to get a stuck release moving.`,
 	flags.StringVar(&g.color, "color", "auto", "Colour and box glyphs: auto (on a terminal, unless NO_COLOR is set), always or never")
 	flags.StringVar(&g.controllerNamespace, "controller-namespace", "flux-system", "Namespace of the helm-controller Deployment whose settings (jitter, feature gates) are read")
 	flags.StringVar(&g.controllerName, "controller-name", "helm-controller", "Name of the helm-controller Deployment")
+	flags.Float32Var(&g.rate.QPS, "qps", cluster.DefaultRate.QPS, "API requests per second once --burst is spent (kubectl's client default)")
+	flags.IntVar(&g.rate.Burst, "burst", cluster.DefaultRate.Burst, "API requests sent at once before --qps applies (kubectl's client default)")
 	flags.BoolVar(&g.debugRequests, "debug-requests", false, "Print the number of API requests made to stderr")
 	_ = flags.MarkHidden("debug-requests")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError(err) })
-
-	root.AddCommand(
-		NewCmdStatus(g, deps),
-		NewCmdForce(g, deps),
-		NewCmdVersion(deps),
-	)
-	registerCompletions(root, g)
-	return root
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return withHelp(c, usageError(err)) })
+	return root, g
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 	"github.com/hrretry/kubectl-hrretry/pkg/render"
 )
@@ -17,6 +18,7 @@ type selectionFlags struct {
 	fieldSelector string
 	phases        []string
 	failing       bool
+	chunkSize     int64
 }
 
 func (s *selectionFlags) addFlags(cmd *cobra.Command, verb string) {
@@ -26,6 +28,7 @@ func (s *selectionFlags) addFlags(cmd *cobra.Command, verb string) {
 	f.StringVar(&s.fieldSelector, "field-selector", "", "Field selector (e.g. metadata.name=my-app)")
 	f.StringSliceVar(&s.phases, "phase", nil, "Only these phases, comma-separated: "+phaseNames())
 	f.BoolVar(&s.failing, "failing", false, "Only failing releases: every phase but ready, progressing and suspended")
+	f.Int64Var(&s.chunkSize, "chunk-size", 500, "List in pages of this many objects (0: one request)")
 	_ = cmd.RegisterFlagCompletionFunc("phase", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return strings.Split(phaseNames(), ", "), cobra.ShellCompDirectiveNoFileComp
 	})
@@ -42,6 +45,20 @@ func (s *selectionFlags) complete(g *globalOptions, args []string) (target, insp
 		return t, f, usageError(err)
 	}
 	return t, f, nil
+}
+
+// validate checks what complete cannot.
+func (s *selectionFlags) validate() error {
+	if s.chunkSize < 0 {
+		return usageErrorf("--chunk-size must not be negative")
+	}
+	return nil
+}
+
+// listOptions is the server-side part of the selection.
+func (t target) listOptions(chunkSize int64) cluster.ListOptions {
+	return cluster.ListOptions{Namespace: t.namespace, LabelSelector: t.labelSelector,
+		FieldSelector: t.fieldSelector, ChunkSize: chunkSize}
 }
 
 func phaseNames() string {

@@ -22,7 +22,6 @@ type StatusOptions struct {
 	output       string
 	sortBy       string
 	noHeaders    bool
-	chunkSize    int64
 	watch        bool
 	watchTimeout time.Duration
 
@@ -41,14 +40,14 @@ const statusExample = `  # Every HelmRelease in the cluster, failing ones at a g
   # For scripts: the documented RetryState schema
   kubectl hrretry status -A -o json`
 
-// NewCmdStatus builds `status`.
-func NewCmdStatus(g *globalOptions, deps Deps) *cobra.Command {
+// NewCmdStatus builds `status`. runF, when not nil, replaces Run (tests).
+func NewCmdStatus(g *globalOptions, deps Deps, runF func(*StatusOptions) error) *cobra.Command {
 	o := &StatusOptions{g: g, deps: deps}
 	cmd := &cobra.Command{
 		Use:               "status [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR]",
 		Short:             "Show what each HelmRelease will do next, and when",
 		Example:           statusExample,
-		RunE:              runE(o),
+		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
 	o.sel.addFlags(cmd, "List")
@@ -57,7 +56,6 @@ func NewCmdStatus(g *globalOptions, deps Deps) *cobra.Command {
 		" (default: the table, or the detail view for one NAME)")
 	f.StringVar(&o.sortBy, "sort-by", "", "Sort by a column ("+strings.Join(render.SortKeys, ", ")+") or a JSONPath such as .next.earliest (default with --failing: next)")
 	f.BoolVar(&o.noHeaders, "no-headers", false, "Omit the table header and summary")
-	f.Int64Var(&o.chunkSize, "chunk-size", 500, "List in pages of this many objects (0: one request)")
 	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
 	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
 	registerOutputCompletion(cmd)
@@ -88,15 +86,15 @@ func (o *StatusOptions) Validate() error {
 	if o.watch && o.out.Format != "" && o.out.Format != "wide" {
 		return usageErrorf("--watch prints the table; it cannot be combined with -o %s", o.out.Format)
 	}
-	if o.chunkSize < 0 {
-		return usageErrorf("--chunk-size must not be negative")
+	if err := o.sel.validate(); err != nil {
+		return err
 	}
-	return nil
+	return o.g.validateRate()
 }
 
 // Run fetches, analyzes and renders.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	client, err := o.g.newClient(50, 100)
+	client, err := o.g.connect()
 	if err != nil {
 		return err
 	}
@@ -108,7 +106,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return o.runWatch(ctx, client, s)
 	}
 	now := o.deps.Now()
-	states, fetchErr := fetchStates(ctx, client, o.target, o.chunkSize, now, settings)
+	states, fetchErr := fetchStates(ctx, client, o.target, o.sel.chunkSize, now, settings)
 	if fetchErr != nil && len(states) == 0 {
 		return fetchErr // the settings note would only repeat the same failure
 	}

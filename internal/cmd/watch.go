@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	v2 "github.com/fluxcd/helm-controller/api/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -28,14 +27,14 @@ var errRelist = errors.New("resource version expired")
 // terminal, so countdowns move), without further API requests.
 type liveView struct {
 	o       *StatusOptions
-	client  *cluster.Client
+	client  Cluster
 	s       inspect.Settings
-	objects map[string]*v2.HelmRelease
+	objects map[string]inspect.Decoded
 	order   []string // keys in the order the LIST returned them
 	lines   int      // lines of the last frame, to redraw in place
 }
 
-func (o *StatusOptions) runWatch(ctx context.Context, client *cluster.Client, s inspect.Settings) error {
+func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.Settings) error {
 	if o.watchTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.watchTimeout)
@@ -64,12 +63,10 @@ func (v *liveView) end(ctx context.Context, err error) error {
 
 func (v *liveView) list(ctx context.Context) (string, error) {
 	t := v.o.target
-	v.objects, v.order = map[string]*v2.HelmRelease{}, nil
-	rv, err := v.client.List(ctx, cluster.ListOptions{Namespace: t.namespace, LabelSelector: t.labelSelector,
-		FieldSelector: t.fieldSelector, ChunkSize: v.o.chunkSize}, func(p cluster.Page) error {
+	v.objects, v.order = map[string]inspect.Decoded{}, nil
+	rv, err := v.client.List(ctx, t.listOptions(v.o.sel.chunkSize), func(p cluster.Page) error {
 		for _, raw := range p.Items {
-			hr, _ := inspect.DecodeJSON(raw)
-			v.put(hr)
+			v.put(inspect.Read(raw))
 		}
 		return nil
 	})
@@ -79,17 +76,17 @@ func (v *liveView) list(ctx context.Context) (string, error) {
 	return rv, nil
 }
 
-func (v *liveView) put(hr *v2.HelmRelease) {
-	k := hr.Namespace + "/" + hr.Name
+func (v *liveView) put(d inspect.Decoded) {
+	k := d.Object.Namespace + "/" + d.Object.Name
 	if _, ok := v.objects[k]; !ok {
 		v.order = append(v.order, k)
 	}
-	v.objects[k] = hr
+	v.objects[k] = d
 }
 
 func (v *liveView) watch(ctx context.Context, rv string) error {
 	t := v.o.target
-	ri := v.client.Dynamic.Resource(cluster.HelmReleases).Namespace(t.namespace)
+	ri := v.client.HelmReleases().Namespace(t.namespace)
 	w, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
 		WatchFuncWithContext: func(ctx context.Context, lo metav1.ListOptions) (watch.Interface, error) {
 			lo.LabelSelector, lo.FieldSelector = t.labelSelector, t.fieldSelector
@@ -130,7 +127,7 @@ func (v *liveView) apply(ev watch.Event) error {
 		if status := apierrors.FromObject(ev.Object); apierrors.IsResourceExpired(status) || apierrors.IsGone(status) {
 			return errRelist
 		}
-		return fmt.Errorf("watching HelmReleases: %v", apierrors.FromObject(ev.Object))
+		return fmt.Errorf("watching HelmReleases: %w", apierrors.FromObject(ev.Object))
 	case watch.Bookmark:
 		return nil
 	}
@@ -138,29 +135,29 @@ func (v *liveView) apply(ev watch.Event) error {
 	if !ok {
 		return nil
 	}
-	hr, _ := inspect.Decode(u)
+	d := inspect.ReadUnstructured(u)
 	if ev.Type == watch.Deleted {
-		k := hr.Namespace + "/" + hr.Name
+		k := d.Object.Namespace + "/" + d.Object.Name
 		delete(v.objects, k)
 		if v.o.term.tty {
 			v.drawAll()
 		}
 		return nil
 	}
-	v.put(hr)
+	v.put(d)
 	if v.o.term.tty {
 		v.drawAll()
 		return nil
 	}
-	return v.drawOne(hr) // a pipe gets one line per change, like kubectl get -w
+	return v.drawOne(d) // a pipe gets one line per change, like kubectl get -w
 }
 
 // states analyzes every object at one clock reading.
 func (v *liveView) states(now time.Time) []inspect.RetryState {
 	out := make([]inspect.RetryState, 0, len(v.order))
 	for _, k := range v.order {
-		if hr, ok := v.objects[k]; ok {
-			if st := inspect.Analyze(hr, now, v.s); v.o.filter.Keep(st) {
+		if d, ok := v.objects[k]; ok {
+			if st := d.Analyze(now, v.s); v.o.filter.Keep(st) {
 				out = append(out, st)
 			}
 		}
@@ -187,9 +184,9 @@ func (v *liveView) drawAll() {
 	_, _ = v.o.deps.Streams.Out.Write(b.Bytes())
 }
 
-func (v *liveView) drawOne(hr *v2.HelmRelease) error {
+func (v *liveView) drawOne(d inspect.Decoded) error {
 	now := v.o.deps.Now()
-	st := inspect.Analyze(hr, now, v.s)
+	st := d.Analyze(now, v.s)
 	if !v.o.filter.Keep(st) {
 		return nil
 	}

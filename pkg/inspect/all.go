@@ -6,6 +6,7 @@ import (
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 // Decoded is one object decoded from the API server's JSON, with what could
@@ -15,14 +16,40 @@ type Decoded struct {
 	Problems []string
 }
 
+// Read is the one way from an object as the API server sent it to what
+// analysis reads. status, status --watch and force --wait all go through it
+// and Decoded.Analyze, so a part of an object that cannot be read becomes the
+// same UndecodableField warning everywhere, whichever way it arrived.
+func Read(raw []byte) Decoded {
+	hr, problems := DecodeJSON(raw)
+	return Decoded{Object: hr, Problems: problems}
+}
+
+// ReadUnstructured is Read for an object a watch delivered as a map. It goes
+// back to JSON rather than converting the map: the two decoders are lenient
+// about different things (the JSON one never reads spec.values, for one),
+// and a watch must not report what a LIST of the same object does not.
+func ReadUnstructured(u *unstructured.Unstructured) Decoded {
+	raw, err := u.MarshalJSON()
+	if err != nil {
+		return Decoded{Object: &v2.HelmRelease{}, Problems: []string{"not a JSON object: " + err.Error()}}
+	}
+	return Read(raw)
+}
+
+// Analyze is the RetryState of the decoded object, with a warning for every
+// part that could not be read.
+func (d Decoded) Analyze(now time.Time, s Settings) RetryState {
+	return withProblems(Analyze(d.Object, now, s), d.Problems)
+}
+
 // DecodeAll decodes many objects, in order, on every core: decoding is most
 // of the cost at fleet scale (about 20 µs for a real object against 4 µs
 // for Analyze), and each object is independent.
 func DecodeAll(raws [][]byte) []Decoded {
 	out := make([]Decoded, len(raws))
 	parallel(len(raws), func(i int) {
-		hr, problems := DecodeJSON(raws[i])
-		out[i] = Decoded{Object: hr, Problems: problems}
+		out[i] = Read(raws[i])
 	})
 	return out
 }
@@ -31,7 +58,7 @@ func DecodeAll(raws [][]byte) []Decoded {
 func AnalyzeDecoded(objs []Decoded, now time.Time, s Settings) []RetryState {
 	out := make([]RetryState, len(objs))
 	for i, d := range objs {
-		out[i] = withProblems(Analyze(d.Object, now, s), d.Problems)
+		out[i] = d.Analyze(now, s)
 	}
 	return out
 }

@@ -8,13 +8,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// AnalyzeJSON decodes one object as the API server returned it (raw JSON)
-// and analyzes it; parts that could not be decoded are reported as warnings.
+// AnalyzeJSON is Read then Analyze, for one object as raw JSON.
 func AnalyzeJSON(raw []byte, now time.Time, s Settings) RetryState {
-	hr, problems := DecodeJSON(raw)
-	return withProblems(Analyze(hr, now, s), problems)
+	return Read(raw).Analyze(now, s)
 }
 
+// withProblems reports what could not be decoded as warnings on the state.
 func withProblems(st RetryState, problems []string) RetryState {
 	for _, p := range problems {
 		st.Warnings = append(st.Warnings, Warning{Code: "UndecodableField",

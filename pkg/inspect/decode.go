@@ -10,14 +10,15 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// Decode converts what the API server returned into the typed HelmRelease.
+// decodeUnstructured converts what the API server returned into the typed
+// HelmRelease; it is DecodeJSON's slow path.
 //
 // Objects come from clusters running other controller versions, or written
 // by hand: a field of the wrong type must not hide the rest of the object.
 // So the object is decoded whole when it can be, and otherwise metadata,
 // spec and status one by one, keeping every part that decodes. The returned
 // problems say what was dropped; they become warnings on the RetryState.
-func Decode(u *unstructured.Unstructured) (*v2.HelmRelease, []string) {
+func decodeUnstructured(u *unstructured.Unstructured) (*v2.HelmRelease, []string) {
 	hr := &v2.HelmRelease{}
 	if err := fromUnstructured(u.Object, hr); err == nil {
 		return hr, nil
@@ -93,7 +94,8 @@ func fromUnstructured(m map[string]any, into any) (err error) {
 }
 
 // DecodeJSON decodes one object as the API server sent it. The typed decode
-// is the fast path; an object it rejects goes through Decode, part by part.
+// is the fast path; an object it rejects is decoded part by part. Commands
+// read objects through Read, which wraps it.
 func DecodeJSON(raw []byte) (*v2.HelmRelease, []string) {
 	if hr, err := decodeLean(raw); err == nil {
 		return hr, nil
@@ -102,5 +104,5 @@ func DecodeJSON(raw []byte) (*v2.HelmRelease, []string) {
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return &v2.HelmRelease{}, []string{"not a JSON object: " + err.Error()}
 	}
-	return Decode(&unstructured.Unstructured{Object: m})
+	return decodeUnstructured(&unstructured.Unstructured{Object: m})
 }

@@ -33,7 +33,7 @@ status:
 	if err := yaml.Unmarshal([]byte(raw), &m); err != nil {
 		t.Fatal(err)
 	}
-	hr, problems := Decode(&unstructured.Unstructured{Object: m})
+	hr, problems := decodeUnstructured(&unstructured.Unstructured{Object: m})
 	if len(problems) != 1 || !strings.HasPrefix(problems[0], "status:") {
 		t.Errorf("problems = %q, want one about the status", problems)
 	}

@@ -7,7 +7,6 @@ import (
 
 	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 
@@ -18,8 +17,9 @@ import (
 // has been handled. Results go to Report as they are known, one call at a
 // time, so a command can print one line per object as it happens.
 type Applier struct {
-	Client   dynamic.Interface
-	Resource schema.GroupVersionResource
+	// HelmReleases patches, lists and watches the objects (client-go's
+	// dynamic client, or its fake in tests).
+	HelmReleases dynamic.NamespaceableResourceInterface
 	// Concurrency bounds the patches in flight.
 	Concurrency int
 	// DryRunServer sends the patches with dryRun=All: validated, not stored.
@@ -63,8 +63,7 @@ func (a *Applier) patchAll(ctx context.Context, p Plan, results []Result, rep *r
 			continue
 		}
 		g.Go(func() error {
-			_, err := a.Client.Resource(a.Resource).Namespace(it.Namespace).
-				Patch(ctx, it.Name, types.MergePatchType, it.Patch, opts)
+			_, err := a.HelmReleases.Namespace(it.Namespace).Patch(ctx, it.Name, types.MergePatchType, it.Patch, opts)
 			r := Result{Namespace: it.Namespace, Name: it.Name, Outcome: OutcomePatched,
 				Message: "request sent; not waiting for the controller (--wait=false)"}
 			switch {

@@ -35,7 +35,8 @@ type Result struct {
 	Err             error
 }
 
-// Evaluate reads one observed object and says whether the request carrying
+// Evaluate reads one observed object (decoded by inspect.Read, so its state
+// carries the same warnings status shows) and says whether the request carrying
 // token has been handled, and with which outcome. It is pure.
 //
 // helm-controller copies the requestedAt token into
@@ -44,7 +45,8 @@ type Result struct {
 // lastHandledResetAt only when that reconcile got as far as choosing a Helm
 // action (meta.HandleAnnotationRequest). So once the reconcile token is
 // handled, the status is that reconcile's final word.
-func Evaluate(hr *v2.HelmRelease, req Request, now time.Time, s inspect.Settings) (Result, bool) {
+func Evaluate(d inspect.Decoded, req Request, now time.Time, s inspect.Settings) (Result, bool) {
+	hr := d.Object
 	res := Result{Namespace: hr.Namespace, Name: hr.Name}
 	if hr.Status.LastHandledReconcileAt != req.Token {
 		return res, false
@@ -55,7 +57,7 @@ func Evaluate(hr *v2.HelmRelease, req Request, now time.Time, s inspect.Settings
 		// token but not the force: the next reconcile honours it.
 		return res, false
 	}
-	st := inspect.Analyze(hr, now, s)
+	st := d.Analyze(now, s)
 	res.State = &st
 	ready := apimeta.FindStatusCondition(hr.Status.Conditions, "Ready")
 	switch {

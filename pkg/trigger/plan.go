@@ -6,6 +6,7 @@ package trigger
 
 import (
 	"encoding/json"
+	"maps"
 	"sort"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
@@ -67,7 +68,9 @@ func NewPlan(targets []Target, req Request) Plan {
 	}
 	p := Plan{Request: req, Items: make([]Item, 0, len(targets))}
 	for _, t := range targets {
-		it := Item{Namespace: t.Namespace, Name: t.Name, Annotations: ann}
+		// Each item owns its map: a caller that edits one item's
+		// annotations must not edit every other item's.
+		it := Item{Namespace: t.Namespace, Name: t.Name, Annotations: maps.Clone(ann)}
 		switch {
 		case t.Suspended && !req.Resume:
 			// The controller ignores a suspended object: the request would

@@ -107,7 +107,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			res, done := Evaluate(tc.hr, tc.req, now, inspect.DefaultSettings())
+			res, done := Evaluate(inspect.Decoded{Object: tc.hr}, tc.req, now, inspect.DefaultSettings())
 			if done != tc.done || res.Outcome != tc.outcome {
 				t.Fatalf("Evaluate = (%s, %v), want (%s, %v): %s", res.Outcome, done, tc.outcome, tc.done, res.Message)
 			}

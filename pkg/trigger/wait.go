@@ -2,9 +2,11 @@ package trigger
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -41,9 +43,12 @@ func (a *Applier) waitAll(ctx context.Context, req Request, patched []int, resul
 	var wg sync.WaitGroup
 	for _, ns := range scopes {
 		wg.Go(func() {
-			_, err := watchtools.UntilWithSync(ctx, a.listWatch(ns), &unstructured.Unstructured{}, nil, w.observe)
-			if err != nil && ctx.Err() == nil {
-				w.failRemaining(ns, err)
+			scope, stop := context.WithCancelCause(ctx)
+			defer stop(nil)
+			_, _ = watchtools.UntilWithSync(scope, a.listWatch(ns, stop), &unstructured.Unstructured{}, nil, w.observe)
+			var we *WaitError
+			if errors.As(context.Cause(scope), &we) {
+				w.failRemaining(ns, we)
 			}
 		})
 	}
@@ -51,17 +56,43 @@ func (a *Applier) waitAll(ctx context.Context, req Request, patched []int, resul
 	w.timeOutRemaining()
 }
 
-func (a *Applier) listWatch(ns string) cache.ListerWatcher {
-	ri := a.Client.Resource(a.Resource).Namespace(ns)
+// listWatch feeds the informer of one scope. The informer retries every
+// failed list and watch, which cures a dropped connection but not a missing
+// permission: that would only end at --timeout, so it ends the scope's wait
+// at once, through fail.
+func (a *Applier) listWatch(ns string, fail context.CancelCauseFunc) cache.ListerWatcher {
+	ri := a.HelmReleases.Namespace(ns)
 	return &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			return ri.List(ctx, o)
+			l, err := ri.List(ctx, o)
+			return l, stopOn(fail, "list", err)
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			return ri.Watch(ctx, o)
+			w, err := ri.Watch(ctx, o)
+			return w, stopOn(fail, "watch", err)
 		},
 	}
 }
+
+// stopOn ends the wait on an error no retry cures.
+func stopOn(fail context.CancelCauseFunc, verb string, err error) error {
+	if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) || apierrors.IsNotFound(err) {
+		fail(&WaitError{Verb: verb, Err: err})
+	}
+	return err
+}
+
+// WaitError is a list or watch that failed while waiting for the controller;
+// Verb ("list", "watch") lets the command name the permission it needs.
+type WaitError struct {
+	Verb string
+	Err  error
+}
+
+func (e *WaitError) Error() string { return "waiting: " + e.Verb + ": " + e.Err.Error() }
+
+// Unwrap exposes the API error.
+func (e *WaitError) Unwrap() error { return e.Err }
 
 // waiter holds what the watches share.
 type waiter struct {
@@ -95,11 +126,11 @@ func (w *waiter) observe(ev watch.Event) (bool, error) {
 			Err: fmt.Errorf("deleted while waiting")})
 		return w.noneLeft(u.GetNamespace()), nil
 	}
-	hr, _ := inspect.Decode(u)
+	d := inspect.ReadUnstructured(u)
 	now := w.a.Now()
-	res, done := Evaluate(hr, w.req, now, w.a.Settings)
+	res, done := Evaluate(d, w.req, now, w.a.Settings)
 	if !done {
-		st := inspect.Analyze(hr, now, w.a.Settings)
+		st := d.Analyze(now, w.a.Settings)
 		w.last[k] = &st
 		return false, nil
 	}
@@ -126,13 +157,13 @@ func (w *waiter) noneLeft(ns string) bool {
 	return true
 }
 
-func (w *waiter) failRemaining(ns string, err error) {
+func (w *waiter) failRemaining(ns string, err *WaitError) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for k, i := range w.pending {
 		if ns == metav1.NamespaceAll || w.results[i].Namespace == ns {
 			r := w.results[i]
-			w.finish(k, i, Result{Namespace: r.Namespace, Name: r.Name, Outcome: OutcomeError, Err: fmt.Errorf("watching: %w", err)})
+			w.finish(k, i, Result{Namespace: r.Namespace, Name: r.Name, Outcome: OutcomeError, Err: err})
 		}
 	}
 }

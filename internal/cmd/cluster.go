@@ -1,0 +1,57 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// Cluster is the API access the commands need. *cluster.Client implements it
+// against a server; clustertest.Fake implements it over client-go's fakes,
+// so every command can run in a unit test.
+type Cluster interface {
+	// Get returns one HelmRelease as the API server sent it.
+	Get(ctx context.Context, namespace, name string) ([]byte, error)
+	// List pages through a selection and returns its resourceVersion.
+	List(ctx context.Context, o cluster.ListOptions, page func(cluster.Page) error) (string, error)
+	// HelmReleases watches and patches.
+	HelmReleases() dynamic.NamespaceableResourceInterface
+	// ControllerSettings never fails: on error it returns the defaults and
+	// a note saying why.
+	ControllerSettings(ctx context.Context, namespace, name string) (inspect.Settings, string)
+	// Names and Namespaces serve shell completion.
+	Names(ctx context.Context, namespace string) ([]string, error)
+	Namespaces(ctx context.Context) ([]string, error)
+	// Requests counts what was sent, for --debug-requests.
+	Requests() *cluster.RequestCounter
+}
+
+// Connect is the Deps.Cluster of the binary: a client for the kubeconfig
+// the flags name, bounded by rate.
+func Connect(getter genericclioptions.RESTClientGetter, rate cluster.Rate) (Cluster, error) {
+	cfg, err := getter.ToRESTConfig()
+	if err != nil {
+		return nil, fmt.Errorf("loading the kubeconfig: %w", err)
+	}
+	cfg.UserAgent = "kubectl-hrretry"
+	return cluster.New(cfg, rate)
+}
+
+// connect builds the client for one command run.
+func (g *globalOptions) connect() (Cluster, error) {
+	return g.deps.Cluster(g.configFlags, g.rate)
+}
+
+// validateRate refuses a rate client-go would turn into no limit (QPS < 0)
+// or into a limiter that refuses every request (Burst < 1).
+func (g *globalOptions) validateRate() error {
+	if g.rate.QPS <= 0 || g.rate.Burst < 1 {
+		return usageErrorf("--qps and --burst must be positive")
+	}
+	return nil
+}
