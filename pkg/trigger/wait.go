@@ -62,7 +62,9 @@ func (a *Applier) waitAll(ctx context.Context, req Request, patched []int, resul
 // at once, through fail.
 func (a *Applier) listWatch(ns string, fail context.CancelCauseFunc) cache.ListerWatcher {
 	ri := a.HelmReleases.Namespace(ns)
-	return &cache.ListWatch{
+	// A client that cannot serve WatchList streams (client-go's fakes) says
+	// so, and the reflector lists instead; a server is asked for a stream.
+	return cache.ToListWatcherWithWatchListSemantics(&cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
 			l, err := ri.List(ctx, o)
 			return l, stopOn(fail, "list", err)
@@ -71,7 +73,7 @@ func (a *Applier) listWatch(ns string, fail context.CancelCauseFunc) cache.Liste
 			w, err := ri.Watch(ctx, o)
 			return w, stopOn(fail, "watch", err)
 		},
-	}
+	}, a.HelmReleases)
 }
 
 // stopOn ends the wait on an error no retry cures.
