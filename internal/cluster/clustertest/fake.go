@@ -114,7 +114,9 @@ func Resource(dyn *dynamicfake.FakeDynamicClient) dynamic.NamespaceableResourceI
 	return noWatchList{dyn.Resource(cluster.HelmReleases)}
 }
 
-type noWatchList struct{ dynamic.NamespaceableResourceInterface }
+type noWatchList struct {
+	dynamic.NamespaceableResourceInterface
+}
 
 func (noWatchList) IsWatchListSemanticsUnSupported() bool { return true }
 

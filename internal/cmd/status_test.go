@@ -1,0 +1,150 @@
+package cmd
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
+	"github.com/hrretry/kubectl-hrretry/internal/cluster/clustertest"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+func fleet(t *testing.T) *clustertest.Fake {
+	return clustertest.New(states(t, "ready", "retrying-upgrade", "stalled-retries-exceeded", "suspended", "waiting-dependency")...)
+}
+
+func jsonStates(t *testing.T, out string) []inspect.RetryState {
+	t.Helper()
+	var doc struct {
+		Items []inspect.RetryState `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("-o json: %v\n%s", err, out)
+	}
+	return doc.Items
+}
+
+func TestStatusTable(t *testing.T) {
+	r := execute(t, fleet(t), "status", "--chunk-size", "2")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d", r.code)
+	}
+	for _, name := range []string{"ready", "retrying-upgrade", "stalled-retries-exceeded", "suspended", "waiting-dependency"} {
+		if !strings.Contains(r.stdout, name) {
+			t.Errorf("the table lacks %s", name)
+		}
+	}
+	if lists := r.fake.Lists(); len(lists) != 1 || lists[0] != (cluster.ListOptions{Namespace: "apps", ChunkSize: 2}) {
+		t.Errorf("lists %+v; want one, in apps, in pages of 2", lists)
+	}
+	if r.rate != cluster.DefaultRate {
+		t.Errorf("rate %+v; want kubectl's %+v", r.rate, cluster.DefaultRate)
+	}
+}
+
+func TestStatusJSONFilterAndSort(t *testing.T) {
+	r := execute(t, fleet(t), "status", "-o", "json", "--failing", "-l", "")
+	got := jsonStates(t, r.stdout)
+	var names []string
+	for _, st := range got {
+		names = append(names, st.Name)
+	}
+	if r.code != ExitOK || len(names) != 3 || slicesContain(names, "ready") || slicesContain(names, "suspended") {
+		t.Errorf("--failing: exit %d, %v", r.code, names)
+	}
+}
+
+func slicesContain(s []string, v string) bool {
+	for _, x := range s {
+		if x == v {
+			return true
+		}
+	}
+	return false
+}
+
+func TestStatusNamed(t *testing.T) {
+	r := execute(t, fleet(t), "status", "stalled-retries-exceeded")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "stalled-retries-exceeded") || len(r.fake.Lists()) != 0 {
+		t.Errorf("one name: exit %d, %d lists; want the detail view from a GET", r.code, len(r.fake.Lists()))
+	}
+
+	r = execute(t, fleet(t), "status", "ready", "nope", "gone", "-o", "name")
+	if r.code != ExitFailed || !strings.Contains(r.stderr, `HelmRelease "nope", "gone" not found in namespace apps`) ||
+		!strings.Contains(r.stdout, "ready") {
+		t.Errorf("missing names: exit %d; want the found one printed and both missing named once", r.code)
+	}
+}
+
+func TestStatusEmptyAndNote(t *testing.T) {
+	fake := clustertest.New()
+	fake.SettingsNote = "note: using helm-controller's default settings"
+	r := execute(t, fake, "status")
+	if r.code != ExitOK || r.stdout != "" || !strings.Contains(r.stderr, "No HelmReleases found in namespace apps.") ||
+		strings.Count(r.stderr, fake.SettingsNote) != 1 {
+		t.Errorf("empty: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestStatusAPIErrors(t *testing.T) {
+	cases := []struct {
+		verb string
+		err  error
+		args []string
+		want string
+	}{
+		{"list", apierrors.NewForbidden(cluster.HelmReleases.GroupResource(), "", errors.New("RBAC")), []string{"status", "-A"},
+			"forbidden: you may not list helmreleases.helm.toolkit.fluxcd.io across all namespaces"},
+		{"list", apierrors.NewNotFound(cluster.HelmReleases.GroupResource(), ""), []string{"status"}, "is Flux installed?"},
+		{"get", apierrors.NewForbidden(cluster.HelmReleases.GroupResource(), "web", errors.New("RBAC")), []string{"status", "web"},
+			"forbidden: you may not get helmreleases.helm.toolkit.fluxcd.io in namespace apps"},
+	}
+	for _, tc := range cases {
+		fake := fleet(t)
+		fake.SettingsNote = "note: not allowed either"
+		fake.Dynamic.PrependReactor(tc.verb, "helmreleases", func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, nil, tc.err
+		})
+		r := execute(t, fake, tc.args...)
+		if r.code != ExitFailed || !strings.Contains(r.stderr, tc.want) || strings.Contains(r.stderr, "See '") {
+			t.Errorf("%v: exit %d, stderr %q; want exit 1 and %q, no usage hint", tc.args, r.code, r.stderr, tc.want)
+		}
+		if strings.Contains(r.stderr, fake.SettingsNote) {
+			t.Errorf("%v: nothing listed, so the settings note would only repeat the failure", tc.args)
+		}
+	}
+}
+
+// A field of the wrong type costs that field, and it is reported the same
+// way by status, status --watch and force --wait: they all read objects
+// through inspect.Read.
+func TestUndecodableFieldWarnedTheSameEverywhere(t *testing.T) {
+	bad := clustertest.Object(t, `{"apiVersion":"helm.toolkit.fluxcd.io/v2","kind":"HelmRelease",
+		"metadata":{"name":"odd","namespace":"apps"},"spec":{"interval":"banana","values":"not an object"},
+		"status":{"observedGeneration":1,"conditions":[{"type":"Ready","status":"True","reason":"InstallSucceeded","message":"ok","lastTransitionTime":"2026-11-23T11:00:00Z"}]}}`)
+	r := execute(t, clustertest.New(bad), "status", "-o", "json")
+	listed := jsonStates(t, r.stdout)
+	if len(listed) != 1 || len(listed[0].Warnings) != 1 || listed[0].Warnings[0].Code != "UndecodableField" {
+		t.Fatalf("status: %+v", listed)
+	}
+
+	// The watch keeps what its LIST decoded, and decodes events from maps.
+	o, _, _ := parseStatus(t, "-w")
+	v := &liveView{o: o, client: clustertest.New(bad), s: inspect.DefaultSettings()}
+	if _, err := v.list(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := v.states(testNow); !reflect.DeepEqual(got[0].Warnings, listed[0].Warnings) {
+		t.Errorf("--watch list: %+v\nstatus:       %+v", got[0].Warnings, listed[0].Warnings)
+	}
+	if got := inspect.ReadUnstructured(bad).Analyze(testNow, inspect.DefaultSettings()); !reflect.DeepEqual(got.Warnings, listed[0].Warnings) {
+		t.Errorf("watch event: %+v\nstatus:      %+v", got.Warnings, listed[0].Warnings)
+	}
+}
