@@ -1,0 +1,138 @@
+package cmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	k8stesting "k8s.io/client-go/testing"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
+	"github.com/hrretry/kubectl-hrretry/internal/cluster/clustertest"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// watchSeq answers the WATCH requests in order: a watcher, or an error.
+func watchSeq(fake *clustertest.Fake, answers ...any) {
+	var mu sync.Mutex
+	fake.Dynamic.PrependWatchReactor("helmreleases", func(k8stesting.Action) (bool, watch.Interface, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(answers) == 0 {
+			return true, watch.NewFake(), nil
+		}
+		a := answers[0]
+		answers = answers[1:]
+		if err, ok := a.(error); ok {
+			return true, nil, err
+		}
+		return true, a.(watch.Interface), nil
+	})
+}
+
+func gone() *metav1.Status {
+	return &metav1.Status{Status: metav1.StatusFailure, Code: 410, Reason: metav1.StatusReasonGone, Message: "too old resource version"}
+}
+
+// On a pipe: the table once, a line per change, the table again after a
+// 410 Gone re-list, and a watch the server refuses ends the command with
+// the error.
+func TestStatusWatchPipe(t *testing.T) {
+	fake := clustertest.New(states(t, "ready", "retrying-upgrade")...)
+	first, second := watch.NewFake(), watch.NewFake()
+	forbidden := apierrors.NewForbidden(cluster.HelmReleases.GroupResource(), "", errors.New("RBAC"))
+	watchSeq(fake, first, second, forbidden)
+	stalled := states(t, "stalled-retries-exceeded")[0]
+	ready := states(t, "ready")[0]
+	go func() {
+		first.Add(stalled)  // a line
+		first.Delete(ready) // nothing on a pipe
+		first.Error(gone()) // re-list
+		second.Error(gone())
+	}()
+	r := execute(t, fake, "status", "-w", "--chunk-size", "1")
+
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "watching HelmReleases") || !strings.Contains(r.stderr, "forbidden") {
+		t.Errorf("a refused watch: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if n := len(fake.Lists()); n != 3 {
+		t.Errorf("%d lists; want the first and one per 410 Gone", n)
+	}
+	if lists := fake.Lists(); lists[0].ChunkSize != 1 {
+		t.Errorf("the watch's list ignores --chunk-size: %+v", lists[0])
+	}
+	if got := strings.Count(r.stdout, "NAME"); got != 3 {
+		t.Errorf("%d tables; want one per list", got)
+	}
+	if got := strings.Count(r.stdout, "stalled-retries-exceeded"); got != 1 {
+		t.Errorf("the added release printed %d times; want one line for the change (the fake's re-lists do not have it)", got)
+	}
+	if got := strings.Count(r.stdout, "retrying-upgrade"); got != 3 {
+		t.Errorf("retrying-upgrade printed %d times; want once per table", got)
+	}
+}
+
+func TestStatusWatchEnds(t *testing.T) {
+	// --timeout is a normal end of a watch.
+	fake := clustertest.New(states(t, "ready")...)
+	if r := execute(t, fake, "status", "-w", "--timeout", "1ms"); r.code != ExitOK || !strings.Contains(r.stdout, "ready") {
+		t.Errorf("--timeout: exit %d", r.code)
+	}
+
+	// So is Ctrl-C, and the settings note still comes first.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fake.SettingsNote = "note: defaults"
+	if r := executeCtx(ctx, t, fake, "", "status", "-w"); r.code != ExitOK || !strings.Contains(r.stderr, "note: defaults") {
+		t.Errorf("interrupted: exit %d", r.code)
+	}
+
+	// A LIST the server refuses is an error.
+	fake.Dynamic.PrependReactor("list", "helmreleases", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(cluster.HelmReleases.GroupResource(), "", errors.New("RBAC"))
+	})
+	if r := execute(t, fake, "status", "-w", "-A"); r.code != ExitFailed || !strings.Contains(r.stderr, "you may not list") {
+		t.Errorf("forbidden list: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// On a terminal every change redraws the whole table in place.
+func TestWatchTerminalRedraws(t *testing.T) {
+	o, _, _ := parseStatus(t, "-w", "--phase", "stalled,ready")
+	var out bytes.Buffer
+	o.deps.Streams.Out = &out
+	o.term.tty = true
+	v := &liveView{o: o, client: clustertest.New(), s: inspect.DefaultSettings()}
+	if _, err := v.list(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	v.drawAll()
+	if !strings.Contains(out.String(), "No HelmReleases found in namespace apps.") || !strings.Contains(out.String(), "(watching; Ctrl-C to stop)") {
+		t.Errorf("empty frame:\n%s", out.String())
+	}
+	lines := v.lines
+	for _, name := range []string{"stalled-retries-exceeded", "retrying-upgrade"} {
+		if err := v.apply(watch.Event{Type: watch.Modified, Object: states(t, name)[0]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if strings.Contains(out.String(), "retrying-upgrade") || !strings.Contains(out.String(), "stalled-retries-exceeded") {
+		t.Errorf("--phase stalled,ready filters the frames:\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "\x1b[") || lines == 0 {
+		t.Errorf("a frame redraws over the last one (%d lines)", lines)
+	}
+	if err := v.apply(watch.Event{Type: watch.Deleted, Object: states(t, "stalled-retries-exceeded")[0]}); err != nil || len(v.states(testNow)) != 0 {
+		t.Errorf("a deleted release leaves the view: %v", err)
+	}
+	if err := v.apply(watch.Event{Type: watch.Bookmark, Object: states(t, "ready")[0]}); err != nil || len(v.states(testNow)) != 0 {
+		t.Errorf("a bookmark changes nothing: %v", err)
+	}
+}
