@@ -104,7 +104,8 @@ func benchSize(cfg config, self string, n int) error {
 	}
 	if n == 1000 || n == cfg.sizes[0] {
 		cases = append(cases, measure{name: fmt.Sprintf("(d) force --all -A --wait=false (%d objects)", n),
-			argv: []string{cfg.plugin, kc, "force", "--all", "-A", "--yes", "--resume", "--wait=false", "--debug-requests"}})
+			argv: []string{cfg.plugin, kc, "force", "--all", "-A", "--yes", "--resume", "--wait=false",
+				"--qps", "500", "--burst", "1000", "--debug-requests"}})
 	}
 	results := make([]result, 0, len(cases))
 	for _, m := range cases {

@@ -49,13 +49,20 @@ const forceExample = `  # Retry a stalled or failing release now, and wait for t
   kubectl hrretry force -A -l team=payments --wait=false
 
   # Every stalled release in the cluster, with its retries back
-  kubectl hrretry force -A --phase stalled --reset --yes`
+  kubectl hrretry force -A --phase stalled --reset --yes
+
+  # A bulk force of about 1,000 releases in seconds: raise the client's rate
+  # (kubectl's 5 requests/s would take minutes)
+  kubectl hrretry force -A --all --yes --wait=false --qps 500 --burst 1000`
 
 const forceLong = `Ask helm-controller to act now: sets reconcile.fluxcd.io/requestedAt and
 reconcile.fluxcd.io/forceAt to one token (--reset adds reconcile.fluxcd.io/resetAt),
 then watches each object until the controller has handled that token and reports
 what happened: ready, failed again (with the next retry window), stalled, or
 handled without honouring the force/reset (e.g. a dependency is not ready).
+
+The API server is asked at kubectl's client rate (--qps 5, --burst 10): one
+patch per release, so for hundreds of releases pass --qps 500 --burst 1000.
 
 Exit codes: 0 every request handled and ready (or patched, with --wait=false);
 1 an attempt failed, stalled or timed out, or an error; 2 bad usage;

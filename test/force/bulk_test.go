@@ -39,7 +39,9 @@ func TestBulkForce(t *testing.T) {
 	if err := g.Wait(); err != nil {
 		t.Fatal(err)
 	}
-	r := plugin(t, patchOnly, "force", "-A", "-l", "suite=bulk", "--yes", "--wait=false")
+	// The rate README documents for a bulk force: kubectl's default 5/s
+	// would take minutes.
+	r := plugin(t, patchOnly, "force", "-A", "-l", "suite=bulk", "--yes", "--wait=false", "--qps", "500", "--burst", "1000")
 	if r.code != 0 || !strings.Contains(r.stderr, "1000 HelmRelease(s): 1000 patched") {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr[max(0, len(r.stderr)-500):])
 	}
