@@ -100,20 +100,7 @@ func TestForceFlags(t *testing.T) {
 	if o, _, _ = parseForce(t, "--all"); o == nil || o.g.rate != cluster.DefaultRate || o.sel.chunkSize != 500 || !o.wait {
 		t.Errorf("defaults: %+v", o)
 	}
-	if got := o.describeRequest(); !strings.HasPrefix(got, "a forced reconcile (token ") {
-		t.Errorf("describeRequest = %q", got)
-	}
-}
-
-func TestDescribeRequest(t *testing.T) {
-	cases := map[string][]string{
-		"a forced reconcile with reset": {"web", "--reset"},
-		"a reconcile with reset":        {"web", "--reset", "--no-force"},
-		"a reconcile (token":            {"web", "--no-force"},
-	}
-	for want, args := range cases {
-		if o, _, _ := parseForce(t, args...); o == nil || !strings.HasPrefix(o.describeRequest(), want) {
-			t.Errorf("force %v: %v", args, o)
-		}
+	if !o.req.Force || o.req.Reset || o.req.Resume {
+		t.Errorf("default request: %+v; want a force only", o.req)
 	}
 }

@@ -79,7 +79,7 @@ func (f *Fake) List(ctx context.Context, o cluster.ListOptions, page func(cluste
 		size = int(o.ChunkSize)
 	}
 	for start := 0; start == 0 || start < len(l.Items); start += max(size, 1) {
-		p := cluster.Page{ResourceVersion: rv}
+		var p cluster.Page
 		for _, u := range l.Items[start:min(start+size, len(l.Items))] {
 			raw, err := u.MarshalJSON()
 			if err != nil {
