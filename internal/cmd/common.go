@@ -104,6 +104,6 @@ func isTerminal(r io.Reader) bool {
 // benchmarks and for checking that a command made no request it need not.
 func (g *globalOptions) reportRequests(c Cluster, errOut io.Writer) {
 	if g.debugRequests {
-		fmt.Fprintln(errOut, c.Requests())
+		_, _ = fmt.Fprintln(errOut, c.Requests())
 	}
 }

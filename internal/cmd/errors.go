@@ -66,7 +66,7 @@ func ExitCode(signals context.Context, err error, errOut io.Writer) int {
 		return ExitOK
 	}
 	if signals.Err() != nil {
-		fmt.Fprintln(errOut, "Interrupted.")
+		_, _ = fmt.Fprintln(errOut, "Interrupted.")
 		return ExitInterrupted
 	}
 	code := ExitFailed
@@ -75,10 +75,10 @@ func ExitCode(signals context.Context, err error, errOut io.Writer) int {
 		code = ee.code
 	}
 	if !errors.Is(err, errSilent) {
-		fmt.Fprintf(errOut, "Error: %s\n", err)
+		_, _ = fmt.Fprintf(errOut, "Error: %s\n", err)
 	}
 	if ee != nil && ee.help != "" {
-		fmt.Fprintf(errOut, "See '%s --help' for usage.\n", ee.help)
+		_, _ = fmt.Fprintf(errOut, "See '%s --help' for usage.\n", ee.help)
 	}
 	return code
 }
