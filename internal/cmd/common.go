@@ -5,8 +5,11 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"golang.org/x/term"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // target is what a command acts on: names in one namespace, or a selection.
@@ -16,6 +19,22 @@ type target struct {
 	names         []string
 	labelSelector string
 	fieldSelector string
+}
+
+// seesAll: the selection covers every HelmRelease the controller may
+// reconcile, so the workers it counts busy are all of them.
+func (t target) seesAll() bool {
+	return t.allNamespaces && len(t.names) == 0 && t.labelSelector == "" && t.fieldSelector == ""
+}
+
+// withLoad applies the controller's load to a listing (not to names: one
+// object says nothing of the others) and returns it for the views.
+func (t target) withLoad(states []inspect.RetryState, s inspect.Settings, now time.Time) *inspect.Load {
+	if len(t.names) > 0 {
+		return nil
+	}
+	l := inspect.ApplyLoad(states, s, now, t.seesAll())
+	return &l
 }
 
 // resourcePrefixes are the forms kubectl accepts before a name.

@@ -111,11 +111,12 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return fetchErr // the settings note would only repeat the same failure
 	}
 	o.note(settings)
+	load := o.target.withLoad(states, settings.get(), now)
 	states = o.filter.Apply(states)
 	if err := render.Sort(states, o.sortBy); err != nil {
 		return usageError(err)
 	}
-	if err := o.print(states, now); err != nil {
+	if err := o.print(states, now, load); err != nil {
 		return err
 	}
 	return fetchErr
@@ -130,11 +131,13 @@ func (o *StatusOptions) note(f *settingsFuture) {
 }
 
 // print chooses the view.
-func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error {
+func (o *StatusOptions) print(states []inspect.RetryState, now time.Time, load *inspect.Load) error {
 	out := o.deps.Streams.Out
 	single := len(o.target.names) == 1
 	if o.out.Format != "" && o.out.Format != "wide" {
-		return render.Print(out, states, single, o.out)
+		printed := o.out
+		printed.Load = load
+		return render.Print(out, states, single, printed)
 	}
 	if len(states) == 0 {
 		if len(o.target.names) == 0 {
@@ -143,6 +146,7 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time) error 
 		return nil
 	}
 	ro := o.renderOptions(now)
+	ro.Load = load
 	if single && o.out.Format == "" {
 		return render.Detail(out, states[0], ro)
 	}

@@ -148,3 +148,32 @@ func TestUndecodableFieldWarnedTheSameEverywhere(t *testing.T) {
 		t.Errorf("watch event: %+v\nstatus:      %+v", got.Warnings, listed[0].Warnings)
 	}
 }
+
+// --concurrent 1 and an upgrade running: the retry due meanwhile is queued
+// (table and JSON), and the load is counted before --phase filters, with a
+// note that a selection short of -A is a lower bound.
+func TestStatusControllerLoad(t *testing.T) {
+	fake := clustertest.New(states(t, "progressing", "retrying-upgrade", "ready")...)
+	fake.Settings.Concurrent = 1
+	r := execute(t, fake, "status", "-A", "--phase", "retrying")
+	if r.code != ExitOK || !strings.Contains(r.stdout, "(queued)") || !strings.Contains(r.stdout, "controller: 1/1 workers running Helm actions (apps/progressing)") {
+		t.Errorf("table: exit %d\n%s", r.code, r.stdout)
+	}
+	r = execute(t, fake, "status", "-n", "apps", "-o", "json")
+	var list struct {
+		ControllerLoad *inspect.Load `json:"controllerLoad"`
+		Items          []inspect.RetryState
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &list); err != nil {
+		t.Fatal(err)
+	}
+	l := list.ControllerLoad
+	if l == nil || l.Busy != 1 || !l.Full || !l.LowerBound || l.Queued != 2 {
+		t.Errorf("controllerLoad = %+v", l)
+	}
+	// One NAME says nothing of the others: no load.
+	r = execute(t, fake, "status", "retrying-upgrade", "-o", "json")
+	if strings.Contains(r.stdout, "controllerLoad") || strings.Contains(r.stdout, `"queued"`) {
+		t.Errorf("a named release gets no load:\n%s", r.stdout)
+	}
+}

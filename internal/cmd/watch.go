@@ -152,25 +152,34 @@ func (v *liveView) apply(ev watch.Event) error {
 	return v.drawOne(d) // a pipe gets one line per change, like kubectl get -w
 }
 
-// states analyzes every object at one clock reading.
-func (v *liveView) states(now time.Time) []inspect.RetryState {
-	out := make([]inspect.RetryState, 0, len(v.order))
+// states analyzes every object at one clock reading, with the
+// controller's load over all of them (a queued retry never reads overdue),
+// and keeps those the filter selects.
+func (v *liveView) statesWithLoad(now time.Time) ([]inspect.RetryState, *inspect.Load) {
+	all := make([]inspect.RetryState, 0, len(v.order))
 	for _, k := range v.order {
 		if d, ok := v.objects[k]; ok {
-			if st := d.Analyze(now, v.s); v.o.filter.Keep(st) {
-				out = append(out, st)
-			}
+			all = append(all, d.Analyze(now, v.s))
 		}
 	}
+	load := v.o.target.withLoad(all, v.s, now)
+	out := v.o.filter.Apply(all)
 	_ = render.Sort(out, v.o.sortBy) // validated before the watch started
+	return out, load
+}
+
+// states is statesWithLoad without the load.
+func (v *liveView) states(now time.Time) []inspect.RetryState {
+	out, _ := v.statesWithLoad(now)
 	return out
 }
 
 func (v *liveView) drawAll() {
 	now := v.o.deps.Now()
 	var b bytes.Buffer
-	states := v.states(now)
+	states, load := v.statesWithLoad(now)
 	ro := v.o.renderOptions(now)
+	ro.Load = load
 	if v.o.term.tty {
 		b.WriteString(render.Redraw(v.lines))
 		fmt.Fprintf(&b, "%s  (watching; Ctrl-C to stop)\n", now.Format("15:04:05"))
@@ -189,6 +198,13 @@ func (v *liveView) drawOne(d inspect.Decoded) error {
 	st := d.Analyze(now, v.s)
 	if !v.o.filter.Keep(st) {
 		return nil
+	}
+	// The line of a release due while every worker is busy says queued:
+	// the load is over every object seen, this one included.
+	for _, s := range v.states(now) {
+		if s.Namespace == st.Namespace && s.Name == st.Name {
+			st = s
+		}
 	}
 	ro := v.o.renderOptions(now)
 	ro.NoHeaders = true
