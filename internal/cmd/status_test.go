@@ -156,7 +156,8 @@ func TestStatusControllerLoad(t *testing.T) {
 	fake := clustertest.New(states(t, "progressing", "retrying-upgrade", "ready")...)
 	fake.Settings.Concurrent = 1
 	r := execute(t, fake, "status", "-A", "--phase", "retrying")
-	if r.code != ExitOK || !strings.Contains(r.stdout, "(queued)") || !strings.Contains(r.stdout, "controller: 1/1 workers running Helm actions (apps/progressing)") {
+	// A pipe: the rows say queued; the load line is a terminal's.
+	if r.code != ExitOK || !strings.Contains(r.stdout, "(queued)") || strings.Contains(r.stdout, "controller:") {
 		t.Errorf("table: exit %d\n%s", r.code, r.stdout)
 	}
 	r = execute(t, fake, "status", "-n", "apps", "-o", "json")

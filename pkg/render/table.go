@@ -77,7 +77,8 @@ func Table(w io.Writer, states []inspect.RetryState, o Options) error {
 	if o.Summary && !o.NoHeaders {
 		_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(Summary(states)))
 	}
-	if err == nil && o.Load != nil && o.Load.Busy > 0 && !o.NoHeaders {
+	// Like the summary, a terminal's only: a pipe gets the rows alone.
+	if err == nil && o.Summary && o.Load != nil && o.Load.Busy > 0 && !o.NoHeaders {
 		_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(LoadLine(*o.Load, o)))
 	}
 	return err
