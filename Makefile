@@ -9,7 +9,7 @@ LDFLAGS      := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X mai
 KUBE_BIN_DIR ?= $(HOME)/.cache/kubectl-hrretry/kube-v1.37.2
 export KUBE_BIN_DIR
 
-.PHONY: build kube-bin test unit e2e fuzz demo demo-down clean bench
+.PHONY: build kube-bin test unit unit-race lint lint-bin e2e fuzz demo demo-down clean bench
 
 build:
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/kubectl-hrretry
@@ -18,8 +18,22 @@ build:
 kube-bin:
 	@hack/kube-bin.sh >/dev/null
 
+UNIT_PKGS := ./cmd/... ./internal/... ./pkg/...
 unit:
-	$(GO) test ./cmd/... ./internal/... ./pkg/...
+	$(GO) test $(UNIT_PKGS)
+
+# The unit and golden tests under the race detector.
+unit-race:
+	$(GO) test -race $(UNIT_PKGS)
+
+# golangci-lint, pinned in .ci/lint and built once into a cache outside the
+# clone, over every package (production and test code); .golangci.yml says
+# which linters and why. Fails on any finding.
+lint: lint-bin
+	@hack/lint.sh
+
+lint-bin:
+	@hack/lint.sh --build-only >/dev/null
 
 # End-to-end tests against the real control plane; they fail (never skip) under CI=true.
 E2E_PKGS := ./test/e2e/... ./test/force/... ./test/krew/...
