@@ -144,7 +144,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	}
 	errOut := o.deps.Streams.ErrOut
 	if len(targets) == 0 {
-		fmt.Fprintln(errOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
+		_, _ = fmt.Fprintln(errOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
 		return nil
 	}
 	plan := trigger.NewPlan(targets, o.req)
@@ -165,7 +165,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 			_ = render.ForceResult(o.deps.Streams.Out, o.explain(r), ro)
 		}}
 	results := applier.Apply(ctx, plan)
-	fmt.Fprintln(errOut, render.ForceSummary(results))
+	_, _ = fmt.Fprintln(errOut, render.ForceSummary(results))
 	if code := exitCodeFor(results); code != ExitOK {
 		return silentError(code)
 	}
@@ -195,7 +195,7 @@ func (o *ForceOptions) confirm(n int) error {
 	if !o.term.inTTY {
 		return usageErrorf("refusing to patch %d HelmReleases (more than --confirm-threshold=%d) without confirmation: pass --yes", n, o.confirmThreshold)
 	}
-	fmt.Fprintf(o.deps.Streams.ErrOut, "Patch these %d HelmReleases? [y/N] ", n)
+	_, _ = fmt.Fprintf(o.deps.Streams.ErrOut, "Patch these %d HelmReleases? [y/N] ", n)
 	answer, _ := bufio.NewReader(o.deps.Streams.In).ReadString('\n')
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 		return &exitError{code: ExitFailed, err: fmt.Errorf("aborted: nothing was patched")}

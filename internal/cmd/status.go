@@ -126,7 +126,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 func (o *StatusOptions) note(f *settingsFuture) {
 	f.get()
 	if f.note != "" {
-		fmt.Fprintln(o.deps.Streams.ErrOut, f.note)
+		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, f.note)
 	}
 }
 
@@ -141,7 +141,7 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time, load *
 	}
 	if len(states) == 0 {
 		if len(o.target.names) == 0 {
-			fmt.Fprintln(o.deps.Streams.ErrOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
+			_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
 		}
 		return nil
 	}
