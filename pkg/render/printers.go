@@ -127,7 +127,9 @@ func customColumns(w io.Writer, states []inspect.RetryState, spec string) error 
 		return err
 	}
 	tw := printers.GetNewTabWriter(w)
-	fmt.Fprintln(tw, strings.Join(headers, "\t"))
+	if _, err := fmt.Fprintln(tw, strings.Join(headers, "\t")); err != nil {
+		return err
+	}
 	for _, st := range states {
 		m, err := toMap(Wrap(st))
 		if err != nil {
@@ -145,7 +147,9 @@ func customColumns(w io.Writer, states []inspect.RetryState, spec string) error 
 				cells[i] = Escape(strings.Join(parts, ","), false)
 			}
 		}
-		fmt.Fprintln(tw, strings.Join(cells, "\t"))
+		if _, err := fmt.Fprintln(tw, strings.Join(cells, "\t")); err != nil {
+			return err
+		}
 	}
 	return tw.Flush()
 }
