@@ -64,7 +64,7 @@ func run() error {
 	if cfg.workDir, err = os.MkdirTemp("", "hrretry-bench-"); err != nil {
 		return err
 	}
-	defer os.RemoveAll(cfg.workDir)
+	defer func() { _ = os.RemoveAll(cfg.workDir) }() // best effort: it is in the temporary folder
 	self, err := os.Executable()
 	if err != nil {
 		return err

@@ -45,7 +45,7 @@ func (m measure) run(repeat int) (result, error) {
 		cmd.Stdout, cmd.Stderr = nil, &stderr
 		start := time.Now()
 		if err := cmd.Run(); err != nil {
-			return r, fmt.Errorf("%v\n%s", err, tail(stderr.String()))
+			return r, fmt.Errorf("%w\n%s", err, tail(stderr.String()))
 		}
 		r.walls = append(r.walls, time.Since(start))
 		if timed {

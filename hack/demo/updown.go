@@ -28,7 +28,7 @@ func up(c config) error {
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	defer func() { _ = logFile.Close() }() // the child writes through its own copy of the descriptor
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func waitReady(c config, exited <-chan error, timeout time.Duration) (string, er
 	for {
 		select {
 		case err := <-exited:
-			return "", fmt.Errorf("the demo control plane exited while starting (%v)", err)
+			return "", fmt.Errorf("the demo control plane exited while starting (%w)", err)
 		case <-deadline:
 			_ = down(c)
 			return "", fmt.Errorf("the demo control plane was not ready after %s; stopped it", timeout)

@@ -108,7 +108,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }() // best effort: it is in the temporary folder
 
 	var platforms []Platform
 	for _, t := range targets {
