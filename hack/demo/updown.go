@@ -61,6 +61,9 @@ func waitReady(c config, exited <-chan error, timeout time.Duration) (string, er
 	for {
 		select {
 		case err := <-exited:
+			if err == nil { // %w would print a nil error as %!w(<nil>)
+				err = errors.New("exit status 0")
+			}
 			return "", fmt.Errorf("the demo control plane exited while starting (%w)", err)
 		case <-deadline:
 			_ = down(c)
