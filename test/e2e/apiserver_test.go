@@ -34,14 +34,17 @@ func startAPIServer(binDir, etcdURL, prefix, kubeconfig string) (*apiServer, err
 		return nil, fmt.Errorf("starting a kube-apiserver without CRDs: %w", err)
 	}
 	fmt.Printf("e2e: second kube-apiserver (no CRDs) started in %.2fs\n", time.Since(start).Seconds())
-	cfg, err := s.SecureServing.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, &rest.Config{})
+	cfg, err := s.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, &rest.Config{})
 	if err == nil {
 		cfg.Host = s.SecureServing.URL("https", "/").String()
-		cfg.CAData = s.SecureServing.CA
+		cfg.CAData = s.CA
 		err = controlplane.WriteKubeconfig(kubeconfig, "e2e-no-flux", cfg)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w (and stopping it: %v)", err, s.Stop())
+		if stopErr := s.Stop(); stopErr != nil {
+			return nil, fmt.Errorf("%w (and stopping it: %w)", err, stopErr)
+		}
+		return nil, err
 	}
 	return s, nil
 }

@@ -34,7 +34,7 @@ func TestFixturesAsStored(t *testing.T) {
 			t.Errorf("%s: %d conditions stored, want Ready and more", name, len(st.Conditions))
 		}
 		for _, c := range st.Conditions {
-			if c.LastTransitionTime.Time.After(h.seededAt) || c.Message == "" || c.ObservedGeneration == 0 {
+			if c.LastTransitionTime.After(h.seededAt) || c.Message == "" || c.ObservedGeneration == 0 {
 				t.Errorf("%s: condition %s: lastTransitionTime %s (seeded %s), message %q, observedGeneration %d",
 					name, c.Type, c.LastTransitionTime, h.seededAt, c.Message, c.ObservedGeneration)
 			}

@@ -153,7 +153,7 @@ func pluginBinary(dir string) (string, error) {
 	bin := filepath.Join(dir, "kubectl-hrretry")
 	cmd := exec.Command("go", "build", "-o", bin, "../../cmd/kubectl-hrretry")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("building the plugin (HRRETRY_BIN unset): %v\n%s", err, out)
+		return "", fmt.Errorf("building the plugin (HRRETRY_BIN unset): %w\n%s", err, out)
 	}
 	return bin, nil
 }
