@@ -93,14 +93,15 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
+		var exit error
 		select {
-		case <-exited:
+		case exit = <-exited:
 		case <-time.After(15 * time.Second):
 			_ = cmd.Process.Kill()
-			<-exited
+			exit = <-exited
 		}
 		_ = logFile.Close()
-		t.Logf("helm-controller log: %s", logPath)
+		t.Logf("helm-controller stopped (%v); log: %s", exit, logPath)
 	})
 
 	readyz := "http://" + healthAddr + "/readyz"
@@ -153,8 +154,11 @@ func freeAddr(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().String()
+	addr := l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return addr
 }
 
 // logLine is one line the controller logged about one HelmRelease.
