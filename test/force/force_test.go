@@ -3,6 +3,7 @@ package force
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os/exec"
 	"strings"
 	"testing"
@@ -27,7 +28,8 @@ func plugin(t *testing.T, user string, args ...string) result {
 	start := time.Now()
 	err := cmd.Run()
 	r := result{stdout: out.String(), stderr: errOut.String(), took: time.Since(start)}
-	if ee, ok := err.(*exec.ExitError); ok {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
 		r.code = ee.ExitCode()
 	} else if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -74,7 +75,7 @@ func extract(data []byte, dst string) error {
 		tr := tar.NewReader(gz)
 		for {
 			h, err := tr.Next()
-			if err == io.EOF {
+			if errors.Is(err, io.EOF) {
 				return nil
 			}
 			if err != nil {
@@ -103,7 +104,7 @@ func extract(data []byte, dst string) error {
 				return err
 			}
 			err = mkEntry(dst, f.Name, f.FileInfo().IsDir(), f.Mode(), r)
-			r.Close()
+			_ = r.Close()
 			if err != nil {
 				return err
 			}
@@ -221,7 +222,7 @@ func TestArchivesInstallByKrewRules(t *testing.T) {
 			head := make([]byte, 4)
 			if f, err := os.Open(link); err == nil {
 				_, _ = io.ReadFull(f, head)
-				f.Close()
+				_ = f.Close()
 			}
 			magic := map[string]string{"linux": "\x7fELF", "darwin": "\xcf\xfa\xed\xfe", "windows": "MZ"}[pair.OS]
 			if !bytes.HasPrefix(head, []byte(magic)) {
