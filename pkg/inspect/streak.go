@@ -16,7 +16,8 @@ import (
 //     moves lastTransitionTime only when status, reason or message change).
 //   - Ready: False since then, at the latest.
 func (o *observation) failingSince(st *RetryState) (*time.Time, string) {
-	if !st.Phase.Failing() && !(st.Phase == PhaseProgressing && o.ready != nil && o.ready.Status == metav1.ConditionFalse) {
+	failing := st.Phase.Failing() || (st.Phase == PhaseProgressing && o.ready != nil && o.ready.Status == metav1.ConditionFalse)
+	if !failing {
 		return nil, ""
 	}
 	if st.Phase == PhasePending || st.Phase == PhaseDeleting {
