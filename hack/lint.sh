@@ -18,8 +18,8 @@ if [ ! -x "$bin" ]; then
   start=$SECONDS
   (cd "$here/.ci/lint" && CGO_ENABLED=0 go build -trimpath \
     -ldflags "-s -w -X main.version=${version#v} -X main.commit=module-proxy -X main.date=1970-01-01T00:00:00Z" \
-    -o "$bin.tmp" github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
-  mv "$bin.tmp" "$bin"
+    -o "$bin.tmp.$$" github.com/golangci/golangci-lint/v2/cmd/golangci-lint)
+  mv "$bin.tmp.$$" "$bin" # atomic: a concurrent run sees no half-written binary
   echo "lint: built golangci-lint in $((SECONDS - start))s" >&2
 fi
 
