@@ -24,7 +24,10 @@ import (
 // handled this run's request (testToken); force is the lastHandledForceAt.
 func handledState(t *testing.T, name, force string) runtime.Object {
 	t.Helper()
-	u := states(t, name)[0].(*unstructured.Unstructured)
+	u, ok := states(t, name)[0].(*unstructured.Unstructured)
+	if !ok {
+		t.Fatalf("fixture %s is not an Unstructured", name)
+	}
 	u.SetFinalizers([]string{v2.HelmReleaseFinalizer})
 	_ = unstructured.SetNestedField(u.Object, testToken, "status", "lastHandledReconcileAt")
 	_ = unstructured.SetNestedField(u.Object, force, "status", "lastHandledForceAt")

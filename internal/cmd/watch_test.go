@@ -33,7 +33,11 @@ func watchSeq(fake *clustertest.Fake, answers ...any) {
 		if err, ok := a.(error); ok {
 			return true, nil, err
 		}
-		return true, a.(watch.Interface), nil
+		w, ok := a.(watch.Interface)
+		if !ok {
+			return true, nil, errors.New("test answer is neither an error nor a watch")
+		}
+		return true, w, nil
 	})
 }
 
