@@ -59,8 +59,8 @@ func fleet() []release {
 		healthy("shop", "frontend"),
 		{ns: "shop", name: "checkout", chart: "template-error", spec: retryEvery30s,
 			first: "a failed install, retried every 30s", done: failed},
-		{ns: "shop", name: "payments", chart: "wait-timeout", spec: "timeout: 3s\ninstall:\n  remediation: {retries: 2}\n",
-			first: "a failed install, to be uninstalled (stalled after 3)", done: installFailed},
+		{ns: "shop", name: "payments", chart: "wait-timeout", spec: "timeout: 5s\ninstall:\n  remediation: {retries: 2}\n",
+			first: "installing, the 5s wait running (then uninstalled, retried, stalled after 3)", done: installing},
 		{ns: "shop", name: "orders", chart: "immutable-config", spec: "upgrade:\n  remediation: {retries: 2}\n",
 			then: newVersion, first: "an upgrade to 0.2.0 failed and rolled back", done: rolledBack},
 		{ns: "shop", name: "reviews", chart: "ok", spec: "dependsOn: [{name: checkout}]\n",
@@ -103,9 +103,15 @@ func failed(hr *v2.HelmRelease) bool {
 	return hr.Status.Failures > 0 && readyReason(hr) == v2.InstallFailedReason
 }
 
-// installFailed: an install failed and counts against the retries; its
-// uninstall follows.
-func installFailed(hr *v2.HelmRelease) bool { return hr.Status.InstallFailures > 0 }
+// installing: the first install is running (or has run). Its wait times
+// out a few seconds later: the demo shows the prediction, not the
+// outcome, so that it is ready sooner and the user can watch the rest
+// (timeout, uninstall, the retries in their windows, the stall).
+func installing(hr *v2.HelmRelease) bool {
+	c := apimeta.FindStatusCondition(hr.Status.Conditions, "Reconciling")
+	running := c != nil && c.Status == metav1.ConditionTrue && strings.HasPrefix(c.Message, "Running 'install'")
+	return running || hr.Status.InstallFailures > 0
+}
 
 func rolledBack(hr *v2.HelmRelease) bool {
 	return hr.Status.UpgradeFailures > 0 && (readyReason(hr) == v2.RollbackSucceededReason ||
