@@ -98,9 +98,9 @@ helm-controller acts on these releases as you watch. Point kubectl and the plugi
 
 Then try:
 
-  kubectl hrretry status -A --watch                # checkout retries every 30s: see each retry land inside the window NEXT gave
-  kubectl hrretry status payments -n shop          # 3 failed installs, each uninstalled: stalled, and the way out
-  kubectl hrretry force payments -n shop --reset   # the controller tries again at once; force waits and reports the outcome
+  kubectl hrretry status -A --watch                # payments' wait times out, it is uninstalled and retried inside the window NEXT gives, then stalls; checkout retries every 30s
+  kubectl hrretry status payments -n shop          # once stalled (within a minute): what happened, what the controller does next, the way out
+  kubectl hrretry force payments -n shop --reset   # the controller tries again at once; force waits for it and reports the outcome
 %s
 Stop it with: make demo-down
 `, pid, c.path("demo.log"), c.path("helm-controller.log"), kc, pluginDir, c.binDir, waitHint(c.plugin))

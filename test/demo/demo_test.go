@@ -64,6 +64,7 @@ func TestDemoUpDown(t *testing.T) {
 		}
 	}
 	ports := listeningPorts(append(procs, pid))
+	t.Logf("demo process %d, under it %v (%v), listening on %v", pid, procs, names, ports)
 	// kube-apiserver, etcd (client and peer), the chart server, the
 	// controller's health and metrics endpoints.
 	if len(ports) < 5 {
