@@ -34,7 +34,7 @@ func up(c config) error {
 	if err != nil {
 		return err
 	}
-	defer logFile.Close()
+	defer func() { _ = logFile.Close() }()
 	self, err := os.Executable()
 	if err != nil {
 		return err
