@@ -18,8 +18,9 @@ build:
 kube-bin:
 	@hack/kube-bin.sh >/dev/null
 
+# The helpers of the tests and the demo (test/fixtures, hack/demo) have unit tests too.
 unit:
-	$(GO) test ./cmd/... ./internal/... ./pkg/...
+	$(GO) test ./cmd/... ./internal/... ./pkg/... ./test/fixtures/... ./hack/demo/...
 
 # End-to-end tests against the real control plane; they fail (never skip) under CI=true.
 # test/demo runs `make demo`'s program with the real helm-controller, up and down.
