@@ -18,7 +18,8 @@ build:
 kube-bin:
 	@hack/kube-bin.sh >/dev/null
 
-UNIT_PKGS := ./cmd/... ./internal/... ./pkg/...
+# The helpers of the tests and the demo (test/fixtures, hack/demo) have unit tests too.
+UNIT_PKGS := ./cmd/... ./internal/... ./pkg/... ./test/fixtures/... ./hack/demo/...
 unit:
 	$(GO) test $(UNIT_PKGS)
 
@@ -38,8 +39,10 @@ lint-bin:
 	@hack/lint.sh --build-only >/dev/null
 
 # End-to-end tests against the real control plane; they fail (never skip) under CI=true.
-E2E_PKGS := ./test/e2e/... ./test/force/... ./test/krew/...
+# test/demo runs `make demo`'s program with the real helm-controller, up and down.
+E2E_PKGS := ./test/e2e/... ./test/force/... ./test/krew/... ./test/demo/...
 e2e: build kube-bin
+	@hack/kube-bin.sh --with-controller >/dev/null
 	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 # Everything: unit and golden tests (under the race detector), end-to-end
@@ -55,14 +58,18 @@ fuzz:
 bench: build kube-bin
 	$(GO) run ./hack/bench -n $${BENCH_N:-1000,5000} -repeat $${BENCH_REPEAT:-5} -plugin $(BIN)
 
-# A demo control plane in the background (kube-apiserver, etcd, a dozen
-# HelmReleases in every phase), then the plugin's view of it. Running it
-# again replaces the old one. State in $HRRETRY_DEMO_DIR (~/.cache/kubectl-hrretry/demo).
+# A demo in the background: kube-apiserver, etcd, the real helm-controller
+# and charts served from 127.0.0.1, with HelmReleases that fail, retry,
+# remediate, stall and wait for real; then the plugin's view of it and what
+# to try. Running it again replaces the old one. State and logs in
+# $HRRETRY_DEMO_DIR (~/.cache/kubectl-hrretry/demo).
 demo: build kube-bin
+	@hack/kube-bin.sh --with-controller >/dev/null
 	@$(GO) build -o bin/hrretry-demo ./hack/demo
 	@bin/hrretry-demo up -plugin $(BIN) -bin-dir $(KUBE_BIN_DIR)
 
-# Stops it: no kube-apiserver, etcd or demo process, and no port, is left.
+# Stops it: no helm-controller, kube-apiserver, etcd or demo process, and no
+# port, is left (test/demo checks it).
 demo-down:
 	@$(GO) build -o bin/hrretry-demo ./hack/demo
 	@bin/hrretry-demo down

@@ -1,14 +1,15 @@
-// Command hrretry-demo runs the demo control plane of `make demo`: a real
-// kube-apiserver and etcd in the background, the HelmRelease CRD, a
-// helm-controller Deployment (its arguments only) and a fleet of
-// HelmReleases in every phase (test/fixtures).
+// Command hrretry-demo runs the demo of `make demo` in the background: a
+// real kube-apiserver and etcd, the real helm-controller v1.6.4 (its flags
+// also in a flux-system/helm-controller Deployment, where the plugin reads
+// them), charts from testdata/charts served on 127.0.0.1, and HelmReleases
+// that fail, retry, remediate, stall, wait and succeed for real (fleet.go).
 //
 //	hrretry-demo up     stop any previous demo, start a new one, print the fleet
 //	hrretry-demo down   stop it; no process or port is left behind
 //	hrretry-demo serve  the background process itself (started by up)
 //
 // State lives in $HRRETRY_DEMO_DIR (default ~/.cache/kubectl-hrretry/demo):
-// kubeconfig, pid, ready and demo.log.
+// kubeconfig, pid, ready, demo.log and helm-controller.log.
 package main
 
 import (
@@ -22,13 +23,16 @@ import (
 
 // config is what every subcommand needs to know.
 type config struct {
-	dir    string // state directory
-	binDir string // kube-apiserver, etcd
-	crdDir string // the HelmRelease CRD
-	plugin string // kubectl-hrretry binary, for up's printout
+	dir       string // state directory
+	binDir    string // kube-apiserver, etcd, kubectl, helm-controller
+	crdDir    string // the HelmRelease CRD; source-controller's in its subfolder
+	chartsDir string // testdata/charts
+	plugin    string // kubectl-hrretry binary, for up's printout
 }
 
 func (c config) path(name string) string { return filepath.Join(c.dir, name) }
+
+func (c config) controllerBin() string { return filepath.Join(c.binDir, "helm-controller") }
 
 func main() {
 	home, _ := os.UserHomeDir()
@@ -38,8 +42,9 @@ func main() {
 	}
 	c := config{dir: dir}
 	fs := flag.NewFlagSet("hrretry-demo", flag.ExitOnError)
-	fs.StringVar(&c.binDir, "bin-dir", controlplane.DefaultBinDir(), "directory with kube-apiserver and etcd")
-	fs.StringVar(&c.crdDir, "crd-dir", "test/crd", "directory with the HelmRelease CRD")
+	fs.StringVar(&c.binDir, "bin-dir", controlplane.DefaultBinDir(), "directory with kube-apiserver, etcd and helm-controller")
+	fs.StringVar(&c.crdDir, "crd-dir", "test/crd", "directory with the HelmRelease CRD, and source-controller's in a subfolder")
+	fs.StringVar(&c.chartsDir, "charts-dir", "testdata/charts", "directory with the charts to serve")
 	fs.StringVar(&c.plugin, "plugin", "bin/kubectl-hrretry", "the kubectl-hrretry binary")
 	if len(os.Args) < 2 {
 		fmt.Fprintln(os.Stderr, "usage: hrretry-demo up|down|serve [flags]")

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"os"
@@ -13,13 +14,17 @@ import (
 	"github.com/go-logr/logr"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/hrretry/kubectl-hrretry/test/fixtures"
+	"github.com/hrretry/kubectl-hrretry/test/fixtures/charts"
 	"github.com/hrretry/kubectl-hrretry/test/fixtures/controlplane"
+	"github.com/hrretry/kubectl-hrretry/test/fixtures/helmcontroller"
 )
 
-// serve is the background process: it starts the control plane, seeds it,
-// writes the ready file, and on SIGTERM (or SIGINT, SIGHUP) stops
-// kube-apiserver and etcd and removes its files before exiting.
+// serve is the background process: it starts the control plane, the chart
+// server and helm-controller, applies the fleet, waits until every release
+// has reached its first state, writes the ready file, and on SIGTERM (or
+// SIGINT, SIGHUP) stops everything it started and removes its files.
+// Deferred calls stop things in reverse order: controller, charts, control
+// plane.
 func serve(c config) (err error) {
 	ctx, cancel := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP)
 	defer cancel()
@@ -37,30 +42,45 @@ func serve(c config) (err error) {
 	defer removeState(c)
 
 	start := time.Now()
-	cp, err := controlplane.Start(controlplane.Options{BinDir: c.binDir, CRDDir: c.crdDir})
+	cp, err := controlplane.Start(controlplane.Options{BinDir: c.binDir, CRDDir: c.crdDir,
+		MoreCRDs: []string{c.crdDir + "/source-controller"}})
 	if err != nil {
 		return err
 	}
-	defer func() {
-		log.Print("stopping kube-apiserver and etcd")
-		if stopErr := cp.Stop(); stopErr != nil && err == nil {
-			err = stopErr
-		}
-		log.Print("stopped")
-	}()
-	started := time.Since(start)
-	log.Printf("control plane up in %.2fs at %s", started.Seconds(), cp.Host())
-
-	seeded := time.Now()
-	n, err := seed(ctx, cp)
-	if err != nil {
-		return err
-	}
+	defer stopping("kube-apiserver and etcd", cp.Stop, &err)
+	upIn := time.Since(start)
+	log.Printf("control plane up in %.2fs at %s", upIn.Seconds(), cp.Host())
 	if err := controlplane.WriteKubeconfig(c.path("kubeconfig"), "hrretry-demo", cp.Admin); err != nil {
 		return err
 	}
-	ready := fmt.Sprintf("Control plane up in %.1fs (etcd + kube-apiserver %s, HelmRelease CRD established); %d HelmReleases seeded in %.1fs.\n",
-		started.Seconds(), controlplane.KubeVersion, n, time.Since(seeded).Seconds())
+
+	srv, err := charts.Serve(c.chartsDir)
+	if err != nil {
+		return err
+	}
+	defer stopping("the chart server", srv.Close, &err)
+	log.Printf("charts served at %s", srv.URL())
+
+	w, err := newWorld(cp, srv)
+	if err != nil {
+		return err
+	}
+	ctl, err := w.startController(ctx, c)
+	if err != nil {
+		return err
+	}
+	defer stopping("helm-controller", func() error { return ctl.Stop(15 * time.Second) }, &err)
+
+	seeded := time.Now()
+	if err := w.apply(ctx, fleet()); err != nil {
+		return err
+	}
+	if err := w.untilFirstStates(ctx, fleet(), 3*time.Minute); err != nil {
+		return err
+	}
+	ready := fmt.Sprintf("Control plane up in %.1fs (etcd + kube-apiserver %s); helm-controller v1.6.4 running; "+
+		"%d HelmReleases reached their first state %.1fs after they were applied.\n",
+		upIn.Seconds(), controlplane.KubeVersion, len(fleet()), time.Since(seeded).Seconds())
 	if err := os.WriteFile(c.path("ready"), []byte(ready), 0o600); err != nil {
 		return err
 	}
@@ -70,26 +90,39 @@ func serve(c config) (err error) {
 	return nil
 }
 
-// seed installs what a Flux cluster has (helm-controller's Deployment, so
-// the plugin reads real settings) and the fleet, timed from now.
-func seed(ctx context.Context, cp *controlplane.ControlPlane) (int, error) {
-	ctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	c, err := fixtures.NewClient(cp.Admin)
+// stopping runs stop for a deferred shutdown, logging it, and keeps the
+// first error.
+func stopping(what string, stop func() error, err *error) {
+	log.Printf("stopping %s", what)
+	if stopErr := stop(); stopErr != nil {
+		log.Printf("stopping %s: %v", what, stopErr)
+		*err = errors.Join(*err, stopErr)
+	}
+}
+
+// startController runs helm-controller with its log in the state folder,
+// after writing the Deployment that carries its flags.
+func (w *world) startController(ctx context.Context, c config) (*helmcontroller.Controller, error) {
+	logFile, err := os.Create(c.path("helm-controller.log"))
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	if err := fixtures.EnsureNamespace(ctx, c, "flux-system"); err != nil {
-		return 0, err
+	// The controller keeps writing until it has stopped; the file is
+	// closed when the demo exits.
+	ctl, err := helmcontroller.New(helmcontroller.Options{Bin: c.controllerBin(), Kubeconfig: c.path("kubeconfig"),
+		Flags: controllerFlags, Log: logFile})
+	if err != nil {
+		return nil, err
 	}
-	if err := c.Create(ctx, fixtures.HelmControllerDeployment()); err != nil {
-		return 0, fmt.Errorf("creating the helm-controller Deployment: %w", err)
+	if err := w.publishSettings(ctx, ctl.Args()); err != nil {
+		return nil, err
 	}
-	fleet := fixtures.Fleet()
-	if err := fixtures.CreateAll(ctx, c, fleet, time.Now()); err != nil {
-		return 0, err
+	start := time.Now()
+	if err := ctl.Start(time.Minute); err != nil {
+		return nil, fmt.Errorf("%w; log: %s", err, c.path("helm-controller.log"))
 	}
-	return len(fleet), nil
+	log.Printf("helm-controller ready in %.2fs (pid %d): %v", time.Since(start).Seconds(), ctl.Pid(), ctl.Args())
+	return ctl, nil
 }
 
 // removeState deletes the files that say a demo is running.
