@@ -1,0 +1,89 @@
+package history
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	rspb "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage/driver"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+)
+
+// Revision is one revision of a Helm release as its storage Secret holds
+// it, or, when the Secret cannot be decoded, the note saying why.
+type Revision struct {
+	Secret  string        // the Secret's name (sh.helm.release.v1.NAME.vN)
+	Created time.Time     // the Secret's creationTimestamp: when the revision was stored
+	Version int           // the revision, from the release or else the Secret's label
+	Release *rspb.Release // nil when Note is set
+	Note    string        // why this revision could not be read
+}
+
+// DecodeSecrets decodes Helm's storage Secrets of one release, oldest
+// revision first. It runs Helm's own driver (the code helm-controller
+// stores releases with), one Secret at a time: Helm's List and Query skip a
+// Secret they cannot decode without a word, and a corrupted revision must
+// cost that revision only, with a note. No I/O: the driver reads from the
+// Secrets given.
+func DecodeSecrets(secrets []corev1.Secret) []Revision {
+	out := make([]Revision, 0, len(secrets))
+	for i := range secrets {
+		out = append(out, decodeSecret(&secrets[i]))
+	}
+	slices.SortStableFunc(out, func(a, b Revision) int { return cmp.Compare(a.Version, b.Version) })
+	return out
+}
+
+func decodeSecret(s *corev1.Secret) (r Revision) {
+	r = Revision{Secret: s.Name, Created: s.CreationTimestamp.Time}
+	r.Version, _ = strconv.Atoi(s.Labels["version"])
+	defer func() {
+		// Helm's decoder is not ours to audit for every input; a Secret
+		// anyone with write access to the namespace can craft must not
+		// take the command down.
+		if p := recover(); p != nil {
+			r.Release, r.Note = nil, fmt.Sprintf("cannot decode the release: %v", p)
+		}
+	}()
+	rel, err := driver.NewSecrets(oneSecret{s: s}).Get(s.Name)
+	if err != nil {
+		r.Note = "cannot decode the release: " + err.Error()
+		return r
+	}
+	v1, ok := rel.(*rspb.Release)
+	if !ok || v1 == nil {
+		r.Note = fmt.Sprintf("cannot decode the release: unsupported release type %T", rel)
+		return r
+	}
+	if v1.Info == nil {
+		r.Note = "the release has no info (status, times): the Secret is incomplete"
+	}
+	if v1.Version != 0 {
+		r.Version = v1.Version
+	}
+	r.Release = v1
+	return r
+}
+
+// oneSecret is the SecretInterface Helm's driver reads through: it serves
+// one Secret already fetched. Helm's Get calls Get only; every other method
+// refuses rather than panic.
+type oneSecret struct {
+	typedcorev1.SecretInterface // nil: never called, see the methods below
+	s                           *corev1.Secret
+}
+
+func (o oneSecret) Get(_ context.Context, name string, _ metav1.GetOptions) (*corev1.Secret, error) {
+	if name != o.s.Name {
+		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "secrets"}, name)
+	}
+	return o.s, nil
+}

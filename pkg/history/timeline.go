@@ -1,0 +1,190 @@
+package history
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// Input is everything the timeline is built from. Nil slices are sources
+// that were not read (the notes say why).
+type Input struct {
+	Object *v2.HelmRelease
+	// State is the plugin's analysis of Object at the time of reading.
+	State inspect.RetryState
+	// Events and CoreEvents are the release's Events, from events.k8s.io/v1
+	// and core/v1; the same Event read through both APIs counts once.
+	Events     []eventsv1.Event
+	CoreEvents []corev1.Event
+	// Storage is Helm's storage (--helm-storage), decoded; nil when not read.
+	Storage          []Revision
+	StorageNamespace string
+	// Notes are what the caller could not read, carried into the report.
+	Notes []string
+}
+
+// Build joins the sources into one report, the timeline oldest first.
+func Build(in Input) Report {
+	r := Report{Name: in.State.Name, Namespace: in.State.Namespace, State: in.State, Notes: in.Notes}
+	var entries []Entry
+	if in.Object != nil {
+		entries = append(entries, snapshotEntries(in.Object.Status.History)...)
+		entries = append(entries, conditionEntries(in.Object.Status.Conditions)...)
+		entries = append(entries, requestEntries(&in.Object.Status)...)
+	}
+	entries = append(entries, eventEntries(in.Events, in.CoreEvents)...)
+	if in.Storage != nil {
+		entries = append(entries, storageEntries(in.Storage)...)
+		r.Storage = storageSummary(in.Storage, in.StorageNamespace)
+		r.Rollback, r.RollbackRisks = RollbackRisks(in.Storage, in.State)
+		r.State = WithRisks(r.State, r.Rollback, r.RollbackRisks)
+	}
+	sortEntries(entries)
+	r.Timeline = append(entries, prediction(in.State))
+	return r
+}
+
+// sortEntries orders by time, undated entries first; at the same instant
+// by source (storage before the status that records it, before the Event
+// that reports it), then by revision.
+func sortEntries(es []Entry) {
+	slices.SortStableFunc(es, func(a, b Entry) int {
+		if c := compareTimes(a.Time, b.Time); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(sourceRank[a.Source], sourceRank[b.Source]); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.Revision, b.Revision)
+	})
+}
+
+func compareTimes(a, b *time.Time) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return a.Compare(*b)
+}
+
+// at is a time for an Entry: nil for the zero time, which means "not set"
+// in every API type read here.
+func at(t metav1.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// snapshotEntries: one entry per snapshot, at its last deployment, and one
+// at its first deployment when that is earlier, its deletion and each test.
+func snapshotEntries(h v2.Snapshots) []Entry {
+	var out []Entry
+	for _, s := range h {
+		if s == nil {
+			continue
+		}
+		msg := fmt.Sprintf("%s %s@%s", s.Status, s.ChartName, s.ChartVersion)
+		if s.AppVersion != "" {
+			msg += " (app " + s.AppVersion + ")"
+		}
+		if s.Digest != "" {
+			msg += ", digest " + s.Digest
+		}
+		base := Entry{Source: SourceHistory, Type: s.Status, Reason: string(s.Action), Revision: s.Version,
+			ChartVersion: s.ChartVersion, Token: s.ConfigDigest}
+		if !s.FirstDeployed.IsZero() && s.FirstDeployed.Before(&s.LastDeployed) {
+			first := base
+			first.Time, first.Message = at(s.FirstDeployed), "first deployed: "+msg
+			out = append(out, first)
+		}
+		last := base
+		last.Time, last.Message = at(s.LastDeployed), msg
+		out = append(out, last)
+		if !s.Deleted.IsZero() {
+			del := base
+			del.Time, del.Message = at(s.Deleted), "deleted"
+			out = append(out, del)
+		}
+		out = append(out, testEntries(s)...)
+	}
+	return out
+}
+
+func testEntries(s *v2.Snapshot) []Entry {
+	if s.TestHooks == nil {
+		return nil
+	}
+	var out []Entry
+	for name, t := range *s.TestHooks {
+		if t == nil {
+			continue
+		}
+		when := at(t.LastCompleted)
+		if when == nil {
+			when = at(t.LastStarted)
+		}
+		out = append(out, Entry{Time: when, Source: SourceHistory, Type: t.Phase, Reason: "test",
+			Revision: s.Version, Message: "test hook " + name + ": " + t.Phase})
+	}
+	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.Message, b.Message) })
+	return out
+}
+
+func conditionEntries(cs []metav1.Condition) []Entry {
+	out := make([]Entry, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, Entry{Time: at(c.LastTransitionTime), Source: SourceCondition, Type: string(c.Status),
+			Reason: c.Reason, Message: c.Type + "=" + string(c.Status) + ": " + c.Message})
+	}
+	return out
+}
+
+// requestEntries: the tokens of the last handled reconcile, force and
+// reset requests. `flux reconcile` and this plugin write the time of the
+// request; any other token has no time and is listed first.
+func requestEntries(st *v2.HelmReleaseStatus) []Entry {
+	var out []Entry
+	for _, r := range []struct{ kind, token string }{
+		{"reconcile", st.LastHandledReconcileAt}, {"force", st.LastHandledForceAt}, {"reset", st.LastHandledResetAt},
+	} {
+		if r.token == "" {
+			continue
+		}
+		e := Entry{Source: SourceRequest, Reason: r.kind, Token: r.token, Message: r.kind + " request handled"}
+		if t, err := time.Parse(time.RFC3339Nano, r.token); err == nil {
+			u := t.UTC()
+			e.Time = &u
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// prediction is the last line: what the plugin expects next, and when.
+func prediction(st inspect.RetryState) Entry {
+	e := Entry{Source: SourcePrediction, Type: string(st.Phase), Reason: string(st.Next.Action), Message: st.Next.Why,
+		Revision: st.Remediation.ToRevision}
+	if st.Next.Earliest != nil {
+		t := st.Next.Earliest.UTC()
+		e.Time = &t
+	}
+	if st.Next.Latest != nil {
+		t := st.Next.Latest.UTC()
+		e.Until = &t
+	}
+	return e
+}
