@@ -18,11 +18,15 @@ const (
 // eventEntries turns both APIs' Events into entries. core/v1 and
 // events.k8s.io/v1 serve the same objects: an Event read through both
 // keeps its events.k8s.io form (it has the series) and counts once.
-func eventEntries(evs []eventsv1.Event, core []corev1.Event) []Entry {
+// Events about another object (a careless caller's list) are left out.
+func eventEntries(evs []eventsv1.Event, core []corev1.Event, name string) []Entry {
 	seen := make(map[types.UID]bool, len(evs))
 	out := make([]Entry, 0, len(evs)+len(core))
 	for i := range evs {
 		e := &evs[i]
+		if name != "" && e.Regarding.Name != name {
+			continue
+		}
 		if e.UID != "" {
 			seen[e.UID] = true
 		}
@@ -30,7 +34,7 @@ func eventEntries(evs []eventsv1.Event, core []corev1.Event) []Entry {
 	}
 	for i := range core {
 		e := &core[i]
-		if e.UID != "" && seen[e.UID] {
+		if (e.UID != "" && seen[e.UID]) || (name != "" && e.InvolvedObject.Name != name) {
 			continue
 		}
 		out = append(out, newEventEntry(e.Type, e.Reason, e.Message, e.Annotations, coreEventTime(e), e.Count))

@@ -1,8 +1,14 @@
 package history
 
 import (
+	"bytes"
 	"cmp"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
 	"fmt"
 	"slices"
 	"strconv"
@@ -55,7 +61,7 @@ func decodeSecret(s *corev1.Secret) (r Revision) {
 	}()
 	rel, err := driver.NewSecrets(oneSecret{s: s}).Get(s.Name)
 	if err != nil {
-		r.Note = "cannot decode the release: " + err.Error()
+		r.Note = "cannot decode the release: " + layer(s.Data["release"], err)
 		return r
 	}
 	v1, ok := rel.(*rspb.Release)
@@ -86,4 +92,48 @@ func (o oneSecret) Get(_ context.Context, name string, _ metav1.GetOptions) (*co
 		return nil, apierrors.NewNotFound(schema.GroupResource{Resource: "secrets"}, name)
 	}
 	return o.s, nil
+}
+
+// layer says which layer of Helm's format (base64, then gzip, then JSON)
+// a Secret breaks, for a note a person can act on: Helm's error alone says
+// "unexpected EOF" for a truncated gzip stream. It re-reads the data only
+// after Helm's decoder has failed on it.
+func layer(data []byte, helmErr error) string {
+	if len(data) == 0 {
+		return "the Secret has no release data"
+	}
+	raw, err := base64.StdEncoding.DecodeString(string(data))
+	if err != nil {
+		return "the release data is not base64 (" + err.Error() + ")"
+	}
+	if bytes.HasPrefix(raw, []byte{0x1f, 0x8b, 0x08}) {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err == nil {
+			raw, err = io.ReadAll(io.LimitReader(zr, 64<<20))
+		}
+		if err != nil {
+			return "the release data is not a whole gzip stream (" + err.Error() + ")"
+		}
+	}
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(helmErr, &syntax), !json.Valid(raw):
+		return "the release is not valid JSON (" + unwrapAll(helmErr).Error() + ")"
+	case errors.As(helmErr, &typ):
+		return "the release JSON does not match Helm's release type (" + unwrapAll(helmErr).Error() + ")"
+	}
+	return unwrapAll(helmErr).Error()
+}
+
+// unwrapAll is the innermost error, without Helm's "get: failed to decode
+// data NAME" prefix that repeats the Secret's name.
+func unwrapAll(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }

@@ -40,7 +40,11 @@ func Build(in Input) Report {
 		entries = append(entries, conditionEntries(in.Object.Status.Conditions)...)
 		entries = append(entries, requestEntries(&in.Object.Status)...)
 	}
-	entries = append(entries, eventEntries(in.Events, in.CoreEvents)...)
+	name := ""
+	if in.Object != nil {
+		name = in.Object.Name
+	}
+	entries = append(entries, eventEntries(in.Events, in.CoreEvents, name)...)
 	if in.Storage != nil {
 		entries = append(entries, storageEntries(in.Storage)...)
 		r.Storage = storageSummary(in.Storage, in.StorageNamespace)
@@ -89,10 +93,12 @@ func at(t metav1.Time) *time.Time {
 	return &u
 }
 
-// snapshotEntries: one entry per snapshot, at its last deployment, and one
-// at its first deployment when that is earlier, its deletion and each test.
+// snapshotEntries: one entry per snapshot, at its last deployment, its
+// deletion and each test; and the release's first deployment when no
+// snapshot left is the one that made it (Helm copies firstDeployed into
+// every revision, and status.history keeps only the last five).
 func snapshotEntries(h v2.Snapshots) []Entry {
-	var out []Entry
+	out := firstDeployed(h)
 	for _, s := range h {
 		if s == nil {
 			continue
@@ -106,11 +112,6 @@ func snapshotEntries(h v2.Snapshots) []Entry {
 		}
 		base := Entry{Source: SourceHistory, Type: s.Status, Reason: string(s.Action), Revision: s.Version,
 			ChartVersion: s.ChartVersion, Token: s.ConfigDigest}
-		if !s.FirstDeployed.IsZero() && s.FirstDeployed.Before(&s.LastDeployed) {
-			first := base
-			first.Time, first.Message = at(s.FirstDeployed), "first deployed: "+msg
-			out = append(out, first)
-		}
 		last := base
 		last.Time, last.Message = at(s.LastDeployed), msg
 		out = append(out, last)
@@ -122,6 +123,25 @@ func snapshotEntries(h v2.Snapshots) []Entry {
 		out = append(out, testEntries(s)...)
 	}
 	return out
+}
+
+func firstDeployed(h v2.Snapshots) []Entry {
+	var first *v2.Snapshot
+	for _, s := range h {
+		if s == nil || s.FirstDeployed.IsZero() {
+			continue
+		}
+		if s.LastDeployed.Equal(&s.FirstDeployed) {
+			return nil // the snapshot of the first deployment is there
+		}
+		if first == nil || s.Version < first.Version {
+			first = s
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	return []Entry{{Time: at(first.FirstDeployed), Source: SourceHistory, Message: "first deployed (the revision that did it is no longer in status.history)"}}
 }
 
 func testEntries(s *v2.Snapshot) []Entry {
