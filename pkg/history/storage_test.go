@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"strings"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/history"
