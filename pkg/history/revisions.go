@@ -38,20 +38,20 @@ func storageEntries(revs []Revision) []Entry {
 	return out
 }
 
-// hookEntries: one entry per hook that ran, at its start, with its phase
-// and when it completed.
+// hookEntries: one entry per hook that ran, at its start: its phase, its
+// events (pre-upgrade, test, ...), and how long it ran.
 func hookEntries(version int, hooks []*rspb.Hook) []Entry {
 	var out []Entry
 	for _, h := range hooks {
 		if h == nil || h.LastRun.StartedAt.IsZero() {
 			continue // declared, never run (a hook of another action)
 		}
-		msg := fmt.Sprintf("%s %s/%s: %s", hookEvents(h), h.Kind, h.Name, h.LastRun.Phase)
+		msg := h.Kind + "/" + h.Name
 		if !h.LastRun.CompletedAt.IsZero() {
-			msg += fmt.Sprintf(" after %s", h.LastRun.CompletedAt.Sub(h.LastRun.StartedAt).Round(time.Second))
+			msg += fmt.Sprintf(", ran %s", h.LastRun.CompletedAt.Sub(h.LastRun.StartedAt).Round(time.Second))
 		}
 		out = append(out, Entry{Time: timePtr(h.LastRun.StartedAt), Source: SourceHook, Type: string(h.LastRun.Phase),
-			Reason: h.Name, Revision: version, Message: msg})
+			Reason: hookEvents(h), Revision: version, Message: msg})
 	}
 	return out
 }

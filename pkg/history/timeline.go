@@ -103,7 +103,7 @@ func snapshotEntries(h v2.Snapshots) []Entry {
 		if s == nil {
 			continue
 		}
-		msg := fmt.Sprintf("%s %s@%s", s.Status, s.ChartName, s.ChartVersion)
+		msg := fmt.Sprintf("%s@%s", s.ChartName, s.ChartVersion)
 		if s.AppVersion != "" {
 			msg += " (app " + s.AppVersion + ")"
 		}
@@ -158,7 +158,7 @@ func testEntries(s *v2.Snapshot) []Entry {
 			when = at(t.LastStarted)
 		}
 		out = append(out, Entry{Time: when, Source: SourceHistory, Type: t.Phase, Reason: "test",
-			Revision: s.Version, Message: "test hook " + name + ": " + t.Phase})
+			Revision: s.Version, Message: "test hook " + name})
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return cmp.Compare(a.Message, b.Message) })
 	return out
@@ -167,8 +167,8 @@ func testEntries(s *v2.Snapshot) []Entry {
 func conditionEntries(cs []metav1.Condition) []Entry {
 	out := make([]Entry, 0, len(cs))
 	for _, c := range cs {
-		out = append(out, Entry{Time: at(c.LastTransitionTime), Source: SourceCondition, Type: string(c.Status),
-			Reason: c.Reason, Message: c.Type + "=" + string(c.Status) + ": " + c.Message})
+		out = append(out, Entry{Time: at(c.LastTransitionTime), Source: SourceCondition, Condition: c.Type,
+			Type: string(c.Status), Reason: c.Reason, Message: c.Message})
 	}
 	return out
 }
@@ -184,7 +184,7 @@ func requestEntries(st *v2.HelmReleaseStatus) []Entry {
 		if r.token == "" {
 			continue
 		}
-		e := Entry{Source: SourceRequest, Reason: r.kind, Token: r.token, Message: r.kind + " request handled"}
+		e := Entry{Source: SourceRequest, Reason: r.kind, Token: r.token, Message: "handled"}
 		if t, err := time.Parse(time.RFC3339Nano, r.token); err == nil {
 			u := t.UTC()
 			e.Time = &u

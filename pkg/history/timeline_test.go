@@ -44,9 +44,9 @@ func TestBuildTimeline(t *testing.T) {
 		"0s history 1 install",
 		"5s event 0 InstallSucceeded", // core/v1 only
 		"1m20s history 1 test",
-		"9m0s hook 2 notify",
+		"9m0s hook 2 pre-upgrade",
 		"9m0s request 0 reconcile",
-		"9m5s hook 2 shop-upgrade-step",
+		"9m5s hook 2 pre-upgrade",
 		"10m0s storage 2 shop@2.0.0",
 		"10m0s history 2 upgrade",
 		"15m0s condition 0 UpgradeFailed",

@@ -45,6 +45,8 @@ type Entry struct {
 	// Type is the Event's type (Normal, Warning), the condition's status,
 	// the revision's status or the hook's phase.
 	Type string `json:"type,omitempty"`
+	// Condition is the condition's type, on a condition entry.
+	Condition string `json:"condition,omitempty"`
 	// Reason is the Event's or condition's reason, the action of a
 	// snapshot, the hook's name, the request's kind or the predicted action.
 	Reason   string `json:"reason,omitempty"`

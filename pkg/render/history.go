@@ -99,7 +99,11 @@ func entryText(e history.Entry, st inspect.RetryState, o Options) string {
 		return "next: " + nextText(st, o) + " — " + Escape(e.Message, false)
 	}
 	var head []string
-	for _, s := range []string{e.Type, e.Reason} {
+	typ := e.Type
+	if e.Condition != "" {
+		typ = e.Condition + "=" + e.Type
+	}
+	for _, s := range []string{typ, e.Reason} {
 		if s != "" {
 			head = append(head, Escape(s, false))
 		}
