@@ -48,7 +48,6 @@ and, with --helm-storage, every revision in Helm's storage with its hooks and
 tests; the last line is what the plugin predicts comes next. With
 --helm-storage it also lists what the last or next rollback will not undo.`,
 		Example:           historyExample,
-		Args:              cobra.ExactArgs(1),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
@@ -77,7 +76,7 @@ func (o *HistoryOptions) Complete(args []string) error {
 // Validate checks the flags.
 func (o *HistoryOptions) Validate() error {
 	if len(o.target.names) != 1 {
-		return usageErrorf("history takes one NAME")
+		return usageErrorf("history takes one NAME, %d given", len(o.target.names))
 	}
 	switch o.out.Format {
 	case "", "json", "yaml":
