@@ -56,33 +56,6 @@ func Build(in Input) Report {
 	return r
 }
 
-// sortEntries orders by time, undated entries first; at the same instant
-// by source (storage before the status that records it, before the Event
-// that reports it), then by revision.
-func sortEntries(es []Entry) {
-	slices.SortStableFunc(es, func(a, b Entry) int {
-		if c := compareTimes(a.Time, b.Time); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(sourceRank[a.Source], sourceRank[b.Source]); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Revision, b.Revision)
-	})
-}
-
-func compareTimes(a, b *time.Time) int {
-	switch {
-	case a == nil && b == nil:
-		return 0
-	case a == nil:
-		return -1
-	case b == nil:
-		return 1
-	}
-	return a.Compare(*b)
-}
-
 // at is a time for an Entry: nil for the zero time, which means "not set"
 // in every API type read here.
 func at(t metav1.Time) *time.Time {

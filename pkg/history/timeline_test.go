@@ -44,8 +44,8 @@ func TestBuildTimeline(t *testing.T) {
 		"0s history 1 install",
 		"5s event 0 InstallSucceeded", // core/v1 only
 		"1m20s history 1 test",
+		"9m0s request 0 reconcile", // about revision 1, the newest by then
 		"9m0s hook 2 pre-upgrade",
-		"9m0s request 0 reconcile",
 		"9m5s hook 2 pre-upgrade",
 		"10m0s storage 2 shop@2.0.0",
 		"10m0s history 2 upgrade",
@@ -126,5 +126,47 @@ func TestBuildUnreadableRevision(t *testing.T) {
 	}
 	if len(r.Storage.Unreadable) != 1 || r.Storage.Unreadable[0].Revision != 4 {
 		t.Errorf("unreadable = %+v", r.Storage.Unreadable)
+	}
+}
+
+// As the real controller does (ground-truth scenario 18): the upgrade
+// fails and is rolled back within one second. The API keeps seconds of the
+// conditions and Events, Helm nanoseconds of the revisions; what is about
+// revision 2 still comes before what is about revision 3, and a condition
+// before the snapshot the controller writes after it.
+func TestBuildSameSecond(t *testing.T) {
+	in := storyInput()
+	in.CoreEvents = nil
+	sec := historytest.T0.Add(15 * time.Minute)
+	hr := in.Object
+	for i := range hr.Status.Conditions {
+		hr.Status.Conditions[i].LastTransitionTime.Time = sec
+	}
+	hr.Status.History[0].LastDeployed.Time = sec // the rollback's snapshot
+	hr.Status.Conditions = append(hr.Status.Conditions, hr.Status.Conditions[0])
+	hr.Status.Conditions[3].Type, hr.Status.Conditions[3].Reason, hr.Status.Conditions[3].Message = "Stalled", "RetriesExceeded", "Failed to upgrade after 1 attempt(s)"
+	in.Events[1].Series, in.Events[1].EventTime.Time = nil, sec
+	rels := historytest.Releases()
+	rels[2].Info.LastDeployed = sec.Add(600 * time.Millisecond)
+	in.Storage = history.DecodeSecrets(historytest.Secrets(rels...))
+	r := history.Build(in)
+	var got []string
+	for _, e := range r.Timeline {
+		if e.Time != nil && e.Time.Truncate(time.Second).Equal(sec) {
+			got = append(got, fmt.Sprintf("%s %s %s", e.Source, e.Condition, e.Reason))
+		}
+	}
+	want := []string{
+		"condition Released UpgradeFailed", // names chart shop@2.0.0: revision 2
+		"event  UpgradeFailed",
+		"storage  shop@1.0.0", // revision 3, stored at .6 s
+		"condition Ready RollbackSucceeded",
+		"condition Remediated RollbackSucceeded",
+		"condition Stalled RetriesExceeded",
+		"history  rollback",
+		"event  RollbackSucceeded",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("same second:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -19,9 +19,11 @@ import (
 // scripts (docs/schema.md).
 type Source string
 
-// Sources, in the order entries at the same instant are listed: Helm
-// stores a revision before the controller records it in status.history,
-// sets its conditions and emits the Event.
+// Sources. Entries of one revision in the same second are listed storage,
+// hook, request, condition, history, event: Helm stores a revision before
+// the controller sets the conditions it reports, and the controller writes
+// the conditions before the snapshot (the recorded watch of ground-truth
+// scenario 18 shows it) and emits the Event last.
 const (
 	SourceStorage    Source = "storage"    // a Helm release Secret (--helm-storage)
 	SourceHook       Source = "hook"       // a hook or test of a stored revision (--helm-storage)
@@ -32,8 +34,8 @@ const (
 	SourcePrediction Source = "prediction" // what the plugin predicts comes next
 )
 
-var sourceRank = map[Source]int{SourceStorage: 0, SourceHook: 1, SourceHistory: 2, SourceRequest: 3,
-	SourceCondition: 4, SourceEvent: 5, SourcePrediction: 6}
+var sourceRank = map[Source]int{SourceStorage: 0, SourceHook: 1, SourceRequest: 2, SourceCondition: 3,
+	SourceHistory: 4, SourceEvent: 5, SourcePrediction: 6}
 
 // Entry is one line of the timeline. Everything in it was read from the
 // cluster and is untrusted: render escapes it.
