@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/base64"
-	"slices"
 	"strings"
 	"testing"
+
+	corev1 "k8s.io/api/core/v1"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/history"
 	"github.com/hrretry/kubectl-hrretry/pkg/history/historytest"
@@ -80,29 +81,49 @@ func TestDecodeSecretsOrderAndNotes(t *testing.T) {
 	}
 }
 
-// FuzzDecodeSecrets: whatever a Secret holds, decoding gives a release or
-// a note (never neither) and never panics, nor does the risk analysis of
-// what decoded: the fuzzed Secret is the failed revision 2 of a rollback to
-// a good revision 1.
+// FuzzDecodeSecrets: whatever a storage Secret holds, decoding gives a
+// release or a note (never neither) and never panics, nor does building
+// the timeline from it.
 func FuzzDecodeSecrets(f *testing.F) {
 	for _, data := range corrupted() {
 		f.Add(data)
 	}
 	f.Add(historytest.Encode(historytest.Releases()[1]))
-	good := historytest.Secrets(historytest.Releases()[0])
-	next := inspect.RetryState{Remediation: inspect.Remediation{Next: inspect.ActionRollback, ToRevision: 1}}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		secrets := append(slices.Clone(good), historytest.Secret("shop", 2, data, historytest.T0))
-		revs := history.DecodeSecrets(secrets)
-		if len(revs) != 2 {
-			t.Fatalf("%d revisions from two Secrets", len(revs))
+		revs := history.DecodeSecrets([]corev1.Secret{historytest.Secret("shop", 2, data, historytest.T0)})
+		if len(revs) != 1 {
+			t.Fatalf("%d revisions from one Secret", len(revs))
 		}
-		for _, r := range revs {
-			if r.Release == nil && r.Note == "" {
-				t.Fatalf("%s: neither a release nor a note", r.Secret)
+		if r := revs[0]; r.Release == nil && r.Note == "" {
+			t.Fatalf("%s: neither a release nor a note", r.Secret)
+		}
+		_ = history.Build(history.Input{Storage: revs})
+	})
+}
+
+// FuzzRollbackRisks: whatever the failed revision's manifest holds (Helm
+// applied it, anyone could have written the Secret), comparing it with the
+// rollback target never panics and names every risk with a kind and an
+// object.
+func FuzzRollbackRisks(f *testing.F) {
+	rels := historytest.Releases()
+	f.Add(rels[1].Manifest)
+	f.Add(rels[0].Manifest)
+	f.Add("---\nkind: PersistentVolumeClaim\nmetadata: {name: x, annotations: {helm.sh/resource-policy: keep}}\n")
+	f.Add("kind: StatefulSet\nmetadata: {name: s}\nspec: {volumeClaimTemplates: [{}], template: {spec: {containers: [{readinessProbe: {}}]}}}")
+	next := inspect.RetryState{Remediation: inspect.Remediation{Next: inspect.ActionRollback, ToRevision: 1}}
+	f.Fuzz(func(t *testing.T, manifest string) {
+		failed := *rels[1]
+		failed.Manifest = manifest
+		revs := []history.Revision{{Version: 1, Release: rels[0]}, {Version: 2, Release: &failed}}
+		pair, risks := history.RollbackRisks(revs, next)
+		if pair == nil {
+			t.Fatal("no rollback pair")
+		}
+		for _, r := range risks {
+			if r.Kind == "" || r.Object == "" || r.Reason == "" {
+				t.Fatalf("incomplete risk %+v", r)
 			}
 		}
-		_, _ = history.RollbackRisks(revs, next)
-		_ = history.Build(history.Input{Storage: revs, State: next})
 	})
 }
