@@ -99,7 +99,8 @@ func TestHistoryWithoutSecrets(t *testing.T) {
 			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
 		}
 	}
-	for _, want := range []string{"history        3  deployed rollback", "condition      -  Ready=False RollbackSucceeded", "prediction"} {
+	for _, want := range []string{"history        3  deployed rollback", "condition      -  Ready=False RollbackSucceeded", "prediction",
+		"with --helm-storage lists the concrete hooks"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, r.stdout)
 		}

@@ -68,6 +68,13 @@ func History(w io.Writer, r history.Report, o Options) error {
 		fmt.Fprintf(b, "%-20s  %-10s  %4s  %s\n", entryTime(e, o), e.Source, revText(e.Revision), entryText(e, r.State, o))
 	}
 	writeRisks(b, r.State, pal.bold, "\n%s\n")
+	// Without the storage, the generic warning says what a rollback leaves
+	// and how to get the concrete list.
+	for _, wn := range r.State.Warnings {
+		if wn.Code == inspect.WarnRollbackNotData {
+			fmt.Fprintf(b, "\n! %s\n", Escape(wn.Message, false))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
