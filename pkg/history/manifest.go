@@ -14,14 +14,13 @@ import (
 // object is one resource of a rendered manifest, with the parts the risk
 // analysis reads.
 type object struct {
-	Kind     string
-	Name     string
-	NS       string
-	Ann      map[string]string
-	canon    []byte // the object as canonical JSON, to tell changed from equal
-	pod      *corev1.PodSpec
-	claims   []corev1.PersistentVolumeClaim // a StatefulSet's volumeClaimTemplates
-	position int                            // order in the manifest
+	Kind   string
+	Name   string
+	NS     string
+	Ann    map[string]string
+	canon  []byte // the object as canonical JSON, to tell changed from equal
+	pod    *corev1.PodSpec
+	claims []corev1.PersistentVolumeClaim // a StatefulSet's volumeClaimTemplates
 }
 
 // ref is how a risk names the object: Kind/name, or Kind/namespace/name.
@@ -73,7 +72,6 @@ func parseManifest(manifest string) []*object {
 	var out []*object
 	for _, k := range keys {
 		if o := parseObject(docs[k]); o != nil {
-			o.position = len(out)
 			out = append(out, o)
 		}
 	}

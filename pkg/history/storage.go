@@ -29,13 +29,16 @@ type Revision struct {
 	Secret  string        // the Secret's name (sh.helm.release.v1.NAME.vN)
 	Created time.Time     // the Secret's creationTimestamp: when the revision was stored
 	Version int           // the revision, from the release or else the Secret's label
-	Release *rspb.Release // nil when Note is set
-	Note    string        // why this revision could not be read
+	Release *rspb.Release // nil when the Secret cannot be decoded
+	Note    string        // why this revision cannot be (fully) read
 }
 
 // DecodeSecrets decodes Helm's storage Secrets of one release, oldest
-// revision first. It runs Helm's own driver (the code helm-controller
-// stores releases with), one Secret at a time: Helm's List and Query skip a
+// revision first. It runs Helm's own driver and release types
+// (helm.sh/helm/v4 v4.2.4, what helm-controller v1.6.4 stores releases
+// with) rather than a decoder of our own: they add 3.1 % to the release
+// binary (67.4 to 69.5 MB, 37 packages), well under the 30 % that would
+// have justified one. One Secret at a time: Helm's List and Query skip a
 // Secret they cannot decode without a word, and a corrupted revision must
 // cost that revision only, with a note. No I/O: the driver reads from the
 // Secrets given.
