@@ -53,6 +53,8 @@ test: unit-race e2e groundtruth
 fuzz:
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzAnalyze$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzAnalyzeFields$$' -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./pkg/history -run '^$$' -fuzz '^FuzzDecodeSecrets$$' -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./pkg/history -run '^$$' -fuzz '^FuzzRollbackRisks$$' -fuzztime $${FUZZTIME:-60s}
 
 # Fleet-scale figures on the real control plane (BENCHMARKS.md): N=1,000 and 5,000.
 bench: build kube-bin

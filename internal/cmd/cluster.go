@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/dynamic"
 
@@ -27,6 +29,13 @@ type Cluster interface {
 	// Names and Namespaces serve shell completion.
 	Names(ctx context.Context, namespace string) ([]string, error)
 	Namespaces(ctx context.Context) ([]string, error)
+	// Events and CoreEvents list the Events about one HelmRelease through
+	// events.k8s.io/v1 and core/v1 (history).
+	Events(ctx context.Context, namespace, name string) ([]eventsv1.Event, error)
+	CoreEvents(ctx context.Context, namespace, name string) ([]corev1.Event, error)
+	// ReleaseSecrets lists Helm's storage Secrets of one release, every
+	// revision (--helm-storage).
+	ReleaseSecrets(ctx context.Context, namespace, release string) ([]corev1.Secret, error)
 	// Requests counts what was sent, for --debug-requests.
 	Requests() *cluster.RequestCounter
 }

@@ -77,6 +77,7 @@ func NewRootCmd(deps Deps) *cobra.Command {
 	root, g := newRoot(deps)
 	root.AddCommand(
 		NewCmdStatus(g, deps, nil),
+		NewCmdHistory(g, deps, nil),
 		NewCmdForce(g, deps, nil),
 		NewCmdVersion(deps),
 	)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 	"github.com/hrretry/kubectl-hrretry/pkg/render"
 )
@@ -24,6 +25,7 @@ type StatusOptions struct {
 	noHeaders    bool
 	watch        bool
 	watchTimeout time.Duration
+	helmStorage  bool
 
 	target target
 	term   terminal
@@ -58,6 +60,7 @@ func NewCmdStatus(g *globalOptions, deps Deps, runF func(*StatusOptions) error) 
 	f.BoolVar(&o.noHeaders, "no-headers", false, "Omit the table header and summary")
 	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
 	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
+	f.BoolVar(&o.helmStorage, "helm-storage", false, "With NAMEs: read Helm's release Secrets and list what a rollback (last or next) will not undo (needs list on secrets in the storage namespace)")
 	registerOutputCompletion(cmd)
 	return cmd
 }
@@ -86,6 +89,9 @@ func (o *StatusOptions) Validate() error {
 	if o.watch && o.out.Format != "" && o.out.Format != "wide" {
 		return usageErrorf("--watch prints the table; it cannot be combined with -o %s", o.out.Format)
 	}
+	if o.helmStorage && (len(o.target.names) == 0 || o.watch) {
+		return usageErrorf("--helm-storage reads each release's Secrets: give NAMEs, without --watch")
+	}
 	if err := o.sel.validate(); err != nil {
 		return err
 	}
@@ -111,6 +117,10 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return fetchErr // the settings note would only repeat the same failure
 	}
 	o.note(settings)
+	if o.helmStorage {
+		// Before the load: addRisks analyzes each named release afresh.
+		o.addRisks(ctx, client, states, now, settings.get())
+	}
 	load := o.target.withLoad(states, settings.get(), now)
 	states = o.filter.Apply(states)
 	if err := render.Sort(states, o.sortBy); err != nil {
@@ -158,4 +168,25 @@ func (o *StatusOptions) renderOptions(now time.Time) render.Options {
 	return render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Width: o.term.width,
 		Wide: o.out.Format == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces,
 		Summary: o.term.tty && !o.noHeaders}
+}
+
+// addRisks reads Helm's storage of each named release and puts the
+// concrete rollback risks in place of the generic warning. It GETs each
+// release again for the object (fetchStates keeps only the states): one
+// request per name, and only with --helm-storage. A storage that cannot be
+// read is a note on stderr; the state keeps the generic warning.
+func (o *StatusOptions) addRisks(ctx context.Context, c Cluster, states []inspect.RetryState, now time.Time, s inspect.Settings) {
+	for i, st := range states {
+		raw, err := c.Get(ctx, st.Namespace, st.Name)
+		if err != nil {
+			fmt.Fprintln(o.deps.Streams.ErrOut, readNote("get", cluster.Resource, st.Namespace, err, "its rollback risks are left out"))
+			continue
+		}
+		d := inspect.Read(raw)
+		var note string
+		states[i], note = withStorage(ctx, c, d, d.Analyze(now, s))
+		if note != "" {
+			fmt.Fprintln(o.deps.Streams.ErrOut, note)
+		}
+	}
 }

@@ -173,7 +173,7 @@ func warnings(hr *v2.HelmRelease, o *observation, st *RetryState) []Warning {
 		add(WarnDrifted, "%s", msg)
 	}
 	if st.Strategy.Name == RemediateOnFailure && st.Remediation.Strategy == string(v2.RollbackRemediationStrategy) && rolledBack(o, st) {
-		add(WarnRollbackNotData, "a rollback reverts the release's manifests, not its data: migrations, volumes and queues stay where the failed release left them")
+		add(WarnRollbackNotData, "a rollback reverts the release's manifests, not its data: migrations, volumes and queues stay where the failed release left them; status or history with --helm-storage lists the concrete hooks, volumes, CRDs and changes")
 	}
 	return out
 }

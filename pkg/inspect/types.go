@@ -119,6 +119,11 @@ type RetryState struct {
 	// of the controller's --concurrent workers until this time at the
 	// latest (the action, its tests and remediation, the cache wait).
 	WorkerUntil *time.Time `json:"workerUntil,omitempty"`
+	// Rollback and RollbackRisks are what a rollback (the last or the next
+	// remediation) will not undo. Analyze leaves them empty: only
+	// pkg/history fills them, from Helm's storage (--helm-storage).
+	Rollback      *RollbackPair  `json:"rollback,omitempty"`
+	RollbackRisks []RollbackRisk `json:"rollbackRisks,omitempty"`
 }
 
 // Strategy is the failure strategy in force for the action last attempted.
@@ -250,4 +255,26 @@ type Condition struct {
 	Message            string    `json:"message,omitempty"`
 	LastTransitionTime time.Time `json:"lastTransitionTime"`
 	ObservedGeneration int64     `json:"observedGeneration,omitempty"`
+}
+
+// RollbackRisk is one thing a Helm rollback will not undo, found by
+// comparing the failed revision's manifest with the rollback target's in
+// Helm's storage (pkg/history, with --helm-storage).
+type RollbackRisk struct {
+	// Kind is the risk's class, stable for scripts: hook, pvc,
+	// volumeClaimTemplate, crd, keep, readinessWithoutStartup, image,
+	// changed, added, removed.
+	Kind string `json:"kind"`
+	// Object is Kind/name or Kind/namespace/name as in the manifest.
+	Object string `json:"object"`
+	Reason string `json:"reason"`
+}
+
+// RollbackPair names the revisions a rollback goes from and to.
+type RollbackPair struct {
+	Failed int `json:"failedRevision"`
+	Target int `json:"targetRevision"`
+	// Done is true when the rollback already ran (the newest revision is
+	// it), false when it is the remediation to come.
+	Done bool `json:"done"`
 }

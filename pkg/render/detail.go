@@ -61,6 +61,7 @@ func Detail(w io.Writer, st inspect.RetryState, o Options) error {
 			fmt.Fprintf(b, "  ! %s\n", indent(Escape(wn.Message, false), 4))
 		}
 	}
+	writeRisks(b, st, pal.bold, "\n%s\n")
 	writeHistory(b, st, o, section)
 	writeConditions(b, st, o, section)
 	_, err := io.WriteString(w, b.String())

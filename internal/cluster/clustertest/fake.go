@@ -18,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	dynamicfake "k8s.io/client-go/dynamic/fake"
+	kubefake "k8s.io/client-go/kubernetes/fake"
 	k8stesting "k8s.io/client-go/testing"
 	"sigs.k8s.io/yaml"
 
@@ -33,6 +34,9 @@ const ResourceVersion = "1"
 // Dynamic inject errors into any request, lists included.
 type Fake struct {
 	Dynamic *dynamicfake.FakeDynamicClient
+	// Kube serves the typed objects (Events, Secrets); reactors prepended
+	// to it inject errors, a Forbidden for one.
+	Kube *kubefake.Clientset
 	// Settings and SettingsNote are what ControllerSettings returns.
 	Settings     inspect.Settings
 	SettingsNote string
@@ -46,7 +50,7 @@ type Fake struct {
 func New(objs ...runtime.Object) *Fake {
 	dyn := dynamicfake.NewSimpleDynamicClientWithCustomListKinds(runtime.NewScheme(),
 		map[schema.GroupVersionResource]string{cluster.HelmReleases: "HelmReleaseList"}, objs...)
-	return &Fake{Dynamic: dyn, Settings: inspect.DefaultSettings()}
+	return &Fake{Dynamic: dyn, Kube: kubefake.NewClientset(), Settings: inspect.DefaultSettings()}
 }
 
 // Get returns one object as JSON, as the server would.
