@@ -78,6 +78,7 @@ func NewRootCmd(deps Deps) *cobra.Command {
 	root.AddCommand(
 		NewCmdStatus(g, deps, nil),
 		NewCmdForce(g, deps, nil),
+		NewCmdWait(g, deps, nil),
 		NewCmdVersion(deps),
 	)
 	registerCompletions(root, g)
