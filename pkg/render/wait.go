@@ -45,8 +45,11 @@ func WaitLine(it WaitItem, o Options) string {
 	if next := nextText(st, o); next != "-" && next != string(st.Phase) {
 		s += ", next: " + next
 	}
-	if st.FailingSince != nil {
+	switch {
+	case st.FailingSince != nil && st.Attempts > 0:
 		s += fmt.Sprintf("; %d failed attempt(s), failing since %s", st.Attempts, when(*st.FailingSince, o))
+	case st.FailingSince != nil:
+		s += "; failing since " + when(*st.FailingSince, o)
 	}
 	if inspect.Superseded(it.Waited, st) {
 		s += fmt.Sprintf("; generation %d superseded by %d", it.Waited, st.Generation)
