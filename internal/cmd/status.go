@@ -51,8 +51,8 @@ const statusExample = `  # Every HelmRelease in the cluster, failing ones at a g
 func NewCmdStatus(g *globalOptions, deps Deps, runF func(*StatusOptions) error) *cobra.Command {
 	o := &StatusOptions{g: g, deps: deps}
 	cmd := &cobra.Command{
-		Use:               "status [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR]",
-		Short:             "Show what each HelmRelease will do next, and when",
+		Use:   "status [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR]",
+		Short: "Show what each HelmRelease will do next, and when",
 		Long: `Show what each HelmRelease will do next, and when: the failure strategy in
 force, the next attempt's window, and the way out of a stuck state.
 
