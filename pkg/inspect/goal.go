@@ -170,7 +170,18 @@ func readyForGeneration(st RetryState) bool {
 // behind: what decides the verdict (the Stalled condition of a stalled
 // release, Ready otherwise) was written for an earlier generation. A
 // condition without observedGeneration falls back to the status's.
+//
+// A condition's generation is not enough while a new spec is being tried:
+// the controller's patch helper refreshes the object it reconciles from
+// each patch response, so an attempt of generation 2 that ends after the
+// spec moved to 3 stamps its failure with 3 (seen on helm-controller
+// v1.6.4, test/groundtruth scenario 30). Its counters are still 2's:
+// status.observedGeneration behind and the phase progressing (the new
+// generation not tried yet) say so.
 func behind(st RetryState) bool {
+	if st.Phase == PhaseProgressing && st.ObservedGeneration < st.Generation {
+		return true
+	}
 	decisive := "Ready"
 	if st.Phase == PhaseStalled {
 		decisive = "Stalled"

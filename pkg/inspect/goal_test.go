@@ -117,6 +117,19 @@ func TestJudgeBehind(t *testing.T) {
 	if v, _ := g.Judge(st, Limits{MaxFailures: 1}, testNow); v != VerdictWaiting {
 		t.Errorf("the streak of the previous spec is over: %s", v)
 	}
+	// The previous spec's attempt ended after the spec changed: its
+	// failure is stamped with the new generation, observedGeneration lags.
+	for i := range st.Conditions {
+		st.Conditions[i].ObservedGeneration = st.Generation
+	}
+	st.Phase = PhaseProgressing
+	if v, _ := g.Judge(st, Limits{MaxFailures: 1}, testNow); v != VerdictWaiting {
+		t.Errorf("a new spec being tried: %s", v)
+	}
+	st.ObservedGeneration = st.Generation
+	if v, _ := g.Judge(st, Limits{MaxFailures: 1}, testNow); v != VerdictUnreachable {
+		t.Errorf("the new spec's own streak counts: %s", v)
+	}
 }
 
 func TestProgress(t *testing.T) {
