@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/watch"
@@ -144,7 +145,7 @@ func (w *waiter) judge(tick bool) error {
 	w.items = w.items[:0]
 	for _, k := range w.tracked {
 		it := render.WaitItem{Waited: w.waited[k], State: byKey[k]}
-		it.Namespace, it.Name = splitKey(k)
+		it.Namespace, it.Name, _ = strings.Cut(k, "/")
 		it.Verdict, it.Why = w.o.goal.Progress(it.Waited, it.State, w.o.limits, now)
 		w.items = append(w.items, it)
 	}
@@ -174,13 +175,4 @@ func outcomeCode(items []render.WaitItem) int {
 		code = ExitOK
 	}
 	return code
-}
-
-func splitKey(k string) (string, string) {
-	for i := 0; i < len(k); i++ {
-		if k[i] == '/' {
-			return k[:i], k[i+1:]
-		}
-	}
-	return "", k
 }
