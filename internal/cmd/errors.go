@@ -20,6 +20,8 @@ const (
 	ExitFailed      = 1   // an error, or a forced attempt that failed or timed out
 	ExitUsage       = 2   // bad flags or arguments
 	ExitNotHonoured = 3   // the controller handled the request but did not honour force/reset
+	ExitSuperseded  = 4   // wait --for ready: a newer generation replaced the spec waited for
+	ExitStuck       = 5   // status --check: a selected release is stuck
 	ExitInterrupted = 130 // SIGINT or SIGTERM, as a shell reports a process a signal ended
 )
 

@@ -79,6 +79,7 @@ func NewRootCmd(deps Deps) *cobra.Command {
 		NewCmdStatus(g, deps, nil),
 		NewCmdHistory(g, deps, nil),
 		NewCmdForce(g, deps, nil),
+		NewCmdWait(g, deps, nil),
 		NewCmdVersion(deps),
 	)
 	registerCompletions(root, g)

@@ -26,6 +26,9 @@ type StatusOptions struct {
 	watch        bool
 	watchTimeout time.Duration
 	helmStorage  bool
+	check        bool
+	maxFailures  int64
+	stuckAfter   time.Duration
 
 	target target
 	term   terminal
@@ -40,14 +43,23 @@ const statusExample = `  # Every HelmRelease in the cluster, failing ones at a g
   kubectl hrretry status my-app -n apps
 
   # For scripts: the documented RetryState schema
-  kubectl hrretry status -A -o json`
+  kubectl hrretry status -A -o json
+
+  # For cron and alerts: exit 5 when a release is stalled, has failed more
+  # than 3 attempts in a row, or has been failing for over an hour
+  kubectl hrretry status -A --check --max-failures 3 --stuck-after 1h`
 
 // NewCmdStatus builds `status`. runF, when not nil, replaces Run (tests).
 func NewCmdStatus(g *globalOptions, deps Deps, runF func(*StatusOptions) error) *cobra.Command {
 	o := &StatusOptions{g: g, deps: deps}
 	cmd := &cobra.Command{
-		Use:               "status [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR]",
-		Short:             "Show what each HelmRelease will do next, and when",
+		Use:   "status [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR]",
+		Short: "Show what each HelmRelease will do next, and when",
+		Long: `Show what each HelmRelease will do next, and when: the failure strategy in
+force, the next attempt's window, and the way out of a stuck state.
+
+Exit codes: 0 listed; 1 an error; 2 bad usage; 5 with --check, a selected
+release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 		Example:           statusExample,
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
@@ -61,6 +73,9 @@ func NewCmdStatus(g *globalOptions, deps Deps, runF func(*StatusOptions) error) 
 	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
 	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
 	f.BoolVar(&o.helmStorage, "helm-storage", false, "With NAMEs: read Helm's release Secrets and list what a rollback (last or next) will not undo (needs list on secrets in the storage namespace)")
+	f.BoolVar(&o.check, "check", false, "Exit 5 when a selected release is stuck: stalled, or failing past --max-failures or --stuck-after (marked STUCK; stuck and stuckReason in -o json)")
+	f.Int64Var(&o.maxFailures, "max-failures", 0, "With --check: stuck when more than this many attempts of the current streak failed (0: no limit)")
+	f.DurationVar(&o.stuckAfter, "stuck-after", 0, "With --check: stuck when failing for longer than this (0: no limit)")
 	registerOutputCompletion(cmd)
 	return cmd
 }
@@ -91,6 +106,15 @@ func (o *StatusOptions) Validate() error {
 	}
 	if o.helmStorage && (len(o.target.names) == 0 || o.watch) {
 		return usageErrorf("--helm-storage reads each release's Secrets: give NAMEs, without --watch")
+	}
+	if !o.check && (o.maxFailures != 0 || o.stuckAfter != 0) {
+		return usageErrorf("--max-failures and --stuck-after are limits of --check")
+	}
+	if o.maxFailures < 0 || o.stuckAfter < 0 {
+		return usageErrorf("--max-failures and --stuck-after must not be negative")
+	}
+	if o.check && o.watch {
+		return usageErrorf("--check exits on what it lists once; it cannot be combined with --watch")
 	}
 	if err := o.sel.validate(); err != nil {
 		return err
@@ -126,10 +150,20 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err := render.Sort(states, o.sortBy); err != nil {
 		return usageError(err)
 	}
+	stuck := 0
+	if o.check {
+		stuck = inspect.Limits{MaxFailures: o.maxFailures, StuckAfter: o.stuckAfter}.Mark(states, now)
+	}
 	if err := o.print(states, now, load); err != nil {
 		return err
 	}
-	return fetchErr
+	if fetchErr != nil {
+		return fetchErr
+	}
+	if stuck > 0 {
+		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, len(states))}
+	}
+	return nil
 }
 
 // note prints why the controller's settings are defaults, once, on stderr.
@@ -167,7 +201,7 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time, load *
 func (o *StatusOptions) renderOptions(now time.Time) render.Options {
 	return render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Width: o.term.width,
 		Wide: o.out.Format == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces,
-		Summary: o.term.tty && !o.noHeaders}
+		Summary: o.term.tty && !o.noHeaders, Check: o.check}
 }
 
 // addRisks reads Helm's storage of each named release and puts the

@@ -137,8 +137,12 @@ func TestUndecodableFieldWarnedTheSameEverywhere(t *testing.T) {
 
 	// The watch keeps what its LIST decoded, and decodes events from maps.
 	o, _, _ := parseStatus(t, "-w")
-	v := &liveView{o: o, client: clustertest.New(bad), s: inspect.DefaultSettings()}
-	if _, err := v.list(t.Context()); err != nil {
+	v := &liveView{o: o, s: inspect.DefaultSettings()}
+	objs, _, err := listScope(t.Context(), clustertest.New(bad), o.target, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.listed(objs); err != nil {
 		t.Fatal(err)
 	}
 	if got := v.states(testNow); !reflect.DeepEqual(got[0].Warnings, listed[0].Warnings) {

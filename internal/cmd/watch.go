@@ -3,31 +3,20 @@ package cmd
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/tools/cache"
-	watchtools "k8s.io/client-go/tools/watch"
 
-	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 	"github.com/hrretry/kubectl-hrretry/pkg/render"
 )
-
-// errRelist: the watch's resourceVersion is too old (410 Gone).
-var errRelist = errors.New("resource version expired")
 
 // liveView is `status --watch`: one LIST, then one WATCH from the list's
 // resourceVersion; between events it only re-renders (once a second on a
 // terminal, so countdowns move), without further API requests.
 type liveView struct {
 	o       *StatusOptions
-	client  Cluster
 	s       inspect.Settings
 	objects map[string]inspect.Decoded
 	order   []string // keys in the order the LIST returned them
@@ -40,17 +29,12 @@ func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.
 		ctx, cancel = context.WithTimeout(ctx, o.watchTimeout)
 		defer cancel()
 	}
-	v := &liveView{o: o, client: client, s: s}
-	for {
-		rv, err := v.list(ctx)
-		if err != nil {
-			return v.end(ctx, err)
-		}
-		v.drawAll()
-		if err = v.watch(ctx, rv); !errors.Is(err, errRelist) {
-			return v.end(ctx, err)
-		}
+	v := &liveView{o: o, s: s}
+	every := time.Duration(0)
+	if o.term.tty {
+		every = time.Second // so countdowns move
 	}
+	return v.end(ctx, follow(ctx, client, o.target, o.sel.chunkSize, every, v))
 }
 
 // end: Ctrl-C and --timeout are a normal end of a watch (exit 0).
@@ -61,84 +45,38 @@ func (v *liveView) end(ctx context.Context, err error) error {
 	return err
 }
 
-func (v *liveView) list(ctx context.Context) (string, error) {
-	t := v.o.target
+// listed starts the view over from a LIST.
+func (v *liveView) listed(objs []inspect.Decoded) error {
 	v.objects, v.order = map[string]inspect.Decoded{}, nil
-	rv, err := v.client.List(ctx, t.listOptions(v.o.sel.chunkSize), func(p cluster.Page) error {
-		for _, raw := range p.Items {
-			v.put(inspect.Read(raw))
-		}
-		return nil
-	})
-	if err != nil {
-		return "", &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
+	for _, d := range objs {
+		v.put(d)
 	}
-	return rv, nil
+	v.drawAll()
+	return nil
 }
 
 func (v *liveView) put(d inspect.Decoded) {
-	k := d.Object.Namespace + "/" + d.Object.Name
+	k := key(d)
 	if _, ok := v.objects[k]; !ok {
 		v.order = append(v.order, k)
 	}
 	v.objects[k] = d
 }
 
-func (v *liveView) watch(ctx context.Context, rv string) error {
-	t := v.o.target
-	ri := v.client.HelmReleases().Namespace(t.namespace)
-	w, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
-		WatchFuncWithContext: func(ctx context.Context, lo metav1.ListOptions) (watch.Interface, error) {
-			lo.LabelSelector, lo.FieldSelector = t.labelSelector, t.fieldSelector
-			return ri.Watch(ctx, lo)
-		},
-	})
-	if err != nil {
-		return err
-	}
-	defer w.Stop()
-	var tick <-chan time.Time
-	if v.o.term.tty {
-		ticker := time.NewTicker(time.Second)
-		defer ticker.Stop()
-		tick = ticker.C
-	}
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick:
-			v.drawAll()
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return ctx.Err()
-			}
-			if err := v.apply(ev); err != nil {
-				return err
-			}
-		}
-	}
+// tick redraws, so the countdowns move.
+func (v *liveView) tick() error {
+	v.drawAll()
+	return nil
 }
 
 // apply folds one event into the view and shows it.
 func (v *liveView) apply(ev watch.Event) error {
-	switch ev.Type {
-	case watch.Error:
-		if status := apierrors.FromObject(ev.Object); apierrors.IsResourceExpired(status) || apierrors.IsGone(status) {
-			return errRelist
-		}
-		return fmt.Errorf("watching HelmReleases: %w", apierrors.FromObject(ev.Object))
-	case watch.Bookmark:
-		return nil
-	}
-	u, ok := ev.Object.(*unstructured.Unstructured)
+	d, deleted, ok, err := decodeEvent(ev)
 	if !ok {
-		return nil
+		return err
 	}
-	d := inspect.ReadUnstructured(u)
-	if ev.Type == watch.Deleted {
-		k := d.Object.Namespace + "/" + d.Object.Name
-		delete(v.objects, k)
+	if deleted {
+		delete(v.objects, key(d))
 		if v.o.term.tty {
 			v.drawAll()
 		}

@@ -113,11 +113,10 @@ func TestWatchTerminalRedraws(t *testing.T) {
 	var out bytes.Buffer
 	o.deps.Streams.Out = &out
 	o.term.tty = true
-	v := &liveView{o: o, client: clustertest.New(), s: inspect.DefaultSettings()}
-	if _, err := v.list(t.Context()); err != nil {
+	v := &liveView{o: o, s: inspect.DefaultSettings()}
+	if err := v.listed(nil); err != nil {
 		t.Fatal(err)
 	}
-	v.drawAll()
 	if !strings.Contains(out.String(), "No HelmReleases found in namespace apps.") || !strings.Contains(out.String(), "(watching; Ctrl-C to stop)") {
 		t.Errorf("empty frame:\n%s", out.String())
 	}

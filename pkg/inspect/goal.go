@@ -112,6 +112,10 @@ func (g Goal) Judge(st RetryState, l Limits, now time.Time) (Verdict, string) {
 		return VerdictUnreachable, "suspended: the controller will not act until it is resumed"
 	case st.Phase == PhaseDeleting:
 		return VerdictUnreachable, "being deleted"
+	case behind(st):
+		// A stall or a failure streak of the previous spec says nothing of
+		// this one: the controller reconciles a new generation at once.
+		return VerdictWaiting, fmt.Sprintf("%s; generation %d not reconciled yet", st.Phase, st.Generation)
 	case st.Phase == PhaseStalled && st.Next.Action == ActionNone:
 		return VerdictUnreachable, st.Next.Why
 	case st.Strategy.Name == RemediateOnFailure && st.Failures.Exhausted && st.Phase != PhaseProgressing && st.Next.Action == ActionNone:
@@ -161,4 +165,32 @@ func readyForGeneration(st RetryState) bool {
 		}
 	}
 	return false
+}
+
+// behind: what decides the verdict (the Stalled condition of a stalled
+// release, Ready otherwise) was written for an earlier generation. A
+// condition without observedGeneration falls back to the status's.
+//
+// A condition's generation is not enough while a new spec is being tried:
+// the controller's patch helper refreshes the object it reconciles from
+// each patch response, so an attempt of generation 2 that ends after the
+// spec moved to 3 stamps its failure with 3 (seen on helm-controller
+// v1.6.4, test/groundtruth scenario 30). Its counters are still 2's:
+// status.observedGeneration behind and the phase progressing (the new
+// generation not tried yet) say so.
+func behind(st RetryState) bool {
+	if st.Phase == PhaseProgressing && st.ObservedGeneration < st.Generation {
+		return true
+	}
+	decisive := "Ready"
+	if st.Phase == PhaseStalled {
+		decisive = "Stalled"
+	}
+	gen := st.ObservedGeneration
+	for _, c := range st.Conditions {
+		if c.Type == decisive && c.ObservedGeneration > 0 {
+			gen = c.ObservedGeneration
+		}
+	}
+	return gen < st.Generation
 }

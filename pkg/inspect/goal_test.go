@@ -95,3 +95,80 @@ func TestStuck(t *testing.T) {
 		t.Errorf("ready is never stuck")
 	}
 }
+
+// A stall, or a streak, written for the previous generation does not fail
+// a wait that began after the spec changed: the controller tries the new
+// spec at once.
+func TestJudgeBehind(t *testing.T) {
+	g, _ := ParseGoal("ready")
+	st := loadState(t, "stalled-retries-exceeded", DefaultSettings())
+	st.Generation++
+	if v, why := g.Judge(st, Limits{}, testNow); v != VerdictWaiting || !strings.Contains(why, "generation 3 not reconciled") {
+		t.Errorf("a stall of generation 2 under generation 3: %s (%s)", v, why)
+	}
+	for i := range st.Conditions {
+		st.Conditions[i].ObservedGeneration = st.Generation // the controller stalled on the new spec too
+	}
+	if v, _ := g.Judge(st, Limits{}, testNow); v != VerdictUnreachable {
+		t.Errorf("a stall stamped with the current generation: %s", v)
+	}
+	st = loadState(t, "retrying-upgrade", DefaultSettings())
+	st.Generation++
+	if v, _ := g.Judge(st, Limits{MaxFailures: 1}, testNow); v != VerdictWaiting {
+		t.Errorf("the streak of the previous spec is over: %s", v)
+	}
+	// The previous spec's attempt ended after the spec changed: its
+	// failure is stamped with the new generation, observedGeneration lags.
+	for i := range st.Conditions {
+		st.Conditions[i].ObservedGeneration = st.Generation
+	}
+	st.Phase = PhaseProgressing
+	if v, _ := g.Judge(st, Limits{MaxFailures: 1}, testNow); v != VerdictWaiting {
+		t.Errorf("a new spec being tried: %s", v)
+	}
+	st.ObservedGeneration = st.Generation
+	if v, _ := g.Judge(st, Limits{MaxFailures: 1}, testNow); v != VerdictUnreachable {
+		t.Errorf("the new spec's own streak counts: %s", v)
+	}
+}
+
+func TestProgress(t *testing.T) {
+	ready, _ := ParseGoal("ready")
+	deleted, _ := ParseGoal("deleted")
+	version, _ := ParseGoal("version=6.5.0")
+	st := loadState(t, "ready", DefaultSettings())
+	cases := []struct {
+		goal   Goal
+		waited int64
+		st     *RetryState
+		want   Verdict
+		why    string
+	}{
+		{ready, st.Generation, &st, VerdictReached, "reached ready"},
+		{ready, st.Generation - 1, &st, VerdictSuperseded, "generation 1, the spec waited for, was superseded by generation 2"},
+		{ready, 0, &st, VerdictReached, ""},
+		// A version is an outcome, not a spec: a newer spec may reach it.
+		{version, st.Generation - 1, &st, VerdictReached, ""},
+		{ready, st.Generation, nil, VerdictGone, "deleted while waiting for ready"},
+		{deleted, st.Generation, nil, VerdictReached, "deleted"},
+		{deleted, st.Generation, &st, VerdictWaiting, "not deleted"},
+	}
+	for _, tc := range cases {
+		got, why := tc.goal.Progress(tc.waited, tc.st, Limits{}, testNow)
+		if got != tc.want || !strings.Contains(why, tc.why) {
+			t.Errorf("%s waited %d (nil %v): %s (%s), want %s (%q)", tc.goal, tc.waited, tc.st == nil, got, why, tc.want, tc.why)
+		}
+	}
+}
+
+func TestMark(t *testing.T) {
+	sts := []RetryState{loadState(t, "ready", DefaultSettings()), loadState(t, "stalled-retries-exceeded", DefaultSettings()),
+		loadState(t, "retrying-upgrade", DefaultSettings())}
+	if n := (Limits{MaxFailures: 1}).Mark(sts, testNow); n != 2 || sts[0].Stuck || !sts[1].Stuck || !sts[2].Stuck ||
+		!strings.Contains(sts[2].StuckReason, "more than --max-failures 1") {
+		t.Errorf("Mark = %d: %+v", n, []bool{sts[0].Stuck, sts[1].Stuck, sts[2].Stuck})
+	}
+	if n := (Limits{}).Mark(sts, testNow); n != 1 || sts[2].Stuck || sts[2].StuckReason != "" {
+		t.Errorf("without limits only the stall is stuck, and a mark is cleared: %d", n)
+	}
+}

@@ -115,6 +115,11 @@ type RetryState struct {
 	// shows them (status.failures, or the failure counter of the strategy
 	// in force when larger).
 	Attempts int64 `json:"attempts"`
+	// Stuck and StuckReason are set by `status --check` (Limits.Mark): the
+	// release is stalled, or failing past --max-failures or --stuck-after.
+	// Analyze leaves them empty.
+	Stuck       bool   `json:"stuck,omitempty"`
+	StuckReason string `json:"stuckReason,omitempty"`
 	// WorkerUntil is set while a Helm action runs: the reconcile holds one
 	// of the controller's --concurrent workers until this time at the
 	// latest (the action, its tests and remediation, the cache wait).

@@ -25,6 +25,9 @@ func Detail(w io.Writer, st inspect.RetryState, o Options) error {
 	if st.Message != "" {
 		field("Message", indent(Escape(strings.TrimSpace(st.Message), true), 16))
 	}
+	if st.Stuck {
+		field("Stuck", pal.phase(inspect.PhaseStalled, Escape(st.StuckReason, false)))
+	}
 	if st.Release.Chart != "" {
 		field("Release", Escape(fmt.Sprintf("%s@%s, revision %d", st.Release.Chart, st.Release.Version, st.Release.Revision), false))
 	}

@@ -29,6 +29,8 @@ type Options struct {
 	ShowNamespace bool
 	// Summary adds the per-phase count line under the table (a terminal).
 	Summary bool
+	// Check adds the STUCK column of `status --check` (RetryState.Stuck).
+	Check bool
 	// Load is the controller's load, printed under the table when a
 	// worker is busy.
 	Load *inspect.Load

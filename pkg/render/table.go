@@ -91,6 +91,9 @@ func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
 	if o.Wide {
 		headers = append(headers[:len(headers)-1], "CHART", "REVISION", "RETRY-INTERVAL", "REMEDIATION", "ANCHOR", "MESSAGE")
 	}
+	if o.Check {
+		headers = append(headers[:3], append([]string{"STUCK"}, headers[3:]...)...)
+	}
 	if o.ShowNamespace {
 		headers = append([]string{"NAMESPACE"}, headers...)
 	}
@@ -100,7 +103,11 @@ func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
 		if o.ShowNamespace {
 			row = append(row, st.Namespace)
 		}
-		row = append(row, st.Name, st.Ready, string(st.Phase), orDash(st.LastAction),
+		row = append(row, st.Name, st.Ready, string(st.Phase))
+		if o.Check {
+			row = append(row, stuckCell(st))
+		}
+		row = append(row, orDash(st.LastAction),
 			strategyText(st.Strategy), failuresText(st.Failures), nextText(st, o))
 		if o.Wide {
 			row = append(row, wideCells(st, o)...)
@@ -108,6 +115,16 @@ func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
 		rows = append(rows, append(row, Escape(firstLine(st.Message), false)))
 	}
 	return headers, rows
+}
+
+// stuckCell marks a release `status --check` counts as stuck. The reason
+// is in -o json (stuckReason) and the detail view; the cell stays one word
+// so the plain table splits on blanks.
+func stuckCell(st inspect.RetryState) string {
+	if st.Stuck {
+		return "STUCK"
+	}
+	return "-"
 }
 
 // fitMessages truncates the MESSAGE column (always the last) so the table

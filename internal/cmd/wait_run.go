@@ -1,0 +1,178 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+	"github.com/hrretry/kubectl-hrretry/pkg/render"
+)
+
+// errWaitOver stops follow once the outcome of a wait is known.
+var errWaitOver = errors.New("wait over")
+
+// waiter follows the target's scope and judges the releases selected when
+// the wait began, after every change and every second (--stuck-after is a
+// matter of time, and so are the countdowns on a terminal).
+type waiter struct {
+	o        *WaitOptions
+	future   *settingsFuture
+	s        inspect.Settings
+	deadline time.Time
+
+	objects map[string]inspect.Decoded // every object of the scope, for the controller's load
+	order   []string
+	tracked []string         // the releases waited for, in list order
+	waited  map[string]int64 // their generation when the wait began
+
+	started bool
+	items   []render.WaitItem // the last judgement
+	shown   map[string]string // pipe: the last line printed per release
+	judged  map[string]inspect.Verdict
+	lines   int // terminal: lines of the last frame
+	code    int // the exit code once decided, -1 until then
+}
+
+func newWaiter(o *WaitOptions, f *settingsFuture, deadline time.Time) *waiter {
+	return &waiter{o: o, future: f, deadline: deadline, waited: map[string]int64{},
+		shown: map[string]string{}, judged: map[string]inspect.Verdict{}, code: -1}
+}
+
+// listed takes a LIST: the first one chooses the releases waited for.
+func (w *waiter) listed(objs []inspect.Decoded) error {
+	w.objects, w.order = map[string]inspect.Decoded{}, nil
+	for _, d := range objs {
+		w.put(d)
+	}
+	if !w.started {
+		if err := w.begin(); err != nil {
+			return err
+		}
+	}
+	return w.judge(false)
+}
+
+func (w *waiter) put(d inspect.Decoded) {
+	k := key(d)
+	if _, ok := w.objects[k]; !ok {
+		w.order = append(w.order, k)
+	}
+	w.objects[k] = d
+}
+
+// begin selects the releases: the names (all of them must exist unless
+// the goal is their deletion), or what the selection and --phase keep.
+func (w *waiter) begin() error {
+	w.started = true
+	w.s = w.future.get()
+	if w.future.note != "" {
+		fmt.Fprintln(w.o.deps.Streams.ErrOut, w.future.note)
+	}
+	t := w.o.target
+	if len(t.names) > 0 {
+		var missing []string
+		for _, name := range t.names {
+			k := t.namespace + "/" + name
+			if _, ok := w.objects[k]; !ok && w.o.goal.Kind != inspect.GoalDeleted {
+				missing = append(missing, name)
+			}
+			w.track(k)
+		}
+		if len(missing) > 0 {
+			return fmt.Errorf("HelmRelease %s not found in namespace %s", quoteAll(missing), t.namespace)
+		}
+		return nil
+	}
+	states, _ := w.states(w.o.deps.Now())
+	for _, st := range w.o.filter.Apply(states) {
+		w.track(st.Namespace + "/" + st.Name)
+	}
+	if len(w.tracked) == 0 && w.o.goal.Kind != inspect.GoalDeleted {
+		return errors.New(render.NoneFound(t.namespace, t.allNamespaces) + " Nothing to wait for.")
+	}
+	return nil
+}
+
+func (w *waiter) track(k string) {
+	w.tracked = append(w.tracked, k)
+	if d, ok := w.objects[k]; ok {
+		w.waited[k] = d.Object.Generation
+	}
+}
+
+// apply folds in one event.
+func (w *waiter) apply(ev watch.Event) error {
+	d, deleted, ok, err := decodeEvent(ev)
+	if !ok {
+		return err
+	}
+	if deleted {
+		delete(w.objects, key(d))
+	} else {
+		w.put(d)
+	}
+	return w.judge(false)
+}
+
+func (w *waiter) tick() error { return w.judge(true) }
+
+// states analyzes every object of the scope at now, with the controller's
+// load over all of them (a queued retry never reads overdue).
+func (w *waiter) states(now time.Time) ([]inspect.RetryState, map[string]*inspect.RetryState) {
+	all := make([]inspect.RetryState, 0, len(w.order))
+	for _, k := range w.order {
+		if d, ok := w.objects[k]; ok {
+			all = append(all, d.Analyze(now, w.s))
+		}
+	}
+	w.o.target.withLoad(all, w.s, now)
+	byKey := make(map[string]*inspect.RetryState, len(all))
+	for i := range all {
+		byKey[all[i].Namespace+"/"+all[i].Name] = &all[i]
+	}
+	return all, byKey
+}
+
+// judge weighs every release waited for, shows the progress, and stops
+// the wait once its outcome is known. tick: the clock moved, no object.
+func (w *waiter) judge(tick bool) error {
+	now := w.o.deps.Now()
+	_, byKey := w.states(now)
+	w.items = w.items[:0]
+	for _, k := range w.tracked {
+		it := render.WaitItem{Waited: w.waited[k], State: byKey[k]}
+		it.Namespace, it.Name, _ = strings.Cut(k, "/")
+		it.Verdict, it.Why = w.o.goal.Progress(it.Waited, it.State, w.o.limits, now)
+		w.items = append(w.items, it)
+	}
+	w.show(now, tick)
+	w.code = outcomeCode(w.items)
+	if w.code >= 0 {
+		return errWaitOver
+	}
+	return nil
+}
+
+// outcomeCode: a release that cannot get there ends the wait at once
+// (fail fast), then a superseded spec; all reached is success. -1: wait on.
+func outcomeCode(items []render.WaitItem) int {
+	code, reached := -1, 0
+	for _, it := range items {
+		switch it.Verdict {
+		case inspect.VerdictUnreachable, inspect.VerdictGone:
+			return ExitFailed
+		case inspect.VerdictSuperseded:
+			code = ExitSuperseded
+		case inspect.VerdictReached:
+			reached++
+		}
+	}
+	if code < 0 && reached == len(items) {
+		code = ExitOK
+	}
+	return code
+}
