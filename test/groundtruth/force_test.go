@@ -152,7 +152,7 @@ func (s *stage) seeToken(rec *recorder, token string) time.Time {
 // settings the binary reads from the controller's Deployment.
 func (s *stage) predictPending(rec *recorder, fr *forceRun) {
 	s.t.Helper()
-	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), "", ""))
+	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), featureGates(), "", ""))
 	if len(errs) > 0 {
 		s.t.Fatalf("controller settings: %v", errs)
 	}

@@ -37,6 +37,9 @@ type prediction struct {
 	// Offline: inspect.Analyze run by the test on the recorded object, not
 	// the binary on the live one (see stage.predictPending).
 	Offline bool
+	// Polled: the scenario ran the binary at a chosen moment, not on a new
+	// state (see stage.poll); several may see the same state.
+	Polled bool
 }
 
 // intervention is something the test did to the release or its inputs.
@@ -46,6 +49,12 @@ type intervention struct {
 	// Supersedes: the controller reacts to it at once (a spec or source
 	// change), so predictions made before it no longer apply.
 	Supersedes bool
+	// OutOfBand: it changes what the next reconcile does, behind the
+	// controller's back and out of the plugin's sight (Helm storage or a
+	// deployed object changed; the controller watches neither): a
+	// `reconcile` predicted before it matches whatever action that
+	// reconcile then runs (only its time is checked).
+	OutOfBand bool
 }
 
 // recorder watches one HelmRelease, runs the plugin after every observed
@@ -57,6 +66,7 @@ type recorder struct {
 	mu            sync.Mutex
 	states        []state
 	depChecks     []time.Time
+	errLogs       []time.Time // "Reconciler error" lines
 	preds         []prediction
 	interventions []intervention
 	errs          []string
@@ -75,9 +85,14 @@ func newRecorder(ns, name, plugin, kubeconfig string) *recorder {
 func (r *recorder) start(ctx context.Context, c client.WithWatch, logs *logRouter) {
 	ctx, r.cancel = context.WithCancel(ctx)
 	logs.subscribe(r.ns, r.name, func(l logLine) {
-		if isDependencyCheck(l.Msg) {
+		switch {
+		case isDependencyCheck(l.Msg):
 			r.mu.Lock()
 			r.depChecks = append(r.depChecks, l.At)
+			r.mu.Unlock()
+		case l.Msg == reconcilerError:
+			r.mu.Lock()
+			r.errLogs = append(r.errLogs, l.At)
 			r.mu.Unlock()
 		}
 	})
@@ -86,13 +101,16 @@ func (r *recorder) start(ctx context.Context, c client.WithWatch, logs *logRoute
 	go func() { defer r.wg.Done(); r.predict(ctx) }()
 }
 
-// stop ends the recording; what was recorded stays for the verdict.
+// stop ends the recording; what was recorded stays for the verdict. A
+// second call changes nothing (a scenario may stop a recording early).
 func (r *recorder) stop(logs *logRouter) {
 	r.cancel()
 	r.wg.Wait()
 	logs.unsubscribe(r.ns, r.name)
 	r.mu.Lock()
-	r.ended = time.Now()
+	if r.ended.IsZero() {
+		r.ended = time.Now()
+	}
 	r.mu.Unlock()
 }
 
@@ -136,31 +154,43 @@ func (r *recorder) predict(ctx context.Context) {
 			return
 		case <-r.changed:
 		}
-		r.mu.Lock()
-		idx := len(r.states) - 1
-		r.mu.Unlock()
-		ran := time.Now()
-		var stderr bytes.Buffer
-		cmd := exec.CommandContext(ctx, r.plugin, "status", r.name, "-n", r.ns, "-o", "json", "--kubeconfig", r.kubeconfig)
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if ctx.Err() != nil {
-			return
-		}
-		var rs inspect.RetryState
-		if err == nil {
-			err = json.Unmarshal(out, &rs)
-		}
-		if err != nil {
-			r.recordError(fmt.Errorf("kubectl-hrretry status: %w: %s", err, stderr.String()))
-			continue
-		}
-		r.mu.Lock()
-		if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) {
-			r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out})
-		}
-		r.mu.Unlock()
+		r.runPlugin(ctx, false)
 	}
+}
+
+// runPlugin runs `kubectl-hrretry status -o json` on the newest state and
+// keeps the prediction unless a newer state arrived meanwhile. It reports
+// whether it kept it.
+func (r *recorder) runPlugin(ctx context.Context, polled bool) bool {
+	r.mu.Lock()
+	idx := len(r.states) - 1
+	r.mu.Unlock()
+	if idx < 0 {
+		return false
+	}
+	ran := time.Now()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, r.plugin, "status", r.name, "-n", r.ns, "-o", "json", "--kubeconfig", r.kubeconfig)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return false
+	}
+	var rs inspect.RetryState
+	if err == nil {
+		err = json.Unmarshal(out, &rs)
+	}
+	if err != nil {
+		r.recordError(fmt.Errorf("kubectl-hrretry status: %w: %s", err, stderr.String()))
+		return false
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) {
+		r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out, Polled: polled})
+		return true
+	}
+	return false
 }
 
 func (r *recorder) recordError(err error) {
@@ -188,8 +218,14 @@ func sameConditions(hr *v2.HelmRelease, rs inspect.RetryState) bool {
 
 // intervene runs what and records it.
 func (r *recorder) intervene(what string, supersedes bool, do func() error) error {
+	return r.interveneWith(intervention{What: what, Supersedes: supersedes}, do)
+}
+
+// interveneWith records iv (at now) and runs do.
+func (r *recorder) interveneWith(iv intervention, do func() error) error {
+	iv.At = time.Now()
 	r.mu.Lock()
-	r.interventions = append(r.interventions, intervention{At: time.Now(), What: what, Supersedes: supersedes})
+	r.interventions = append(r.interventions, iv)
 	r.mu.Unlock()
 	return do()
 }
@@ -228,6 +264,9 @@ func (r *recorder) timeline() string {
 	}
 	for _, at := range r.depChecks {
 		fmt.Fprintf(&b, "%s dependency check (log)\n", offset(at, t0))
+	}
+	for _, at := range r.errLogs {
+		fmt.Fprintf(&b, "%s Reconciler error (log)\n", offset(at, t0))
 	}
 	return b.String()
 }
