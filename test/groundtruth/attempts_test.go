@@ -34,7 +34,7 @@ const prerequisites = "Fulfilling prerequisites"
 // The action names of AtomicRelease's sub-reconcilers (their Name()); the
 // drift correction's is "correct cluster drift", recorded as correct-drift
 // (the name the plugin gives that action).
-var runningAction = regexp.MustCompile(`^Running '([a-z][a-z -]*)' action`)
+var runningActionRE = regexp.MustCompile(`^Running '([a-z][a-z -]*)' action`)
 
 func actionName(running string) string {
 	if running == "correct cluster drift" {
@@ -151,7 +151,6 @@ func failedBeforeHelm(hr *v2.HelmRelease) bool {
 	return progressing(c) && c.Message == prerequisites && preHelmErrors[readyReason(hr)]
 }
 
-
 // near: a start in ts is the reconcile that logged a check at at.
 func near(ts []time.Time, at time.Time) bool {
 	for _, t := range ts {
@@ -166,7 +165,7 @@ func near(ts []time.Time, at time.Time) bool {
 func firstAction(states []state, none string) string {
 	for _, s := range states {
 		if c := reconciling(s.HR); progressing(c) {
-			if m := runningAction.FindStringSubmatch(c.Message); m != nil {
+			if m := runningActionRE.FindStringSubmatch(c.Message); m != nil {
 				return actionName(m[1])
 			}
 		}

@@ -199,13 +199,21 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 		}
 	}
 	end := r.ended
+	n := p.RS.Next
+	if n.Action != inspect.ActionNone && (n.Earliest == nil || n.Latest == nil) {
+		x.Predicted, x.Observed = predictedText(p.RS, s.At), "a scheduled action needs a window with both ends"
+		if next != nil {
+			x.Observed += fmt.Sprintf("; %s at %s", next.Action, offset(next.At, s.At))
+		}
+		return r.disagreement(x, s, p)
+	}
 	outOfBand := false
 	for _, iv := range r.interventions {
 		if iv.Supersedes && iv.At.After(s.At) && (next == nil || iv.At.Before(next.At)) {
 			x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), iv.What, superseded
 			// Superseded only if the window was still open: nothing
 			// happening by its end is a disagreement, whatever came later.
-			if n := p.RS.Next; n.Action != inspect.ActionNone && n.Latest != nil && iv.At.After(n.Latest.Add(allowance)) {
+			if n.Action != inspect.ActionNone && iv.At.After(n.Latest.Add(allowance)) {
 				x.Observed = fmt.Sprintf("nothing by %s (then: %s)", offset(iv.At, s.At), iv.What)
 				return r.disagreement(x, s, p)
 			}
@@ -214,7 +222,6 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 		outOfBand = outOfBand || (iv.OutOfBand && iv.At.After(s.At) && (next == nil || iv.At.Before(next.At)))
 	}
 	x.Predicted = predictedText(p.RS, s.At)
-	n := p.RS.Next
 	if n.Action == inspect.ActionNone {
 		if next != nil && next.At.Before(end) {
 			x.Observed = fmt.Sprintf("%s at %s", next.Action, offset(next.At, s.At))
@@ -227,13 +234,6 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 			x.Verdict, x.undecided = unresolved, true
 		}
 		return x
-	}
-	if n.Earliest == nil || n.Latest == nil {
-		x.Observed = "a scheduled action needs a window with both ends"
-		if next != nil {
-			x.Observed += fmt.Sprintf("; %s at %s", next.Action, offset(next.At, s.At))
-		}
-		return r.disagreement(x, s, p)
 	}
 	if next == nil {
 		x.Observed = fmt.Sprintf("nothing by %s", offset(end, s.At))
