@@ -25,6 +25,9 @@ type attempt struct {
 	Via string
 	// Open: the last attempt, which has not shown its action yet.
 	Open bool
+	// DepChecked: it began by checking the release's dependencies (its log
+	// line), whatever it did next: a predicted recheck matches it.
+	DepChecked bool
 }
 
 // What a reconcile writes first (HelmReleaseReconciler.reconcileRelease),
@@ -75,14 +78,16 @@ func attemptsOf(states []state, depChecks, errLogs []time.Time) []attempt {
 			starts = append(starts, start{attempt: attempt{At: states[i].At, Via: "watch"}, from: i})
 		}
 	}
-	watched := make([]time.Time, 0, len(starts))
-	for _, st := range starts {
-		watched = append(watched, st.At)
-	}
 	for _, at := range depChecks {
-		if !near(watched, at) {
+		merged := false
+		for i := range starts {
+			if d := starts[i].At.Sub(at); d < mergeAfter && d > -mergeBefore {
+				starts[i].DepChecked, merged = true, true
+			}
+		}
+		if !merged {
 			from := sort.Search(len(states), func(i int) bool { return states[i].At.After(at) })
-			starts = append(starts, start{attempt: attempt{At: at, Via: "log"}, from: from})
+			starts = append(starts, start{attempt: attempt{At: at, Via: "log", DepChecked: true}, from: from})
 		}
 	}
 	// A reconcile that fails before Helm (a missing valuesFrom, a chart
@@ -149,16 +154,6 @@ var preHelmErrors = map[string]bool{"ValuesError": true, v2.ArtifactFailedReason
 func failedBeforeHelm(hr *v2.HelmRelease) bool {
 	c := reconciling(hr)
 	return progressing(c) && c.Message == prerequisites && preHelmErrors[readyReason(hr)]
-}
-
-// near: a start in ts is the reconcile that logged a check at at.
-func near(ts []time.Time, at time.Time) bool {
-	for _, t := range ts {
-		if d := t.Sub(at); d < mergeAfter && d > -mergeBefore {
-			return true
-		}
-	}
-	return false
 }
 
 // firstAction is the first "Running '<action>' action" among states.

@@ -193,6 +193,9 @@ func preUpgradeHook(s *stage) {
 	running := firstStateAfter(rec, time.Time{}, func(hr *v2.HelmRelease) bool { return runningAction(hr, "upgrade") })
 	pod := s.waitForPod("app-pre-upgrade")
 	s.hold(time.Until(running.Add(hookTimeout - 1500*time.Millisecond)))
+	if err := s.w.cl.c.Get(s.ctx, client.ObjectKeyFromObject(pod), pod); err != nil {
+		s.t.Fatal(err)
+	}
 	pod.Status.Phase = corev1.PodSucceeded
 	if err := s.w.cl.c.Status().Update(s.ctx, pod); err != nil {
 		s.t.Fatalf("marking the hook Pod Succeeded: %v", err)

@@ -252,25 +252,31 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 		x.Observed += " (after an out-of-band change)"
 	}
 	inWindow := !next.At.Before(*n.Earliest) && !next.At.After(n.Latest.Add(allowance))
-	if actionMatches(n.Action, next.Action, outOfBand) && inWindow {
+	if actionMatches(n.Action, *next, outOfBand) && inWindow {
 		x.Verdict = agree
 		return x
 	}
 	return r.disagreement(x, s, p)
 }
 
-// actionMatches: the attempt ran what the plugin predicted. `reconcile` is a
-// reconcile that ran no Helm action (in sync, or stopped before Helm on an
-// error), `recheck` one that stopped at a dependency or source not ready;
-// neither matches a Helm action. The one exception: a `reconcile` predicted
-// before an out-of-band change (intervention.OutOfBand) matches any action,
-// as that change decides what the reconcile runs and the plugin cannot see
-// it (it does not read Helm storage or the deployed objects).
-func actionMatches(want inspect.Action, got string, outOfBand bool) bool {
-	if want == inspect.ActionReconcile && outOfBand {
+// actionMatches: the attempt ran what the plugin predicted. A Helm action
+// matches itself. `reconcile` is a reconcile that ran no Helm action (in
+// sync, or stopped before Helm on an error); `recheck` one that began by
+// checking the release's dependencies (whatever the check found: a
+// dependency found ready lets the same reconcile go on to install), or
+// stopped at a source not ready. Neither matches a Helm action otherwise.
+// The one exception: a `reconcile` predicted before an out-of-band change
+// (intervention.OutOfBand) matches any action, as that change decides what
+// the reconcile runs and the plugin cannot see it (it reads neither Helm
+// storage nor the deployed objects).
+func actionMatches(want inspect.Action, got attempt, outOfBand bool) bool {
+	switch {
+	case want == inspect.ActionReconcile && outOfBand:
 		return true
+	case want == inspect.ActionRecheck:
+		return got.Action == "recheck" || got.DepChecked
 	}
-	return string(want) == got
+	return string(want) == got.Action
 }
 
 func (r *recorder) disagreement(x row, s state, p prediction) row {
