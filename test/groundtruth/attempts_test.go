@@ -53,6 +53,7 @@ func actionName(running string) string {
 const (
 	mergeBefore = 3 * time.Second
 	mergeAfter  = time.Second
+	errorMerge  = 500 * time.Millisecond
 )
 
 // attemptsOf finds the reconcile starts in a recording. A reconcile is seen
@@ -96,11 +97,16 @@ func attemptsOf(states []state, depChecks, errLogs []time.Time) []attempt {
 	// (tens of ms after its start: nothing slow runs), is the only sign.
 	// Only lines logged while the release showed such a failure count: a
 	// Helm action's error is logged long after the start the watch saw.
+	// One error line ends one reconcile: it closes the first start not yet
+	// closed within errorMerge of it (the deferred patch comes milliseconds
+	// after the first, so the two are close; the error backoff starts at
+	// 0.75 s, so a wider window would swallow the next reconcile).
 	for _, at := range errLogs {
 		merged := false
 		for i := range starts {
-			if d := starts[i].At.Sub(at); d < mergeAfter && d > -mergeBefore {
+			if d := starts[i].At.Sub(at); !starts[i].closed && d < errorMerge && d > -errorMerge {
 				starts[i].closed, merged = true, true
+				break
 			}
 		}
 		cur := sort.Search(len(states), func(i int) bool { return states[i].At.After(at) }) - 1
