@@ -61,7 +61,7 @@ func driftCorrectionFails(s *stage, retry bool) {
 }
 
 // correctDrift is the plugin's name for CorrectClusterDrift.
-const correctDrift = inspect.Action("correct-drift")
+const correctDrift = inspect.ActionCorrectDrift
 
 // expectReadyOutOfBand: ready, with the drift made behind the controller's
 // back; the periodic reconcile then corrects it (the check accepts that: the
@@ -83,7 +83,7 @@ func driftWarn(s *stage) {
 	s.wantActions(rec, "install", "reconcile", "reconcile")
 	s.finish(expectReadyOutOfBand(), expectation{Desc: "drifted, mode warn",
 		Match: func(hr *v2.HelmRelease) bool { return driftedCondition(hr) && reconciling(hr) == nil },
-		Phase: inspect.PhaseReady, Action: inspect.ActionReconcile, Warning: "Drifted"})
+		Phase: inspect.PhaseReady, Action: inspect.ActionReconcile, Warning: inspect.WarnDrifted})
 }
 
 // driftedRelease installs the ok chart as the service account deployer with
