@@ -197,3 +197,41 @@ func (r *recorder) attempts() []attempt {
 	defer r.mu.Unlock()
 	return attemptsOf(r.states, r.depChecks, r.errLogs)
 }
+
+// stepsOf is the attempts, plus every further Helm action an attempt ran in
+// the same reconcile (the remediation after a failed install, the test
+// after an install), each at the time the watch saw its "Running" message.
+// A prediction made between two actions of one reconcile is about the next
+// action, not the next reconcile.
+func stepsOf(states []state, attempts []attempt) []attempt {
+	var out []attempt
+	for k, a := range attempts {
+		out = append(out, a)
+		var until time.Time
+		if k+1 < len(attempts) {
+			until = attempts[k+1].At
+		}
+		first, prev := true, ""
+		for _, st := range states {
+			if !st.At.After(a.At) || (!until.IsZero() && !st.At.Before(until)) {
+				continue
+			}
+			c := reconciling(st.HR)
+			if !progressing(c) {
+				continue
+			}
+			m := runningActionRE.FindStringSubmatch(c.Message)
+			if m == nil || c.Message == prev {
+				continue
+			}
+			prev = c.Message
+			if first && actionName(m[1]) == a.Action {
+				first = false
+				continue
+			}
+			first = false
+			out = append(out, attempt{At: st.At, Action: actionName(m[1]), Via: "watch"})
+		}
+	}
+	return out
+}

@@ -39,9 +39,10 @@ func controllerArgs(jitter int, gates, metricsAddr, healthAddr string) []string 
 		"--watch-all-namespaces=true",
 		"--requeue-dependency=" + requeueDependency.String(),
 		"--interval-jitter-percentage=" + strconv.Itoa(jitter),
-		// More workers than releases: a worker stuck in a 5s wait must not
-		// delay another release's retry and skew the timings.
-		"--concurrent=20",
+		// More workers than releases (36): a worker held by a Helm action or
+		// a cache wait must not delay another release's reconcile and skew
+		// the timings (20 did, once the scenarios outnumbered them).
+		"--concurrent=48",
 		"--graceful-shutdown-timeout=5s",
 		"--log-encoding=json",
 		"--log-level=info",

@@ -72,13 +72,14 @@ type recorder struct {
 	errs          []string
 	ended         time.Time
 
+	ranOn   int           // the newest state a plugin run has finished on (-1: none)
 	changed chan struct{} // one-slot: a state arrived since the last plugin run
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
 
 func newRecorder(ns, name, plugin, kubeconfig string) *recorder {
-	return &recorder{ns: ns, name: name, plugin: plugin, kubeconfig: kubeconfig, changed: make(chan struct{}, 1)}
+	return &recorder{ns: ns, name: name, plugin: plugin, kubeconfig: kubeconfig, changed: make(chan struct{}, 1), ranOn: -1}
 }
 
 // start begins watching (and predicting) until stop.
@@ -99,6 +100,19 @@ func (r *recorder) start(ctx context.Context, c client.WithWatch, logs *logRoute
 	r.wg.Add(2)
 	go func() { defer r.wg.Done(); r.watch(ctx, c) }()
 	go func() { defer r.wg.Done(); r.predict(ctx) }()
+}
+
+// settle waits (up to within) for the plugin to have run on the newest
+// state, so that a scenario's last state gets its prediction.
+func (r *recorder) settle(within time.Duration) {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		r.mu.Lock()
+		done := r.ranOn >= len(r.states)-1 && len(r.changed) == 0
+		r.mu.Unlock()
+		if done {
+			return
+		}
+	}
 }
 
 // stop ends the recording; what was recorded stays for the verdict. A
@@ -186,6 +200,7 @@ func (r *recorder) runPlugin(ctx context.Context, polled bool) bool {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.ranOn = max(r.ranOn, idx)
 	if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) {
 		r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out, Polled: polled})
 		return true

@@ -183,8 +183,18 @@ func (s *stage) wantHandled(hr *v2.HelmRelease, force, reset bool) {
 // the force.
 func (s *stage) wantNextWindow(fr *forceRun, action string, after time.Duration) {
 	s.t.Helper()
-	_, window, ok := strings.Cut(fr.Message, "; next: "+action+" between ")
+	// "next: ACTION between T1 and T2", or "next: ACTION T1/T2" (ISO 8601
+	// interval).
+	_, window, ok := strings.Cut(fr.Message, "; next: "+action+" ")
+	window = strings.TrimPrefix(window, "between ")
+	window, _, _ = strings.Cut(window, ";")
 	from, to, ok2 := strings.Cut(window, " and ")
+	if !ok2 {
+		from, to, ok2 = strings.Cut(window, "/")
+	}
+	if f := strings.Fields(to); len(f) > 0 {
+		to = f[0]
+	}
 	earliest, err1 := time.Parse(time.RFC3339, from)
 	latest, err2 := time.Parse(time.RFC3339, to)
 	if !ok || !ok2 || err1 != nil || err2 != nil {

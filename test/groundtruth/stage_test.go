@@ -140,6 +140,9 @@ func (s *stage) update(rec *recorder, what string, mutate func(*v2.HelmRelease))
 func (s *stage) finish(expect ...expectation) {
 	total := make([]tally, len(expect))
 	for _, rec := range s.recs {
+		rec.settle(settleWithin)
+	}
+	for _, rec := range s.recs {
 		rec.stop(s.w.logs)
 		rows, tallies := rec.verdicts(path.Base(s.t.Name()), expect)
 		s.w.results.add(rows...)
@@ -170,6 +173,10 @@ func (s *stage) finish(expect ...expectation) {
 	}
 	s.recs = nil
 }
+
+// settleWithin bounds the wait for the plugin's run on a scenario's last
+// state (a run takes 0.1-3.5 s on the shared machine).
+const settleWithin = 8 * time.Second
 
 // note records a measured figure for the report.
 func (s *stage) note(format string, args ...any) {

@@ -104,3 +104,25 @@ func TestExpectationsMustAgree(t *testing.T) {
 }
 
 func ptrTime(v time.Time) *time.Time { return &v }
+
+func TestTornAndSteps(t *testing.T) {
+	failed := hrWith("Progressing", "Running 'install' action with timeout of 5s", "InstallFailed")
+	stored := failed.DeepCopy()
+	stored.Status.History = v2.Snapshots{{Version: 1, Status: "failed"}}
+	states := []state{
+		{at(0), hrWith("Progressing", prerequisites, "Unknown")},
+		{at(0.1), hrWith("Progressing", "Running 'install' action with timeout of 5s", "Unknown")},
+		{at(5), failed},
+		{at(5.2), stored},
+		{at(5.3), hrWith("Progressing", "Running 'uninstall' action with timeout of 5s", "InstallFailed")},
+		{at(6), hrWith("ProgressingWithRetry", "failed", "InstallFailed")},
+		{at(17), hrWith("Progressing", prerequisites, "InstallFailed")},
+	}
+	if !tornAt(states, 2) || tornAt(states, 3) || tornAt(states, 5) {
+		t.Errorf("torn: %v %v %v; want only the conditions-only half (2)", tornAt(states, 2), tornAt(states, 3), tornAt(states, 5))
+	}
+	steps := stepsOf(states, attemptsOf(states, nil, nil))
+	if got := actions(steps); !slices.Equal(got, []string{"install", "uninstall", "reconcile"}) {
+		t.Errorf("steps %v; want the uninstall of the same reconcile as a step", got)
+	}
+}
