@@ -82,7 +82,7 @@ func attemptsOf(states []state, depChecks, errLogs []time.Time) []attempt {
 	for _, at := range depChecks {
 		merged := false
 		for i := range starts {
-			if d := starts[i].At.Sub(at); d < mergeAfter && d > -mergeBefore {
+			if d := starts[i].At.Sub(at); starts[i].Via == "watch" && d < mergeAfter && d > -mergeBefore {
 				starts[i].DepChecked, merged = true, true
 			}
 		}
@@ -97,14 +97,15 @@ func attemptsOf(states []state, depChecks, errLogs []time.Time) []attempt {
 	// (tens of ms after its start: nothing slow runs), is the only sign.
 	// Only lines logged while the release showed such a failure count: a
 	// Helm action's error is logged long after the start the watch saw.
-	// One error line ends one reconcile: it closes the first start not yet
-	// closed within errorMerge of it (the deferred patch comes milliseconds
-	// after the first, so the two are close; the error backoff starts at
-	// 0.75 s, so a wider window would swallow the next reconcile).
+	// One error line ends one reconcile: it closes the latest start not yet
+	// closed that began up to mergeBefore before it (or errorMerge after: the
+	// watch delivering the start late). Lines are taken in order, so a
+	// reconcile the watch did not see (0.75 s or more after the last one,
+	// whose line closed its start) finds nothing to close.
 	for _, at := range errLogs {
 		merged := false
-		for i := range starts {
-			if d := starts[i].At.Sub(at); !starts[i].closed && d < errorMerge && d > -errorMerge {
+		for i := len(starts) - 1; i >= 0; i-- {
+			if d := starts[i].At.Sub(at); !starts[i].closed && d < errorMerge && d > -mergeBefore {
 				starts[i].closed, merged = true, true
 				break
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
@@ -210,12 +211,20 @@ func preUpgradeHook(s *stage) {
 	}
 	s.waitFor(rec, "the upgrade's end", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return retrying(hr) })
 	ended := firstStateAfter(rec, running, func(hr *v2.HelmRelease) bool { return !runningAction(hr, "upgrade") })
-	s.note("the upgrade with a pre-upgrade hook ran %.1fs with spec.timeout %s (hook marked Succeeded at +%.1fs, then the Deployment wait)",
-		ended.Sub(running).Seconds(), hookTimeout, hookDone.Sub(running).Seconds())
+	applied := "never"
+	dep := &appsv1.Deployment{}
+	if s.w.cl.c.Get(s.ctx, client.ObjectKey{Namespace: s.ns, Name: "app-app"}, dep) == nil {
+		applied = offset(dep.CreationTimestamp.Time, running.Truncate(time.Second))
+	}
+	s.note("the upgrade with a pre-upgrade hook ran %.1fs with spec.timeout %s (hook Pod marked Succeeded at +%.1fs, Deployment created at %s (1 s resolution), then its wait)",
+		ended.Sub(running).Seconds(), hookTimeout, hookDone.Sub(running).Seconds(), applied)
 	s.wantActions(rec, "install", "upgrade")
 	s.finish(expectation{Desc: "upgrade running its hook phases",
 		Match: func(hr *v2.HelmRelease) bool {
-			return runningAction(hr, "upgrade") && strings.HasPrefix(hr.Status.LastAttemptedRevision, "0.2.0+")
+			// Ready is Unknown/Progressing while a release action runs
+			// (AtomicRelease.Reconcile); once it failed, it is not running.
+			return runningAction(hr, "upgrade") && strings.HasPrefix(hr.Status.LastAttemptedRevision, "0.2.0+") &&
+				readyReason(hr) == "Progressing"
 		},
 		Phase: inspect.PhaseProgressing,
 		Check: func(_ *v2.HelmRelease, p prediction) string {

@@ -46,7 +46,12 @@ const tornGap = time.Second
 // with the same conditions and a different status, is the whole patch; it
 // is checked instead.
 func tornAt(states []state, i int) bool {
-	if i+1 >= len(states) || states[i+1].At.Sub(states[i].At) > tornGap {
+	if i == 0 || i+1 >= len(states) || states[i+1].At.Sub(states[i].At) > tornGap {
+		return false
+	}
+	// The first half wrote new conditions (a state the test made, such as
+	// a request annotation, did not).
+	if reflect.DeepEqual(states[i-1].HR.Status.Conditions, states[i].HR.Status.Conditions) {
 		return false
 	}
 	a, b := states[i].HR.Status, states[i+1].HR.Status
