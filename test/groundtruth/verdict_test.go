@@ -203,6 +203,13 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 				rows = append(rows, r.disagreement(x, s, p))
 				continue
 			}
+			if next == nil {
+				// Not compared with the next attempt (a running action): the
+				// row shows the expectation it met.
+				x := base
+				x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), "as expected: "+e.Desc, agree
+				rows = append(rows, x)
+			}
 			// Agreeing: the window held (agree), or nothing contradicted it
 			// before the recording ended or the test changed the release.
 			if next == nil || next.Verdict == agree || next.Verdict == superseded || (next.Verdict == unresolved && !next.undecided) {
