@@ -173,8 +173,8 @@ func (r *recorder) predict(ctx context.Context) {
 }
 
 // runPlugin runs `kubectl-hrretry status -o json` on the newest state and
-// keeps the prediction unless a newer state arrived meanwhile. It reports
-// whether it kept it.
+// keeps the prediction unless a newer state arrived, or an unseen reconcile
+// was logged, meanwhile. It reports whether it kept it.
 func (r *recorder) runPlugin(ctx context.Context, polled bool) bool {
 	r.mu.Lock()
 	idx := len(r.states) - 1
@@ -198,12 +198,26 @@ func (r *recorder) runPlugin(ctx context.Context, polled bool) bool {
 		r.recordError(fmt.Errorf("kubectl-hrretry status: %w: %s", err, stderr.String()))
 		return false
 	}
+	done := time.Now()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ranOn = max(r.ranOn, idx)
-	if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) {
+	if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) && !loggedBetween(r.depChecks, ran, done) &&
+		!loggedBetween(r.errLogs, ran, done) {
 		r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out, Polled: polled})
 		return true
+	}
+	return false
+}
+
+// loggedBetween: a reconcile the watch cannot see (a dependency check, a
+// failure before Helm that changed nothing) was logged while the plugin ran:
+// like a newer state, it makes the run's prediction stale.
+func loggedBetween(lines []time.Time, from, to time.Time) bool {
+	for _, at := range lines {
+		if !at.Before(from) && !at.After(to) {
+			return true
+		}
 	}
 	return false
 }

@@ -106,7 +106,12 @@ func dependsOn(s *stage) {
 	s.waitFor(app, "3 dependency checks", attemptTimeout(1), started(3))
 	// base's first retry before the fix: the retrying state it predicts is
 	// then resolved, not superseded.
-	s.waitFor(base, "base's first retry", attemptTimeout(1), started(2))
+	s.waitFor(base, "base's first retry", attemptTimeout(1), func(hr *v2.HelmRelease, a []attempt) bool {
+		// ended too: a fix served while a reconcile runs is picked up
+		// after it, so the state that reconcile leaves would not be
+		// superseded.
+		return started(2)(hr, a) && retrying(hr)
+	})
 	err := base.intervene("base: chart 0.2.0 fixed", true, func() error {
 		return s.w.charts.publish(s.ctx, s.w.cl.c, s.ns, "base", "ok", "0.2.0")
 	})
