@@ -48,6 +48,7 @@ type forceRun struct {
 // its prediction is superseded like those before it.
 func (s *stage) force(rec *recorder, supersedes bool, args ...string) *forceRun {
 	s.t.Helper()
+	rec.settle(settleWithin)
 	fr := &forceRun{Scenario: scenarioName(s), Release: rec.name, Args: args}
 	argv := append([]string{"force", rec.name, "-n", s.ns, "--kubeconfig", s.w.cl.kubeconfig}, args...)
 	err := func() error {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -202,24 +203,32 @@ func (r *recorder) runPlugin(ctx context.Context, polled bool) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.ranOn = max(r.ranOn, idx)
-	if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) && !loggedBetween(r.depChecks, ran, done) &&
-		!loggedBetween(r.errLogs, ran, done) {
+	if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) && !r.unseenReconcile(ran, done) {
 		r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out, Polled: polled})
 		return true
 	}
 	return false
 }
 
-// loggedBetween: a reconcile the watch cannot see (a dependency check, a
-// failure before Helm that changed nothing) was logged while the plugin ran:
-// like a newer state, it makes the run's prediction stale.
-func loggedBetween(lines []time.Time, from, to time.Time) bool {
-	for _, at := range lines {
-		if !at.Before(from) && !at.After(to) {
-			return true
+// unseenReconcile: a reconcile the watch cannot see (a recheck of a
+// dependency, a failure before Helm that changed nothing) was logged between
+// from and to, while the release showed that state: like a newer state, it
+// makes a plugin run over that time stale. (The log lines of reconciles the
+// watch sees are not: their states decide.) Called with r.mu held.
+func (r *recorder) unseenReconcile(from, to time.Time) bool {
+	unseen := func(lines []time.Time, showing func(*v2.HelmRelease) bool) bool {
+		for _, at := range lines {
+			if at.Before(from) || at.After(to) {
+				continue
+			}
+			cur := sort.Search(len(r.states), func(i int) bool { return r.states[i].At.After(at) }) - 1
+			if cur >= 0 && showing(r.states[cur].HR) {
+				return true
+			}
 		}
+		return false
 	}
-	return false
+	return unseen(r.depChecks, waitingOnDependency) || unseen(r.errLogs, failedBeforeHelm)
 }
 
 func (r *recorder) recordError(err error) {

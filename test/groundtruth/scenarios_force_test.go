@@ -201,8 +201,10 @@ func (s *stage) wantNextWindow(fr *forceRun, action string, after time.Duration)
 		s.t.Errorf("the plugin's message %q has no next %s window", fr.Message, action)
 		return
 	}
-	// The retry interval runs from the failure (after Start), jittered ±5%.
-	lo, hi := fr.Start.Add(after*90/100), fr.End.Add(after*110/100)
+	// The retry interval runs from the failure (after Start), jittered by
+	// --interval-jitter-percentage, plus 5 % either way.
+	j := time.Duration(jitterPercent(s.t) + 5)
+	lo, hi := fr.Start.Add(after*(100-j)/100), fr.End.Add(after*(100+j)/100)
 	if earliest.Before(lo) || latest.After(hi) || latest.Before(earliest) {
 		s.t.Errorf("next %s in [%s, %s]; want within [%s, %s]", action, earliest, latest, lo, hi)
 	}

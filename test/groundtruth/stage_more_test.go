@@ -16,6 +16,7 @@ import (
 // (its OCIRepository watch), so it supersedes the predictions before it.
 func (s *stage) publishFix(rec *recorder, source, dir, version string) {
 	s.t.Helper()
+	rec.settle(settleWithin)
 	err := rec.intervene(fmt.Sprintf("chart %s %s served", dir, version), true, func() error {
 		return s.w.charts.publish(s.ctx, s.w.cl.c, s.ns, source, dir, version)
 	})
@@ -50,6 +51,7 @@ func (s *stage) deleteRelease(rec *recorder) {
 // watch saw it.
 func (s *stage) requestForce(rec *recorder) (string, time.Time) {
 	s.t.Helper()
+	rec.settle(settleWithin)
 	token := time.Now().UTC().Format(time.RFC3339Nano)
 	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{"annotations": map[string]string{
 		inspect.AnnotationRequestedAt: token, inspect.AnnotationForceAt: token}}})

@@ -119,6 +119,7 @@ func (s *stage) hold(d time.Duration) {
 // update changes the release's spec (an intervention the controller sees).
 func (s *stage) update(rec *recorder, what string, mutate func(*v2.HelmRelease)) {
 	s.t.Helper()
+	rec.settle(settleWithin)
 	err := rec.intervene(what, true, func() error {
 		hr := &v2.HelmRelease{}
 		if err := s.w.cl.c.Get(s.ctx, keyOf(rec), hr); err != nil {
@@ -175,7 +176,8 @@ func (s *stage) finish(expect ...expectation) {
 }
 
 // settleWithin bounds the wait for the plugin's run on a scenario's last
-// state (a run takes 0.1-3.5 s on the shared machine).
+// state, or the last before an intervention, so that it gets its prediction
+// (a run takes 0.1-3.5 s on the shared machine).
 const settleWithin = 8 * time.Second
 
 // note records a measured figure for the report.
