@@ -46,9 +46,10 @@ e2e: build kube-bin
 	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 # Everything: unit and golden tests (under the race detector), end-to-end
-# tests, and the predictions checked against the real helm-controller. This
-# is what .ci/run calls, after `make lint`.
-test: unit-race e2e groundtruth
+# tests, and the predictions checked against the real helm-controller
+# (jitter 5 % and one other setting in rotation: hack/groundtruth.sh ci).
+# This is what .ci/run calls, after `make lint`.
+test: unit-race e2e groundtruth-ci
 
 fuzz:
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzAnalyze$$' -fuzztime $${FUZZTIME:-60s}
@@ -87,8 +88,17 @@ dist:
 
 # The plugin's predictions checked against the real helm-controller v1.6.4
 # (test/groundtruth); the controller is built once into $(KUBE_BIN_DIR).
-.PHONY: groundtruth
+# `groundtruth` runs it at jitter 0, 5 and 20 % and with the
+# DefaultToRetryOnFailure gate, one after the other; `groundtruth-ci` at 5 %
+# and one of the others in rotation. Reports: the directory printed at the end
+# ($$HRRETRY_GT_REPORT_DIR, default a new temporary directory).
+GT_ENV = KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) HELM_CONTROLLER_BIN=$(KUBE_BIN_DIR)/helm-controller
+
+.PHONY: groundtruth groundtruth-ci
 groundtruth: build kube-bin
 	@hack/kube-bin.sh --with-controller >/dev/null
-	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) HELM_CONTROLLER_BIN=$(KUBE_BIN_DIR)/helm-controller \
-		$(GO) test -count=1 -timeout 30m ./test/groundtruth/...
+	$(GT_ENV) hack/groundtruth.sh all
+
+groundtruth-ci: build kube-bin
+	@hack/kube-bin.sh --with-controller >/dev/null
+	$(GT_ENV) hack/groundtruth.sh ci

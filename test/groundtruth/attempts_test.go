@@ -14,19 +14,37 @@ import (
 type attempt struct {
 	At time.Time
 	// Action is the first Helm action the reconcile ran (install, upgrade,
-	// test, rollback, uninstall, unlock), or "reconcile" when it ran none
-	// (in sync), or "recheck" when it stopped at a dependency not ready.
+	// test, rollback, uninstall, unlock, correct-drift), or "reconcile" when
+	// it ran none (in sync, or it stopped before Helm on an error such as a
+	// missing valuesFrom), or "recheck" when it stopped at a dependency or a
+	// source not ready.
 	Action string
-	Via    string // "watch": Reconciling turned Progressing; "log": a dependency check
+	// Via: "watch": Reconciling turned Progressing; "log": a dependency
+	// check; "error-log": a reconcile that failed before Helm and changed
+	// nothing the watch could see (controller-runtime's "Reconciler error").
+	Via string
 	// Open: the last attempt, which has not shown its action yet.
 	Open bool
+	// DepChecked: it began by checking the release's dependencies (its log
+	// line), whatever it did next: a predicted recheck matches it.
+	DepChecked bool
 }
 
 // What a reconcile writes first (HelmReleaseReconciler.reconcileRelease),
 // and before each Helm action (AtomicRelease.Reconcile).
 const prerequisites = "Fulfilling prerequisites"
 
-var runningAction = regexp.MustCompile(`^Running '([a-z-]+)' action`)
+// The action names of AtomicRelease's sub-reconcilers (their Name()); the
+// drift correction's is "correct cluster drift", recorded as correct-drift
+// (the name the plugin gives that action).
+var runningActionRE = regexp.MustCompile(`^Running '([a-z][a-z -]*)' action`)
+
+func actionName(running string) string {
+	if running == "correct cluster drift" {
+		return "correct-drift"
+	}
+	return running
+}
 
 // A dependency check logged up to mergeBefore after an observed start (the
 // reconcile's prologue, slow on a loaded machine), or up to mergeAfter before
@@ -35,6 +53,7 @@ var runningAction = regexp.MustCompile(`^Running '([a-z-]+)' action`)
 const (
 	mergeBefore = 3 * time.Second
 	mergeAfter  = time.Second
+	errorMerge  = 500 * time.Millisecond
 )
 
 // attemptsOf finds the reconcile starts in a recording. A reconcile is seen
@@ -43,10 +62,11 @@ const (
 // of a release waiting on a dependency changes nothing (the conditions stay
 // as the last one left them), so those come from the log. The action of a
 // reconcile is read from the states it wrote, up to the next start.
-func attemptsOf(states []state, depChecks []time.Time) []attempt {
+func attemptsOf(states []state, depChecks, errLogs []time.Time) []attempt {
 	type start struct {
 		attempt
-		from int // the first state this reconcile wrote
+		from   int  // the first state this reconcile wrote
+		closed bool // its end was logged (an error): it is not open
 	}
 	var starts []start
 	for i := range states {
@@ -56,18 +76,45 @@ func attemptsOf(states []state, depChecks []time.Time) []attempt {
 			prev = reconciling(states[i-1].HR)
 		}
 		if progressing(cur) && (!progressing(prev) || (cur.Message == prerequisites && prev.Message != prerequisites)) {
-			starts = append(starts, start{attempt{At: states[i].At, Via: "watch"}, i})
+			starts = append(starts, start{attempt: attempt{At: states[i].At, Via: "watch"}, from: i})
 		}
-	}
-	watched := make([]time.Time, 0, len(starts))
-	for _, st := range starts {
-		watched = append(watched, st.At)
 	}
 	for _, at := range depChecks {
-		if !near(watched, at) {
-			from := sort.Search(len(states), func(i int) bool { return states[i].At.After(at) })
-			starts = append(starts, start{attempt{At: at, Via: "log"}, from})
+		merged := false
+		for i := range starts {
+			if d := starts[i].At.Sub(at); starts[i].Via == "watch" && d < mergeAfter && d > -mergeBefore {
+				starts[i].DepChecked, merged = true, true
+			}
 		}
+		if !merged {
+			from := sort.Search(len(states), func(i int) bool { return states[i].At.After(at) })
+			starts = append(starts, start{attempt: attempt{At: at, Via: "log", DepChecked: true}, from: from})
+		}
+	}
+	// A reconcile that fails before Helm (a missing valuesFrom, a chart
+	// that cannot be loaded) rewrites the same conditions: after the first,
+	// the watch sees nothing. Its "Reconciler error" line, logged at its end
+	// (tens of ms after its start: nothing slow runs), is the only sign.
+	// Only lines logged while the release showed such a failure count: a
+	// Helm action's error is logged long after the start the watch saw.
+	// One error line ends one reconcile: it closes the latest start not yet
+	// closed that began up to mergeBefore before it (or errorMerge after: the
+	// watch delivering the start late). Lines are taken in order, so a
+	// reconcile the watch did not see (0.75 s or more after the last one,
+	// whose line closed its start) finds nothing to close.
+	for _, at := range errLogs {
+		merged := false
+		for i := len(starts) - 1; i >= 0; i-- {
+			if d := starts[i].At.Sub(at); !starts[i].closed && d < errorMerge && d > -mergeBefore {
+				starts[i].closed, merged = true, true
+				break
+			}
+		}
+		cur := sort.Search(len(states), func(i int) bool { return states[i].At.After(at) }) - 1
+		if merged || cur < 0 || !failedBeforeHelm(states[cur].HR) {
+			continue
+		}
+		starts = append(starts, start{attempt: attempt{At: at, Via: "error-log"}, from: cur + 1, closed: true})
 	}
 	sort.Slice(starts, func(i, j int) bool { return starts[i].At.Before(starts[j].At) })
 	out := make([]attempt, 0, len(starts))
@@ -77,42 +124,51 @@ func attemptsOf(states []state, depChecks []time.Time) []attempt {
 			end = max(starts[k+1].from, st.from)
 		}
 		a := st.attempt
-		a.Action = firstAction(states[st.from:end], "")
+		a.Action = firstAction(states[min(st.from, end):end], "")
 		switch {
 		case a.Action != "":
-		case st.Via == "log" || waitingOnDependency(states[end-1].HR):
+		case st.Via == "log" || (end > 0 && waitingOnDependency(states[end-1].HR)):
 			a.Action = "recheck"
 		default:
 			a.Action = "reconcile"
 			last := reconciling(states[len(states)-1].HR)
-			a.Open = k == len(starts)-1 && progressing(last) && last.Message == prerequisites
+			a.Open = !st.closed && k == len(starts)-1 && progressing(last) && last.Message == prerequisites
 		}
 		out = append(out, a)
 	}
 	return out
 }
 
-// waitingOnDependency: the reconcile stopped at a dependency not ready.
+// waitingOnDependency: the reconcile stopped at a dependency or a source
+// not ready (HelmReleaseReconciler.reconcileRelease: RequeueAfter
+// --requeue-dependency, no error).
 func waitingOnDependency(hr *v2.HelmRelease) bool {
-	return readyReason(hr) == v2.DependencyNotReadyReason
-}
-
-// near: a start in ts is the reconcile that logged a check at at.
-func near(ts []time.Time, at time.Time) bool {
-	for _, t := range ts {
-		if d := t.Sub(at); d < mergeAfter && d > -mergeBefore {
-			return true
-		}
+	switch readyReason(hr) {
+	case v2.DependencyNotReadyReason, "SourceNotReady":
+		return true
 	}
 	return false
+}
+
+// preHelmErrors are the Ready reasons reconcileRelease writes when it
+// returns an error before AtomicRelease runs a Helm action (and "StateError",
+// written by AtomicRelease before choosing one).
+var preHelmErrors = map[string]bool{"ValuesError": true, v2.ArtifactFailedReason: true, "ChartMutateError": true,
+	"RESTClientError": true, "ResourceManagerError": true, "FactoryError": true, "StateError": true}
+
+// failedBeforeHelm: the release shows a reconcile that stopped before Helm
+// on an error.
+func failedBeforeHelm(hr *v2.HelmRelease) bool {
+	c := reconciling(hr)
+	return progressing(c) && c.Message == prerequisites && preHelmErrors[readyReason(hr)]
 }
 
 // firstAction is the first "Running '<action>' action" among states.
 func firstAction(states []state, none string) string {
 	for _, s := range states {
 		if c := reconciling(s.HR); progressing(c) {
-			if m := runningAction.FindStringSubmatch(c.Message); m != nil {
-				return m[1]
+			if m := runningActionRE.FindStringSubmatch(c.Message); m != nil {
+				return actionName(m[1])
 			}
 		}
 	}
@@ -140,5 +196,5 @@ func actions(attempts []attempt) []string {
 func (r *recorder) attempts() []attempt {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return attemptsOf(r.states, r.depChecks)
+	return attemptsOf(r.states, r.depChecks, r.errLogs)
 }

@@ -31,22 +31,46 @@ const controllerNamespace = "flux-system"
 const requeueDependency = 5 * time.Second
 
 // controllerArgs are the flags the controller runs with; the plugin reads the
-// same list from a Deployment, as it would in a real cluster.
-func controllerArgs(jitter int, metricsAddr, healthAddr string) []string {
-	return []string{
+// same list from a Deployment, as it would in a real cluster. gates is
+// --feature-gates (empty: none).
+func controllerArgs(jitter int, gates, metricsAddr, healthAddr string) []string {
+	args := []string{
 		"--enable-leader-election=false",
 		"--watch-all-namespaces=true",
 		"--requeue-dependency=" + requeueDependency.String(),
 		"--interval-jitter-percentage=" + strconv.Itoa(jitter),
-		// More workers than releases: a worker stuck in a 5s wait must not
-		// delay another release's retry and skew the timings.
-		"--concurrent=20",
+		// More workers than releases (36): a worker held by a Helm action or
+		// a cache wait must not delay another release's reconcile and skew
+		// the timings (20 did, once the scenarios outnumbered them).
+		"--concurrent=48",
 		"--graceful-shutdown-timeout=5s",
 		"--log-encoding=json",
 		"--log-level=info",
 		"--metrics-addr=" + metricsAddr,
 		"--health-addr=" + healthAddr,
 	}
+	if gates != "" {
+		args = append(args, "--feature-gates="+gates)
+	}
+	return args
+}
+
+// featureGates is HRRETRY_GT_GATES, the controller's --feature-gates (e.g.
+// DefaultToRetryOnFailure=true); empty by default.
+func featureGates() string { return strings.TrimSpace(os.Getenv("HRRETRY_GT_GATES")) }
+
+// defaultToRetry: the DefaultToRetryOnFailure gate is on, so a release that
+// sets no strategy retries (every 5m) instead of remediating
+// (HelmRelease GetRetry(defaultToRetryOnFailure), api v2).
+func defaultToRetry() bool {
+	for _, g := range strings.Split(featureGates(), ",") {
+		name, val, _ := strings.Cut(strings.TrimSpace(g), "=")
+		if name == "DefaultToRetryOnFailure" {
+			on, err := strconv.ParseBool(val)
+			return err == nil && on
+		}
+	}
+	return false
 }
 
 // jitterPercent is --interval-jitter-percentage, 5 (the default) unless
@@ -69,7 +93,7 @@ func jitterPercent(t *testing.T) int {
 func startController(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter) {
 	t.Helper()
 	healthAddr := freeAddr(t)
-	args := controllerArgs(jitterPercent(t), freeAddr(t), healthAddr)
+	args := controllerArgs(jitterPercent(t), featureGates(), freeAddr(t), healthAddr)
 	publishSettings(ctx, t, cl, args)
 
 	logPath := filepath.Join(t.TempDir(), "helm-controller.log")
@@ -237,6 +261,10 @@ func (r *logRouter) route(line []byte) {
 	}
 	fn(logLine{At: at, Msg: entry.Msg})
 }
+
+// reconcilerError is what controller-runtime logs when Reconcile returns an
+// error (after the deferred status patch).
+const reconcilerError = "Reconciler error"
 
 // isDependencyCheck: the first thing a reconcile of a release with
 // dependsOn logs ("checking 1 dependencies"). While the dependency is not

@@ -48,6 +48,7 @@ type forceRun struct {
 // its prediction is superseded like those before it.
 func (s *stage) force(rec *recorder, supersedes bool, args ...string) *forceRun {
 	s.t.Helper()
+	rec.settle(settleWithin)
 	fr := &forceRun{Scenario: scenarioName(s), Release: rec.name, Args: args}
 	argv := append([]string{"force", rec.name, "-n", s.ns, "--kubeconfig", s.w.cl.kubeconfig}, args...)
 	err := func() error {
@@ -152,7 +153,7 @@ func (s *stage) seeToken(rec *recorder, token string) time.Time {
 // settings the binary reads from the controller's Deployment.
 func (s *stage) predictPending(rec *recorder, fr *forceRun) {
 	s.t.Helper()
-	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), "", ""))
+	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), featureGates(), "", ""))
 	if len(errs) > 0 {
 		s.t.Fatalf("controller settings: %v", errs)
 	}

@@ -40,8 +40,10 @@ func TestGroundTruth(t *testing.T) {
 		}
 		wg.Wait()
 	})
-	table := w.results.table() + "\n" + w.results.forceTable()
-	t.Logf("jitter %d%%, allowance %s, total %.0fs\n%s", jitterPercent(t), allowance, time.Since(began).Seconds(), table)
+	setting := fmt.Sprintf("jitter %d%%, feature gates %q, allowance %s, total %.0fs", jitterPercent(t), featureGates(),
+		allowance, time.Since(began).Seconds())
+	table := "Run: " + setting + "\n\n" + w.results.table() + "\n" + w.results.forceTable() + "\n" + w.results.noteList()
+	t.Logf("%s", table)
 	if path := os.Getenv("HRRETRY_GT_REPORT"); path != "" {
 		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
 			t.Error(err)
@@ -54,6 +56,26 @@ type results struct {
 	mu     sync.Mutex
 	rows   []row
 	forces []forceRun // the force scenarios' runs of `kubectl hrretry force`
+	notes  []string   // figures the scenarios measured
+}
+
+func (r *results) addNote(n string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.notes = append(r.notes, n)
+}
+
+// noteList is the notes as a Markdown list.
+func (r *results) noteList() string {
+	r.mu.Lock()
+	notes := append([]string(nil), r.notes...)
+	r.mu.Unlock()
+	sort.Strings(notes)
+	var b strings.Builder
+	for _, n := range notes {
+		fmt.Fprintf(&b, "- %s\n", n)
+	}
+	return b.String()
 }
 
 func (r *results) add(rows ...row) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -37,6 +38,9 @@ type prediction struct {
 	// Offline: inspect.Analyze run by the test on the recorded object, not
 	// the binary on the live one (see stage.predictPending).
 	Offline bool
+	// Polled: the scenario ran the binary at a chosen moment, not on a new
+	// state (see stage.poll); several may see the same state.
+	Polled bool
 }
 
 // intervention is something the test did to the release or its inputs.
@@ -46,6 +50,12 @@ type intervention struct {
 	// Supersedes: the controller reacts to it at once (a spec or source
 	// change), so predictions made before it no longer apply.
 	Supersedes bool
+	// OutOfBand: it changes what the next reconcile does, behind the
+	// controller's back and out of the plugin's sight (Helm storage or a
+	// deployed object changed; the controller watches neither): a
+	// `reconcile` predicted before it matches whatever action that
+	// reconcile then runs (only its time is checked).
+	OutOfBand bool
 }
 
 // recorder watches one HelmRelease, runs the plugin after every observed
@@ -57,27 +67,34 @@ type recorder struct {
 	mu            sync.Mutex
 	states        []state
 	depChecks     []time.Time
+	errLogs       []time.Time // "Reconciler error" lines
 	preds         []prediction
 	interventions []intervention
 	errs          []string
 	ended         time.Time
 
+	ranOn   int           // the newest state a plugin run has finished on (-1: none)
 	changed chan struct{} // one-slot: a state arrived since the last plugin run
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
 
 func newRecorder(ns, name, plugin, kubeconfig string) *recorder {
-	return &recorder{ns: ns, name: name, plugin: plugin, kubeconfig: kubeconfig, changed: make(chan struct{}, 1)}
+	return &recorder{ns: ns, name: name, plugin: plugin, kubeconfig: kubeconfig, changed: make(chan struct{}, 1), ranOn: -1}
 }
 
 // start begins watching (and predicting) until stop.
 func (r *recorder) start(ctx context.Context, c client.WithWatch, logs *logRouter) {
 	ctx, r.cancel = context.WithCancel(ctx)
 	logs.subscribe(r.ns, r.name, func(l logLine) {
-		if isDependencyCheck(l.Msg) {
+		switch {
+		case isDependencyCheck(l.Msg):
 			r.mu.Lock()
 			r.depChecks = append(r.depChecks, l.At)
+			r.mu.Unlock()
+		case l.Msg == reconcilerError:
+			r.mu.Lock()
+			r.errLogs = append(r.errLogs, l.At)
 			r.mu.Unlock()
 		}
 	})
@@ -86,13 +103,29 @@ func (r *recorder) start(ctx context.Context, c client.WithWatch, logs *logRoute
 	go func() { defer r.wg.Done(); r.predict(ctx) }()
 }
 
-// stop ends the recording; what was recorded stays for the verdict.
+// settle waits (up to within) for the plugin to have run on the newest
+// state, so that a scenario's last state gets its prediction.
+func (r *recorder) settle(within time.Duration) {
+	for deadline := time.Now().Add(within); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		r.mu.Lock()
+		done := r.ranOn >= len(r.states)-1 && len(r.changed) == 0
+		r.mu.Unlock()
+		if done {
+			return
+		}
+	}
+}
+
+// stop ends the recording; what was recorded stays for the verdict. A
+// second call changes nothing (a scenario may stop a recording early).
 func (r *recorder) stop(logs *logRouter) {
 	r.cancel()
 	r.wg.Wait()
 	logs.unsubscribe(r.ns, r.name)
 	r.mu.Lock()
-	r.ended = time.Now()
+	if r.ended.IsZero() {
+		r.ended = time.Now()
+	}
 	r.mu.Unlock()
 }
 
@@ -136,31 +169,66 @@ func (r *recorder) predict(ctx context.Context) {
 			return
 		case <-r.changed:
 		}
-		r.mu.Lock()
-		idx := len(r.states) - 1
-		r.mu.Unlock()
-		ran := time.Now()
-		var stderr bytes.Buffer
-		cmd := exec.CommandContext(ctx, r.plugin, "status", r.name, "-n", r.ns, "-o", "json", "--kubeconfig", r.kubeconfig)
-		cmd.Stderr = &stderr
-		out, err := cmd.Output()
-		if ctx.Err() != nil {
-			return
-		}
-		var rs inspect.RetryState
-		if err == nil {
-			err = json.Unmarshal(out, &rs)
-		}
-		if err != nil {
-			r.recordError(fmt.Errorf("kubectl-hrretry status: %w: %s", err, stderr.String()))
-			continue
-		}
-		r.mu.Lock()
-		if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) {
-			r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out})
-		}
-		r.mu.Unlock()
+		r.runPlugin(ctx, false)
 	}
+}
+
+// runPlugin runs `kubectl-hrretry status -o json` on the newest state and
+// keeps the prediction unless a newer state arrived, or an unseen reconcile
+// was logged, meanwhile. It reports whether it kept it.
+func (r *recorder) runPlugin(ctx context.Context, polled bool) bool {
+	r.mu.Lock()
+	idx := len(r.states) - 1
+	r.mu.Unlock()
+	if idx < 0 {
+		return false
+	}
+	ran := time.Now()
+	var stderr bytes.Buffer
+	cmd := exec.CommandContext(ctx, r.plugin, "status", r.name, "-n", r.ns, "-o", "json", "--kubeconfig", r.kubeconfig)
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if ctx.Err() != nil {
+		return false
+	}
+	var rs inspect.RetryState
+	if err == nil {
+		err = json.Unmarshal(out, &rs)
+	}
+	if err != nil {
+		r.recordError(fmt.Errorf("kubectl-hrretry status: %w: %s", err, stderr.String()))
+		return false
+	}
+	done := time.Now()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.ranOn = max(r.ranOn, idx)
+	if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) && !r.unseenReconcile(ran, done) {
+		r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out, Polled: polled})
+		return true
+	}
+	return false
+}
+
+// unseenReconcile: a reconcile the watch cannot see (a recheck of a
+// dependency, a failure before Helm that changed nothing) was logged between
+// from and to, while the release showed that state: like a newer state, it
+// makes a plugin run over that time stale. (The log lines of reconciles the
+// watch sees are not: their states decide.) Called with r.mu held.
+func (r *recorder) unseenReconcile(from, to time.Time) bool {
+	unseen := func(lines []time.Time, showing func(*v2.HelmRelease) bool) bool {
+		for _, at := range lines {
+			if at.Before(from) || at.After(to) {
+				continue
+			}
+			cur := sort.Search(len(r.states), func(i int) bool { return r.states[i].At.After(at) }) - 1
+			if cur >= 0 && showing(r.states[cur].HR) {
+				return true
+			}
+		}
+		return false
+	}
+	return unseen(r.depChecks, waitingOnDependency) || unseen(r.errLogs, failedBeforeHelm)
 }
 
 func (r *recorder) recordError(err error) {
@@ -188,8 +256,14 @@ func sameConditions(hr *v2.HelmRelease, rs inspect.RetryState) bool {
 
 // intervene runs what and records it.
 func (r *recorder) intervene(what string, supersedes bool, do func() error) error {
+	return r.interveneWith(intervention{What: what, Supersedes: supersedes}, do)
+}
+
+// interveneWith records iv (at now) and runs do.
+func (r *recorder) interveneWith(iv intervention, do func() error) error {
+	iv.At = time.Now()
 	r.mu.Lock()
-	r.interventions = append(r.interventions, intervention{At: time.Now(), What: what, Supersedes: supersedes})
+	r.interventions = append(r.interventions, iv)
 	r.mu.Unlock()
 	return do()
 }
@@ -228,6 +302,9 @@ func (r *recorder) timeline() string {
 	}
 	for _, at := range r.depChecks {
 		fmt.Fprintf(&b, "%s dependency check (log)\n", offset(at, t0))
+	}
+	for _, at := range r.errLogs {
+		fmt.Fprintf(&b, "%s Reconciler error (log)\n", offset(at, t0))
 	}
 	return b.String()
 }

@@ -183,16 +183,28 @@ func (s *stage) wantHandled(hr *v2.HelmRelease, force, reset bool) {
 // the force.
 func (s *stage) wantNextWindow(fr *forceRun, action string, after time.Duration) {
 	s.t.Helper()
-	_, window, ok := strings.Cut(fr.Message, "; next: "+action+" between ")
+	// "next: ACTION between T1 and T2", or "next: ACTION T1/T2" (ISO 8601
+	// interval).
+	_, window, ok := strings.Cut(fr.Message, "; next: "+action+" ")
+	window = strings.TrimPrefix(window, "between ")
+	window, _, _ = strings.Cut(window, ";")
 	from, to, ok2 := strings.Cut(window, " and ")
+	if !ok2 {
+		from, to, ok2 = strings.Cut(window, "/")
+	}
+	if f := strings.Fields(to); len(f) > 0 {
+		to = f[0]
+	}
 	earliest, err1 := time.Parse(time.RFC3339, from)
 	latest, err2 := time.Parse(time.RFC3339, to)
 	if !ok || !ok2 || err1 != nil || err2 != nil {
 		s.t.Errorf("the plugin's message %q has no next %s window", fr.Message, action)
 		return
 	}
-	// The retry interval runs from the failure (after Start), jittered ±5%.
-	lo, hi := fr.Start.Add(after*90/100), fr.End.Add(after*110/100)
+	// The retry interval runs from the failure (after Start), jittered by
+	// --interval-jitter-percentage, plus 5 % either way.
+	j := time.Duration(jitterPercent(s.t) + 5)
+	lo, hi := fr.Start.Add(after*(100-j)/100), fr.End.Add(after*(100+j)/100)
 	if earliest.Before(lo) || latest.After(hi) || latest.Before(earliest) {
 		s.t.Errorf("next %s in [%s, %s]; want within [%s, %s]", action, earliest, latest, lo, hi)
 	}

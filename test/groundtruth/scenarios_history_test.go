@@ -23,7 +23,7 @@ import (
 // The history scenario runs `kubectl hrretry history --helm-storage` on a
 // release the real controller upgraded, failed and rolled back.
 func historyScenarios() []scenario {
-	return []scenario{{"18-history-rollback", historyRollback}}
+	return []scenario{{"32-history-rollback", historyRollback}}
 }
 
 // historySpec: Helm does not wait for the PVC (no provisioner) nor the

@@ -16,14 +16,29 @@ import (
 // will happen to (two retry intervals and more).
 const quiet = 25 * time.Second
 
-// 6: install RetryOnFailure, upgrade left at RemediateOnFailure: the retry
-// of the failed install is an upgrade, whose failure stalls the release.
+// 6: install RetryOnFailure, upgrade left at the default: the retry of the
+// failed install is an upgrade. Gate off, the default is RemediateOnFailure
+// (0 retries) and its failure stalls the release; with the
+// DefaultToRetryOnFailure gate on, the default is RetryOnFailure every 5m
+// (HelmRelease Upgrade.GetRetry): retrying, no stall.
 func stallTrap(s *stage) {
 	s.publish("app", "wait-timeout", "0.1.0")
 	rec := s.release("app", spec("app", "1m", `
 install:
   strategy: {name: RetryOnFailure, retryInterval: 10s}
 `))
+	if defaultToRetry() {
+		s.waitFor(rec, "the failed upgrade", attemptTimeout(2), func(hr *v2.HelmRelease, a []attempt) bool {
+			return started(2)(hr, a) && retrying(hr) && hr.Status.LastAttemptedReleaseAction == v2.ReleaseActionUpgrade
+		})
+		s.hold(quiet)
+		s.wantActions(rec, "install", "upgrade")
+		s.finish(expectation{Desc: "retrying the failed install", Match: retryingAfter(v2.ReleaseActionInstall),
+			Phase: inspect.PhaseRetrying, Action: inspect.ActionUpgrade},
+			expectation{Desc: "retrying the failed upgrade (gate: RetryOnFailure every 5m)", Match: retryingAfter(v2.ReleaseActionUpgrade),
+				Phase: inspect.PhaseRetrying, Action: inspect.ActionUpgrade})
+		return
+	}
 	s.waitFor(rec, "the stall", attemptTimeout(2), func(hr *v2.HelmRelease, _ []attempt) bool { return stalled(hr) })
 	s.hold(quiet)
 	s.wantActions(rec, "install", "upgrade")
@@ -31,12 +46,20 @@ install:
 		Phase: inspect.PhaseRetrying, Action: inspect.ActionUpgrade, Warning: inspect.WarnStallTrap})
 }
 
+// retryingAfter: retrying after a failed action.
+func retryingAfter(action v2.ReleaseAction) func(*v2.HelmRelease) bool {
+	return func(hr *v2.HelmRelease) bool { return retrying(hr) && hr.Status.LastAttemptedReleaseAction == action }
+}
+
 // 7: RemediateOnFailure, 2 retries: install and uninstall three times
-// (the last failure is not remediated), then stalled.
+// (the last failure is not remediated), then stalled. The strategy is
+// explicit (as in 11, 12, 15): the DefaultToRetryOnFailure gate changes
+// nothing.
 func remediateRetries(s *stage) {
 	s.publish("app", "wait-timeout", "0.1.0")
 	rec := s.release("app", spec("app", "1m", `
 install:
+  strategy: {name: RemediateOnFailure}
   remediation: {retries: 2}
 `))
 	s.waitFor(rec, "the stall", attemptTimeout(3), func(hr *v2.HelmRelease, _ []attempt) bool { return stalled(hr) })
@@ -52,6 +75,7 @@ func remediateBackoff(s *stage) {
 	s.publish("app", "wait-timeout", "0.1.0")
 	rec := s.release("app", spec("app", "1m", `
 install:
+  strategy: {name: RemediateOnFailure}
   remediation: {retries: 4}
 `))
 	s.waitFor(rec, "5 attempts", attemptTimeout(5)+60*time.Second, started(5))
@@ -80,6 +104,14 @@ func dependsOn(s *stage) {
 	base := s.release("base", spec("base", "1m", retryBoth))
 	app := s.release("app", spec("app", "1m", "dependsOn: [{name: base}]"))
 	s.waitFor(app, "3 dependency checks", attemptTimeout(1), started(3))
+	// base's first retry before the fix: the retrying state it predicts is
+	// then resolved, not superseded.
+	s.waitFor(base, "base's first retry", attemptTimeout(1), func(hr *v2.HelmRelease, a []attempt) bool {
+		// ended too: a fix served while a reconcile runs is picked up
+		// after it, so the state that reconcile leaves would not be
+		// superseded.
+		return started(2)(hr, a) && retrying(hr)
+	})
 	err := base.intervene("base: chart 0.2.0 fixed", true, func() error {
 		return s.w.charts.publish(s.ctx, s.w.cl.c, s.ns, "base", "ok", "0.2.0")
 	})
@@ -87,7 +119,7 @@ func dependsOn(s *stage) {
 		s.t.Fatal(err)
 	}
 	s.waitFor(app, "the install after the dependency", attemptTimeout(2), func(hr *v2.HelmRelease, _ []attempt) bool { return ready(hr) })
-	s.wantActions(base, "install")
+	s.wantActions(base, "install", "install")
 	s.wantActions(app, "recheck", "recheck", "recheck")
 	s.finish(expectRetry(inspect.ActionInstall), expectation{Desc: "dependency not ready",
 		Match: func(hr *v2.HelmRelease) bool { return readyReason(hr) == v2.DependencyNotReadyReason },
@@ -121,7 +153,7 @@ func fixed(s *stage) {
 // "Running 'install'" message of the failed attempt.
 func templateErrorDefault(s *stage) {
 	s.publish("app", "template-error", "0.1.0")
-	rec := s.release("app", spec("app", "1m", ""))
+	rec := s.release("app", spec("app", "1m", "install: {strategy: {name: RemediateOnFailure}}"))
 	s.waitFor(rec, "4 attempts", attemptTimeout(4), started(4))
 	s.wantActions(rec, "install", "install", "install", "install")
 	s.finish(expectation{Desc: "install failed before Helm storage, retried with backoff",
@@ -153,9 +185,10 @@ func (s *stage) serviceAccount(name string, rules []rbacv1.PolicyRule) {
 }
 
 // deleteStorage deletes the release's Helm storage Secrets. The controller
-// does not watch them, so this supersedes no prediction.
+// does not watch them, so this supersedes no prediction; it is out of band:
+// the next reconcile installs again.
 func (s *stage) deleteStorage(rec *recorder) {
-	err := rec.intervene("Helm storage deleted", false, func() error {
+	err := rec.interveneWith(intervention{What: "Helm storage deleted", OutOfBand: true}, func() error {
 		return s.w.cl.c.DeleteAllOf(s.ctx, &corev1.Secret{}, client.InNamespace(s.ns),
 			client.MatchingLabels{"owner": "helm", "name": rec.name})
 	})

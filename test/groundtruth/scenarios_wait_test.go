@@ -20,10 +20,10 @@ import (
 // stamped when the process ends.
 func waitScenarios() []scenario {
 	return []scenario{
-		{"30-wait-fixed", waitFixed},
-		{"31-wait-stalls", waitStalls},
-		{"32-wait-max-failures", waitMaxFailures},
-		{"33-wait-superseded", waitSuperseded},
+		{"33-wait-fixed", waitFixed},
+		{"34-wait-stalls", waitStalls},
+		{"35-wait-max-failures", waitMaxFailures},
+		{"36-wait-superseded", waitSuperseded},
 	}
 }
 

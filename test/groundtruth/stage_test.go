@@ -71,8 +71,13 @@ func (s *stage) release(name, spec string) *recorder {
 // reconciled every interval, with a 5s timeout for every Helm operation,
 // plus body (more spec fields, YAML).
 func spec(source, interval, body string) string {
-	return fmt.Sprintf("chartRef: {kind: OCIRepository, name: %s}\ninterval: %s\ntimeout: 5s\n%s",
-		source, interval, strings.TrimPrefix(body, "\n"))
+	return specTimeout(source, interval, "5s", body)
+}
+
+// specTimeout is spec with another timeout.
+func specTimeout(source, interval, timeout, body string) string {
+	return fmt.Sprintf("chartRef: {kind: OCIRepository, name: %s}\ninterval: %s\ntimeout: %s\n%s",
+		source, interval, timeout, strings.TrimPrefix(body, "\n"))
 }
 
 // retryBoth is RetryOnFailure for install and upgrade, every 10s.
@@ -114,6 +119,7 @@ func (s *stage) hold(d time.Duration) {
 // update changes the release's spec (an intervention the controller sees).
 func (s *stage) update(rec *recorder, what string, mutate func(*v2.HelmRelease)) {
 	s.t.Helper()
+	rec.settle(settleWithin)
 	err := rec.intervene(what, true, func() error {
 		hr := &v2.HelmRelease{}
 		if err := s.w.cl.c.Get(s.ctx, keyOf(rec), hr); err != nil {
@@ -130,12 +136,21 @@ func (s *stage) update(rec *recorder, what string, mutate func(*v2.HelmRelease))
 	}
 }
 
-// finish stops the recordings and checks them.
+// finish stops the recordings and checks them: no disagreement, no error,
+// and every expectation matched a state and agreed there at least once.
 func (s *stage) finish(expect ...expectation) {
+	total := make([]tally, len(expect))
+	for _, rec := range s.recs {
+		rec.settle(settleWithin)
+	}
 	for _, rec := range s.recs {
 		rec.stop(s.w.logs)
-		rows := rec.verdicts(path.Base(s.t.Name()), expect)
+		rows, tallies := rec.verdicts(path.Base(s.t.Name()), expect)
 		s.w.results.add(rows...)
+		for i, t := range tallies {
+			total[i].matched += t.matched
+			total[i].agreed += t.agreed
+		}
 		for _, r := range rows {
 			if r.Verdict == disagree {
 				s.t.Errorf("%s: plugin said %s when %s; controller: %s\n%s", r.Release, r.Predicted, r.State, r.Observed, r.Detail)
@@ -147,5 +162,27 @@ func (s *stage) finish(expect ...expectation) {
 		s.t.Logf("%s: attempts %v; what the watch saw (seconds after the first event):\n%s",
 			rec.name, actions(rec.attempts()), rec.timeline())
 	}
+	if len(s.recs) > 0 {
+		for i, e := range expect {
+			switch {
+			case total[i].matched == 0:
+				s.t.Errorf("expectation %q never matched a state the plugin was run on: the scenario did not create it", e.Desc)
+			case total[i].agreed == 0:
+				s.t.Errorf("expectation %q: no agreeing prediction in %d matching", e.Desc, total[i].matched)
+			}
+		}
+	}
 	s.recs = nil
+}
+
+// settleWithin bounds the wait for the plugin's run on a scenario's last
+// state, or the last before an intervention, so that it gets its prediction
+// (a run takes 0.1-3.5 s on the shared machine).
+const settleWithin = 8 * time.Second
+
+// note records a measured figure for the report.
+func (s *stage) note(format string, args ...any) {
+	msg := scenarioName(s) + ": " + fmt.Sprintf(format, args...)
+	s.t.Log(msg)
+	s.w.results.addNote(msg)
 }

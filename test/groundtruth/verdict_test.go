@@ -3,6 +3,7 @@ package groundtruth
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
@@ -28,6 +29,7 @@ const (
 	disagree   = "DISAGREE"
 	superseded = "superseded" // the test changed the release or its source first
 	unresolved = "unresolved" // the recording ended before the window did
+	midPatch   = "mid-patch"  // the first half of one controller patch (see tornAt)
 )
 
 // row is one prediction checked against what the controller did next.
@@ -38,65 +40,94 @@ type row struct {
 	Observed          string
 	Verdict           string
 	Detail            string // for a disagreement: the object's status and the plugin's output
-}
-
-// expectation: whenever the release is in a state matching Match, the
-// plugin must report Phase and Action (the controller's behaviour in that
-// state is known from its code and from the measurements).
-type expectation struct {
-	Desc    string
-	Match   func(*v2.HelmRelease) bool
-	Phase   inspect.Phase
-	Action  inspect.Action
-	Warning string // a warning code the plugin must give too, if set
-	// WithRequest: it also holds while a reconcile request is pending (a
-	// force the controller has not picked up yet); most expectations are
-	// about what the controller does unasked.
-	WithRequest bool
+	// undecided: unresolved because the attempt's action was not seen or
+	// "nothing next" was not watched long enough; such a row does not count
+	// as agreeing with an expectation.
+	undecided bool
 }
 
 // verdicts checks every prediction of a resting state (the plugin says the
 // controller is waiting: retrying, remediating, waiting, failed, ready, or
-// doing nothing: stalled, suspended) against the next observed attempt.
-// Predictions of a running action are not checked: they are about the end
-// of the attempt under way, not the next one.
-func (r *recorder) verdicts(scenario string, expect []expectation) []row {
+// doing nothing: stalled, suspended) against the next observed attempt, and
+// every prediction against the expectations of the state it saw. It returns
+// the rows and, per expectation, its tally.
+// Predictions of a running action are not compared with the next attempt:
+// they are about the end of the attempt under way, not the next one; unless
+// a reconcile request is pending, which the controller handles (in a new
+// reconcile) once the running one ends: then the next attempt is the
+// request's, and it is checked.
+func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tally) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	attempts := attemptsOf(r.states, r.depChecks)
+	attempts := attemptsOf(r.states, r.depChecks, r.errLogs)
+	steps := stepsOf(r.states, attempts)
 	var rows []row
+	tallies := make([]tally, len(expect))
 	checked := map[int]bool{}
 	for _, p := range r.preds {
-		if checked[p.State] {
-			continue
+		if !p.Polled {
+			if checked[p.State] {
+				continue
+			}
+			checked[p.State] = true
 		}
-		checked[p.State] = true
 		s := r.states[p.State]
 		base := row{Scenario: scenario, Release: r.name, State: stateText(p.RS)}
-		if p.Offline {
+		switch {
+		case p.Offline:
 			base.State += ", force pending (inspect.Analyze)"
+		case p.Polled:
+			base.State += fmt.Sprintf(", polled at %s", offset(p.Ran, s.At))
 		}
-		for _, e := range expect {
-			if (e.WithRequest || !requestPending(s.HR)) && e.Match(s.HR) && (p.RS.Phase != e.Phase || p.RS.Next.Action != e.Action || !warns(p.RS, e.Warning)) {
-				x := base
-				x.Predicted = fmt.Sprintf("phase %s, next %s, warnings %v", p.RS.Phase, p.RS.Next.Action, warningCodes(p.RS))
-				x.Observed = fmt.Sprintf("%s: want phase %s, next %s", e.Desc, e.Phase, e.Action)
-				if e.Warning != "" {
-					x.Observed += ", warning " + e.Warning
-				}
-				rows = append(rows, r.disagreement(x, s, p))
+		if tornAt(r.states, p.State) {
+			if !windowChecked(p, s, attempts) && !slices.ContainsFunc(expect, func(e expectation) bool { return e.applies(s.HR) }) {
+				continue // it would not have been checked anyway
 			}
-		}
-		switch p.RS.Phase {
-		case inspect.PhaseProgressing, inspect.PhasePending, inspect.PhaseDeleting:
+			x := base
+			x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), "the rest of the status arrived "+
+				offset(r.states[p.State+1].At, s.At), midPatch
+			rows = append(rows, x)
 			continue
 		}
-		rows = append(rows, r.check(base, s, p, attempts))
+		var next *row
+		if windowChecked(p, s, attempts) {
+			x := r.check(base, s, p, steps)
+			rows = append(rows, x)
+			next = &x
+		}
+		for i, e := range expect {
+			if !e.applies(s.HR) {
+				continue
+			}
+			tallies[i].matched++
+			if why := e.wrong(s.HR, p); why != "" {
+				x := base
+				x.Predicted = fmt.Sprintf("phase %s, next %s, warnings %v", p.RS.Phase, predictedText(p.RS, s.At), warningCodes(p.RS))
+				x.Observed = e.Desc + ": " + why
+				rows = append(rows, r.disagreement(x, s, p))
+				continue
+			}
+			if next == nil {
+				// Not compared with the next attempt (a running action): the
+				// row shows the expectation it met.
+				x := base
+				x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), "as expected: "+e.Desc, agree
+				rows = append(rows, x)
+			}
+			// Agreeing: the window held (agree), or nothing contradicted it
+			// before the recording ended or the test changed the release.
+			if next == nil || next.Verdict == agree || next.Verdict == superseded || (next.Verdict == unresolved && !next.undecided) {
+				tallies[i].agreed++
+			}
+		}
 	}
-	return rows
+	return rows, tallies
 }
 
-// check compares one prediction with the first attempt after it.
+// check compares one prediction with the first step after it (see
+// stepsOf): the action must be the predicted one and start inside the
+// window (both ends checked; an action without both ends is a
+// disagreement).
 func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 	after := s.At
 	if p.Ran.After(after) {
@@ -110,14 +141,30 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 		}
 	}
 	end := r.ended
+	n := p.RS.Next
+	if n.Action != inspect.ActionNone && (n.Earliest == nil || n.Latest == nil) {
+		x.Predicted, x.Observed = predictedText(p.RS, s.At), "a scheduled action needs a window with both ends"
+		if next != nil {
+			x.Observed += fmt.Sprintf("; %s at %s", next.Action, offset(next.At, s.At))
+		}
+		return r.disagreement(x, s, p)
+	}
+	outOfBand := false
 	for _, iv := range r.interventions {
 		if iv.Supersedes && iv.At.After(s.At) && (next == nil || iv.At.Before(next.At)) {
 			x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), iv.What, superseded
+			// Superseded only if the window was still open: nothing
+			// happening by its end is a disagreement, whatever came later.
+			if n.Action != inspect.ActionNone && iv.At.After(n.Latest.Add(allowance)) {
+				x.Observed = fmt.Sprintf("nothing by %s (then: %s)", offset(iv.At, s.At), iv.What)
+				return r.disagreement(x, s, p)
+			}
 			return x
 		}
+		outOfBand = outOfBand || (iv.OutOfBand && iv.At.After(s.At) && (next == nil || iv.At.Before(next.At)))
 	}
 	x.Predicted = predictedText(p.RS, s.At)
-	if p.RS.Next.Action == inspect.ActionNone {
+	if n.Action == inspect.ActionNone {
 		if next != nil && next.At.Before(end) {
 			x.Observed = fmt.Sprintf("%s at %s", next.Action, offset(next.At, s.At))
 			return r.disagreement(x, s, p)
@@ -126,33 +173,52 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 		x.Observed = fmt.Sprintf("nothing for %.0fs", quiet.Seconds())
 		x.Verdict = agree
 		if quiet < minQuiet {
-			x.Verdict = unresolved
+			x.Verdict, x.undecided = unresolved, true
 		}
 		return x
 	}
 	if next == nil {
 		x.Observed = fmt.Sprintf("nothing by %s", offset(end, s.At))
 		x.Verdict = unresolved
-		if p.RS.Next.Latest != nil && end.After(p.RS.Next.Latest.Add(allowance)) {
-			x.Verdict = disagree
+		if end.After(n.Latest.Add(allowance)) {
 			return r.disagreement(x, s, p)
 		}
 		return x
 	}
 	x.Observed = fmt.Sprintf("%s at %s", next.Action, offset(next.At, s.At))
 	if next.Open {
-		x.Observed, x.Verdict = fmt.Sprintf("an attempt at %s, action not seen", offset(next.At, s.At)), unresolved
+		x.Observed, x.Verdict, x.undecided = fmt.Sprintf("an attempt at %s, action not seen", offset(next.At, s.At)), unresolved, true
 		return x
 	}
-	want := p.RS.Next.Action
-	actionOK := want == inspect.ActionReconcile || want == inspect.ActionRecheck || string(want) == next.Action
-	inWindow := p.RS.Next.Earliest == nil || p.RS.Next.Latest == nil ||
-		(!next.At.Before(*p.RS.Next.Earliest) && !next.At.After(p.RS.Next.Latest.Add(allowance)))
-	if actionOK && inWindow {
+	if outOfBand && n.Action == inspect.ActionReconcile {
+		x.Observed += " (after an out-of-band change)"
+	}
+	inWindow := !next.At.Before(*n.Earliest) && !next.At.After(n.Latest.Add(allowance))
+	if actionMatches(n.Action, *next, outOfBand) && inWindow {
 		x.Verdict = agree
 		return x
 	}
 	return r.disagreement(x, s, p)
+}
+
+// actionMatches: the attempt ran what the plugin predicted. A Helm action
+// matches itself. `reconcile` is a reconcile that ran no Helm action (in
+// sync, or stopped before Helm on an error); `recheck` one that began by
+// checking the release's dependencies (whatever the check found: a
+// dependency found ready lets the same reconcile go on to install), or
+// stopped at a source not ready. Neither matches a Helm action otherwise.
+// The one exception: a `reconcile` predicted before an out-of-band change
+// (intervention.OutOfBand) matches any action, as that change decides what
+// the reconcile runs and the plugin cannot see it (it reads neither Helm
+// storage nor the deployed objects).
+func actionMatches(want inspect.Action, got attempt, outOfBand bool) bool {
+	switch {
+	case want == inspect.ActionReconcile && outOfBand:
+		return true
+	case want == inspect.ActionRecheck:
+		return got.Action == "recheck" || got.DepChecked
+	}
+	return string(want) == got.Action
 }
 
 func (r *recorder) disagreement(x row, s state, p prediction) row {

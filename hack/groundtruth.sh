@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# Runs test/groundtruth (the plugin against the real helm-controller) under
+# several controller settings, one after the other: each run starts its own
+# control plane and controller and takes 2-4 minutes.
+#
+#   hack/groundtruth.sh all   jitter 0, 5 and 20 %, and the DefaultToRetryOnFailure gate (at 5 %)
+#   hack/groundtruth.sh ci    jitter 5 %, and one of {0 %, 20 %, the gate} in rotation by the
+#                             day of the year (UTC), to keep CI's time down
+#
+# KUBEBUILDER_ASSETS, HRRETRY_BIN and HELM_CONTROLLER_BIN come from the
+# environment (the Makefile sets them). Each run writes its results table
+# (HRRETRY_GT_REPORT), its controller log and its `go test` output into
+# $HRRETRY_GT_REPORT_DIR (default: a new temporary directory, outside the
+# clone), printed at the end.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-all}
+case $mode in
+all) settings=(jitter0 jitter5 jitter20 gate) ;;
+ci)
+	rotation=(jitter0 jitter20 gate)
+	day=$((10#$(date -u +%j)))
+	settings=(jitter5 "${rotation[$((day % 3))]}")
+	;;
+*)
+	echo "usage: $0 all|ci" >&2
+	exit 2
+	;;
+esac
+
+out=${HRRETRY_GT_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/hrretry-groundtruth.XXXXXX")}
+mkdir -p "$out"
+status=0
+for setting in "${settings[@]}"; do
+	jitter=5 gates=""
+	case $setting in
+	jitter*) jitter=${setting#jitter} ;;
+	gate) gates=DefaultToRetryOnFailure=true ;;
+	esac
+	start=$SECONDS
+	result=ok
+	HRRETRY_GT_JITTER=$jitter HRRETRY_GT_GATES=$gates HRRETRY_GT_REPORT="$out/$setting.md" \
+		HRRETRY_GT_LOG="$out/$setting-controller.log" \
+		go test -count=1 -timeout 30m -run '^TestGroundTruth$' -v ./test/groundtruth/... >"$out/$setting.log" 2>&1 || result=FAIL
+	echo "groundtruth $setting (jitter $jitter %, gates '${gates}'): $result in $((SECONDS - start))s"
+	if [[ $result != ok ]]; then
+		status=1
+		grep -E '^\s+--- FAIL|DISAGREE|never matched|no agreeing' "$out/$setting.log" | head -40 || true
+	fi
+done
+echo "reports: $out"
+exit $status

@@ -1,0 +1,128 @@
+package groundtruth
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// These run without a cluster: they check that the verdict can fail.
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func at(s float64) time.Time { return t0.Add(time.Duration(s * float64(time.Second))) }
+
+// hrWith is a release whose Reconciling condition has reason and message
+// ("" for none) and whose Ready condition has readyReason.
+func hrWith(reason, msg, readyReason string) *v2.HelmRelease {
+	hr := &v2.HelmRelease{}
+	if reason != "" {
+		hr.Status.Conditions = append(hr.Status.Conditions, metav1.Condition{Type: "Reconciling", Status: "True", Reason: reason, Message: msg})
+	}
+	hr.Status.Conditions = append(hr.Status.Conditions, metav1.Condition{Type: "Ready", Status: "False", Reason: readyReason})
+	return hr
+}
+
+func TestAttemptsOf(t *testing.T) {
+	states := []state{
+		{at(0), hrWith("Progressing", prerequisites, "Unknown")},
+		{at(0.1), hrWith("Progressing", "Running 'correct cluster drift' action with timeout of 5s", "Unknown")},
+		{at(0.2), hrWith("ProgressingWithRetry", "retrying after 10s", "Drifted")},
+		{at(10), hrWith("Progressing", prerequisites, "Unknown")},
+		{at(10.1), hrWith("Progressing", prerequisites, "ValuesError")},
+	}
+	// The error of the reconcile at +10 (merged), then two reconciles the
+	// watch could not see; an error logged during a Helm action is not one.
+	errLogs := []time.Time{at(0.15), at(10.12), at(11), at(12.5)}
+	got := attemptsOf(states, []time.Time{at(10.05)}, errLogs)
+	want := []string{"correct-drift", "reconcile", "reconcile", "reconcile"}
+	if !slices.Equal(actions(got), want) {
+		t.Fatalf("actions %v, want %v (%+v)", actions(got), want, got)
+	}
+	if !got[1].DepChecked || got[1].Open || got[3].Via != "error-log" {
+		t.Errorf("attempts %+v: want the second dependency-checked and closed, the last from the error log", got)
+	}
+}
+
+func TestCheckIsStrict(t *testing.T) {
+	ready := hrWith("", "", "InstallSucceeded")
+	ptr := func(v time.Time) *time.Time { return &v }
+	pred := func(action inspect.Action, earliest, latest *time.Time) prediction {
+		return prediction{State: 0, Ran: at(0), RS: inspect.RetryState{Phase: inspect.PhaseReady,
+			Next: inspect.Next{Action: action, Earliest: earliest, Latest: latest}}}
+	}
+	install := []attempt{{At: at(20), Action: "install"}}
+	reconcileAt20 := []attempt{{At: at(20), Action: "reconcile"}}
+	for _, c := range []struct {
+		name     string
+		p        prediction
+		attempts []attempt
+		ivs      []intervention
+		want     string
+	}{
+		{"in window", pred(inspect.ActionReconcile, ptr(at(18)), ptr(at(21))), reconcileAt20, nil, agree},
+		{"reconcile is not a Helm action", pred(inspect.ActionReconcile, ptr(at(18)), ptr(at(21))), install, nil, disagree},
+		{"unless out of band", pred(inspect.ActionReconcile, ptr(at(18)), ptr(at(21))), install,
+			[]intervention{{At: at(5), What: "storage deleted", OutOfBand: true}}, agree},
+		{"recheck is not a Helm action", pred(inspect.ActionRecheck, ptr(at(18)), ptr(at(21))), install, nil, disagree},
+		{"recheck matches a dependency check", pred(inspect.ActionRecheck, ptr(at(18)), ptr(at(21))),
+			[]attempt{{At: at(20), Action: "install", DepChecked: true}}, nil, agree},
+		{"no end", pred(inspect.ActionReconcile, ptr(at(18)), nil), reconcileAt20, nil, disagree},
+		{"no start", pred(inspect.ActionUpgrade, nil, ptr(at(21))), nil, nil, disagree},
+		{"too early", pred(inspect.ActionReconcile, ptr(at(20.5)), ptr(at(21))), reconcileAt20, nil, disagree},
+		{"too late", pred(inspect.ActionReconcile, ptr(at(10)), ptr(at(17))), reconcileAt20, nil, disagree},
+		{"superseded in time", pred(inspect.ActionReconcile, ptr(at(18)), ptr(at(21))), reconcileAt20,
+			[]intervention{{At: at(15), What: "spec", Supersedes: true}}, superseded},
+		{"superseded after the window", pred(inspect.ActionReconcile, ptr(at(5)), ptr(at(8))), reconcileAt20,
+			[]intervention{{At: at(15), What: "spec", Supersedes: true}}, disagree},
+	} {
+		r := &recorder{states: []state{{at(0), ready}}, interventions: c.ivs, ended: at(60)}
+		if got := r.check(row{}, r.states[0], c.p, c.attempts); got.Verdict != c.want {
+			t.Errorf("%s: verdict %s (%s), want %s", c.name, got.Verdict, got.Observed, c.want)
+		}
+	}
+}
+
+func TestExpectationsMustAgree(t *testing.T) {
+	stalledHR := hrWith("", "", "InstallFailed")
+	stalledHR.Status.Conditions = append(stalledHR.Status.Conditions, metav1.Condition{Type: "Stalled", Status: "True"})
+	r := &recorder{states: []state{{at(0), stalledHR}}, ended: at(30),
+		preds: []prediction{{State: 0, Ran: at(0), RS: inspect.RetryState{Phase: inspect.PhaseFailed,
+			Next: inspect.Next{Action: inspect.ActionInstall, Earliest: ptrTime(at(1)), Latest: ptrTime(at(2))}}}}}
+	rows, tallies := r.verdicts("x", []expectation{expectStalled(), expectRetry(inspect.ActionUpgrade)})
+	if tallies[0].matched != 1 || tallies[0].agreed != 0 || tallies[1].matched != 0 {
+		t.Errorf("tallies %+v: want the stalled expectation matched and not agreed, the other never matched", tallies)
+	}
+	if !slices.ContainsFunc(rows, func(x row) bool { return x.Verdict == disagree }) {
+		t.Errorf("rows %+v: want a disagreement", rows)
+	}
+}
+
+func ptrTime(v time.Time) *time.Time { return &v }
+
+func TestTornAndSteps(t *testing.T) {
+	failed := hrWith("Progressing", "Running 'install' action with timeout of 5s", "InstallFailed")
+	stored := failed.DeepCopy()
+	stored.Status.History = v2.Snapshots{{Version: 1, Status: "failed"}}
+	states := []state{
+		{at(0), hrWith("Progressing", prerequisites, "Unknown")},
+		{at(0.1), hrWith("Progressing", "Running 'install' action with timeout of 5s", "Unknown")},
+		{at(5), failed},
+		{at(5.2), stored},
+		{at(5.3), hrWith("Progressing", "Running 'uninstall' action with timeout of 5s", "InstallFailed")},
+		{at(6), hrWith("ProgressingWithRetry", "failed", "InstallFailed")},
+		{at(17), hrWith("Progressing", prerequisites, "InstallFailed")},
+	}
+	if !tornAt(states, 2) || tornAt(states, 3) || tornAt(states, 5) {
+		t.Errorf("torn: %v %v %v; want only the conditions-only half (2)", tornAt(states, 2), tornAt(states, 3), tornAt(states, 5))
+	}
+	steps := stepsOf(states, attemptsOf(states, nil, nil))
+	if got := actions(steps); !slices.Equal(got, []string{"install", "uninstall", "reconcile"}) {
+		t.Errorf("steps %v; want the uninstall of the same reconcile as a step", got)
+	}
+}
