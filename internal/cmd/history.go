@@ -112,7 +112,7 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 	o.noteSettings(settings)
 	report := history.Build(in)
 	for _, n := range report.Notes {
-		fmt.Fprintln(o.deps.Streams.ErrOut, n)
+		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, n)
 	}
 	if o.out.Format != "" {
 		return render.HistoryData(o.deps.Streams.Out, report, o.out.Format)
@@ -123,7 +123,7 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 func (o *HistoryOptions) noteSettings(f *settingsFuture) {
 	f.get()
 	if f.note != "" {
-		fmt.Fprintln(o.deps.Streams.ErrOut, f.note)
+		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, f.note)
 	}
 }
 

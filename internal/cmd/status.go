@@ -213,14 +213,14 @@ func (o *StatusOptions) addRisks(ctx context.Context, c Cluster, states []inspec
 	for i, st := range states {
 		raw, err := c.Get(ctx, st.Namespace, st.Name)
 		if err != nil {
-			fmt.Fprintln(o.deps.Streams.ErrOut, readNote("get", cluster.Resource, st.Namespace, err, "its rollback risks are left out"))
+			_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, readNote("get", cluster.Resource, st.Namespace, err, "its rollback risks are left out"))
 			continue
 		}
 		d := inspect.Read(raw)
 		var note string
 		states[i], note = withStorage(ctx, c, d, d.Analyze(now, s))
 		if note != "" {
-			fmt.Fprintln(o.deps.Streams.ErrOut, note)
+			_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, note)
 		}
 	}
 }

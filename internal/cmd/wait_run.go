@@ -70,7 +70,7 @@ func (w *waiter) begin() error {
 	w.started = true
 	w.s = w.future.get()
 	if w.future.note != "" {
-		fmt.Fprintln(w.o.deps.Streams.ErrOut, w.future.note)
+		_, _ = fmt.Fprintln(w.o.deps.Streams.ErrOut, w.future.note)
 	}
 	t := w.o.target
 	if len(t.names) > 0 {

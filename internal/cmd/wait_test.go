@@ -73,7 +73,11 @@ func TestWaitValidate(t *testing.T) {
 // another generation when asked.
 func object(t *testing.T, fixture, name string, generation int64) *unstructured.Unstructured {
 	t.Helper()
-	u := states(t, fixture)[0].(*unstructured.Unstructured).DeepCopy()
+	loaded, ok := states(t, fixture)[0].(*unstructured.Unstructured)
+	if !ok {
+		t.Fatalf("%s: not an unstructured object", fixture)
+	}
+	u := loaded.DeepCopy()
 	if name != "" {
 		u.SetName(name)
 	}

@@ -31,10 +31,20 @@ const (
 // snapshot, a rollback or uninstall recorded.
 func (o *observation) runningOutcome(r running) outcome {
 	c := o.ready
-	if c == nil || c.Status != metav1.ConditionFalse || c.LastTransitionTime.Before(&o.reconciling.LastTransitionTime) {
+	if c == nil || c.Status != metav1.ConditionFalse {
 		return outcomeRunning
 	}
+	// An install or upgrade marks Ready Unknown when it starts, so a False
+	// written before "Running" is an earlier attempt's. The others leave
+	// Ready alone, and a second failure with the same message keeps the
+	// first one's lastTransitionTime (conditions.Set): their failure
+	// reason decides, whatever its time (seen on the real controller in
+	// ground-truth scenario 28).
+	older := c.LastTransitionTime.Before(&o.reconciling.LastTransitionTime)
 	latest := o.history.Latest()
+	if older && (r.action == ActionInstall || r.action == ActionUpgrade || r.action == ActionUnlock) {
+		return outcomeRunning
+	}
 	switch r.action {
 	case ActionInstall, ActionUpgrade:
 		// Helm stamps the release it writes with the time the action
@@ -75,6 +85,9 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 	}
 	e := o.backoffExponent(st)
 	at := timeOf(o.ready.LastTransitionTime)
+	if r.since.After(at) {
+		at = r.since // the same failure again, with the first one's time
+	}
 	n := Next{Action: action, Anchor: &Anchor{Condition: o.ready.Type, Reason: o.ready.Reason, Time: at},
 		Why: fmt.Sprintf("the %s failed with an error before anything reached Helm storage; the controller tries it again with exponential backoff (%s doubling, at most %s)%s",
 			action, o.s.MinRetryDelay, o.s.MaxRetryDelay, e.note(o.s))}

@@ -19,6 +19,13 @@ func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
 		return Next{}, false
 	}
 	forced := ann[AnnotationForceAt] == token
+	if forced && o.hr.Status.LastHandledForceAt == token {
+		// The reconcile that consumed the force is under way
+		// (AtomicRelease.actionForState records lastHandledForceAt and
+		// patches; lastHandledReconcileAt comes with its final patch):
+		// what it left says what comes next.
+		return Next{}, false
+	}
 	at, err := time.Parse(time.RFC3339Nano, token)
 	if r, ok := o.runningAction(); ok && err == nil && st.Phase == PhaseProgressing {
 		return o.requestWhileRunning(r, st, token, at, forced), true
@@ -44,5 +51,26 @@ func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
 		return unanchored(o.now, requestGrace).toNext(n, o.now), true
 	}
 	n.Anchor = &Anchor{Condition: "metadata.annotations", Reason: AnnotationRequestedAt, Time: at}
-	return window{earliest: at, latest: at.Add(requestGrace), anchored: true}.toNext(n, o.now), true
+	w := window{earliest: at, latest: at.Add(requestGrace), anchored: true}
+	if busy := o.lastWrite(); busy.After(at) {
+		// The controller wrote the status after the request: a reconcile
+		// was under way when it came, and the work queue hands the request
+		// out only when that reconcile returns (its final patch and cache
+		// wait follow the last write).
+		w = window{earliest: busy, latest: busy.Add(cacheSyncWait + requestGrace), anchored: true}
+		n.Why += "; it came while a reconcile was under way, which ends first"
+	}
+	return w.toNext(n, o.now), true
+}
+
+// lastWrite is the newest lastTransitionTime among the conditions: the
+// latest moment the object shows the controller at work.
+func (o *observation) lastWrite() time.Time {
+	var t time.Time
+	for _, c := range o.hr.Status.Conditions {
+		if c.LastTransitionTime.After(t) {
+			t = c.LastTransitionTime.Time
+		}
+	}
+	return t
 }
