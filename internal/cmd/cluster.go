@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"io"
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -54,6 +55,26 @@ func Connect(getter genericclioptions.RESTClientGetter, rate cluster.Rate) (Clus
 // connect builds the client for one command run.
 func (g *globalOptions) connect() (Cluster, error) {
 	return g.deps.Cluster(g.configFlags, g.rate)
+}
+
+// open is every command's prologue: connect, start reading the
+// controller's settings beside the first request, and return what the
+// command defers (the request count, with --debug-requests).
+func (g *globalOptions) open(ctx context.Context, errOut io.Writer) (Cluster, *settingsFuture, func(), error) {
+	client, err := g.connect()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return client, readSettings(ctx, client, g), func() { g.reportRequests(client, errOut) }, nil
+}
+
+// validateSelection is the end of every listing command's Validate: the
+// selection flags, then the client's rate.
+func (g *globalOptions) validateSelection(sel *selectionFlags) error {
+	if err := sel.validate(); err != nil {
+		return err
+	}
+	return g.validateRate()
 }
 
 // validateRate refuses a rate client-go would turn into no limit (QPS < 0)

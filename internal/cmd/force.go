@@ -123,20 +123,16 @@ func (o *ForceOptions) Validate() error {
 	if o.concurrency < 1 || o.timeout <= 0 {
 		return usageErrorf("--concurrency and --timeout must be positive")
 	}
-	if err := o.sel.validate(); err != nil {
-		return err
-	}
-	return o.g.validateRate()
+	return o.g.validateSelection(&o.sel)
 }
 
 // Run fetches the selection, plans, prints the plan, applies and reports.
 func (o *ForceOptions) Run(ctx context.Context) error {
-	client, err := o.g.connect()
+	client, future, done, err := o.g.open(ctx, o.deps.Streams.ErrOut)
 	if err != nil {
 		return err
 	}
-	defer o.g.reportRequests(client, o.deps.Streams.ErrOut)
-	future := readSettings(ctx, client, o.g)
+	defer done()
 	targets, err := o.targets(ctx, client, future)
 	settings := future.get()
 	if err != nil {

@@ -89,12 +89,11 @@ func (o *HistoryOptions) Validate() error {
 // Run reads every source, builds the report and renders it. A source that
 // cannot be read is a note on stderr; the rest is shown.
 func (o *HistoryOptions) Run(ctx context.Context) error {
-	client, err := o.g.connect()
+	client, settings, done, err := o.g.open(ctx, o.deps.Streams.ErrOut)
 	if err != nil {
 		return err
 	}
-	defer o.g.reportRequests(client, o.deps.Streams.ErrOut)
-	settings := readSettings(ctx, client, o.g)
+	defer done()
 	ns, name := o.target.namespace, o.target.names[0]
 	raw, err := client.Get(ctx, ns, name)
 	if err != nil {

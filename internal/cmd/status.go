@@ -116,20 +116,16 @@ func (o *StatusOptions) Validate() error {
 	if o.check && o.watch {
 		return usageErrorf("--check exits on what it lists once; it cannot be combined with --watch")
 	}
-	if err := o.sel.validate(); err != nil {
-		return err
-	}
-	return o.g.validateRate()
+	return o.g.validateSelection(&o.sel)
 }
 
 // Run fetches, analyzes and renders.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	client, err := o.g.connect()
+	client, settings, done, err := o.g.open(ctx, o.deps.Streams.ErrOut)
 	if err != nil {
 		return err
 	}
-	defer o.g.reportRequests(client, o.deps.Streams.ErrOut)
-	settings := readSettings(ctx, client, o.g)
+	defer done()
 	if o.watch {
 		s := settings.get()
 		o.note(settings)

@@ -130,21 +130,17 @@ func (o *WaitOptions) Validate() error {
 	if o.goal.Kind == inspect.GoalDeleted && (o.maxFailures > 0 || o.stuckAfter > 0) {
 		return usageErrorf("--max-failures and --stuck-after judge a release on its way to a goal; a deletion does not fail that way")
 	}
-	if err := o.sel.validate(); err != nil {
-		return err
-	}
-	return o.g.validateRate()
+	return o.g.validateSelection(&o.sel)
 }
 
 // Run lists, watches and judges until every release reached the goal, one
 // cannot, or --timeout.
 func (o *WaitOptions) Run(ctx context.Context) error {
-	client, err := o.g.connect()
+	client, settings, done, err := o.g.open(ctx, o.deps.Streams.ErrOut)
 	if err != nil {
 		return err
 	}
-	defer o.g.reportRequests(client, o.deps.Streams.ErrOut)
-	settings := readSettings(ctx, client, o.g)
+	defer done()
 	deadline := o.deps.Now().Add(o.timeout)
 	waitCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()

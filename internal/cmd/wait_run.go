@@ -24,8 +24,7 @@ type waiter struct {
 	s        inspect.Settings
 	deadline time.Time
 
-	objects map[string]inspect.Decoded // every object of the scope, for the controller's load
-	order   []string
+	known                    // every object of the scope, for the controller's load
 	tracked []string         // the releases waited for, in list order
 	waited  map[string]int64 // their generation when the wait began
 
@@ -54,14 +53,6 @@ func (w *waiter) listed(objs []inspect.Decoded) error {
 		}
 	}
 	return w.judge(false)
-}
-
-func (w *waiter) put(d inspect.Decoded) {
-	k := key(d)
-	if _, ok := w.objects[k]; !ok {
-		w.order = append(w.order, k)
-	}
-	w.objects[k] = d
 }
 
 // begin selects the releases: the names (all of them must exist unless

@@ -16,11 +16,10 @@ import (
 // resourceVersion; between events it only re-renders (once a second on a
 // terminal, so countdowns move), without further API requests.
 type liveView struct {
-	o       *StatusOptions
-	s       inspect.Settings
-	objects map[string]inspect.Decoded
-	order   []string // keys in the order the LIST returned them
-	lines   int      // lines of the last frame, to redraw in place
+	o     *StatusOptions
+	s     inspect.Settings
+	known     // in the order the LIST returned them
+	lines int // lines of the last frame, to redraw in place
 }
 
 func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.Settings) error {
@@ -55,12 +54,19 @@ func (v *liveView) listed(objs []inspect.Decoded) error {
 	return nil
 }
 
-func (v *liveView) put(d inspect.Decoded) {
-	k := key(d)
-	if _, ok := v.objects[k]; !ok {
-		v.order = append(v.order, k)
+// known is the objects a list+watch has seen, by key, in first-seen order.
+type known struct {
+	objects map[string]inspect.Decoded
+	order   []string
+}
+
+// put records d, keeping its place when it was seen before.
+func (k *known) put(d inspect.Decoded) {
+	id := key(d)
+	if _, ok := k.objects[id]; !ok {
+		k.order = append(k.order, id)
 	}
-	v.objects[k] = d
+	k.objects[id] = d
 }
 
 // tick redraws, so the countdowns move.

@@ -60,7 +60,9 @@ upgrade:
 		Match: func(hr *v2.HelmRelease) bool {
 			return apimeta.IsStatusConditionFalse(hr.Status.Conditions, v2.TestSuccessCondition) && reconciling(hr) == nil
 		},
-		Action: inspect.ActionReconcile})
+		// Ready stays False/TestFailed while the controller waits for the
+		// interval: failing, nothing due before it.
+		Phase: inspect.PhaseFailed, Action: inspect.ActionReconcile})
 }
 
 // 27 (issue 11, 9): an upgrade failure remediated by uninstall
