@@ -253,7 +253,10 @@ func (o *observation) afterHelmFailure(st *RetryState) (Phase, Next) {
 		return PhaseFailed, o.periodicNext(timeOf(c.LastTransitionTime), ActionReconcile,
 			"the tests failed, but the remediation ignores test failures: the controller takes the release as in sync and does nothing until the next periodic reconcile")
 	}
-	if st.Failures.Exhausted {
+	// Out of retries, the last failure is still remediated when
+	// remediateLastFailure says so (actionForState, ReleaseStatusFailed);
+	// the stall follows the remediation (ground-truth scenario 32).
+	if st.Failures.Exhausted && st.Remediation.Next == ActionNone {
 		st.StallReason = reasonRetriesExceeded
 		return PhaseStalled, Next{Action: ActionNone, Why: stalledWhy(reasonRetriesExceeded, st)}
 	}

@@ -87,6 +87,7 @@ func historyRollback(s *stage) {
 		s.t.Errorf("as %s: want the Events and no storage:\n%s", userNoSecrets, limited)
 	}
 	s.wantActions(rec, "install", "upgrade")
+	s.hold(quiet) // "nothing next" must be watched for a while to agree
 	s.finish(expectation{Desc: "stalled after the remediated upgrade", Match: stalled,
 		Phase: inspect.PhaseStalled, Action: inspect.ActionNone})
 }

@@ -109,6 +109,9 @@ func (s *stage) decisive(rec *recorder, after time.Time, cond func(*v2.HelmRelea
 // from the decisive condition to the exit.
 func (s *stage) delay(rec *recorder, wr *waitRun, what string, cond func(*v2.HelmRelease) bool) {
 	s.t.Helper()
+	// wait's own watch may see the decisive state before this test's does:
+	// let the recording catch up (bounded) before measuring.
+	s.waitFor(rec, what, 10*time.Second, func(hr *v2.HelmRelease, _ []attempt) bool { return !s.decisive(rec, wr.start, cond).IsZero() })
 	at := s.decisive(rec, wr.start, cond)
 	if at.IsZero() {
 		s.t.Errorf("%s: the watch never saw %s", rec.name, what)
@@ -162,6 +165,7 @@ func waitStalls(s *stage) {
 		s.t.Errorf("the exit line says why and the way out")
 	}
 	s.delay(rec, wr, "Stalled", stalled)
+	s.hold(quiet) // "nothing next" must be watched for a while to agree
 	s.finish(expectStalled())
 }
 
