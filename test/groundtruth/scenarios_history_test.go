@@ -33,6 +33,7 @@ const historySpec = `
 install: {disableWait: true}
 upgrade:
   disableWait: true
+  strategy: {name: RemediateOnFailure}
   remediation: {retries: 0, remediateLastFailure: true}
 rollback: {disableWait: true}
 `

@@ -158,7 +158,7 @@ func waitFixed(s *stage) {
 // wait fails as soon as the stall shows, far before --timeout.
 func waitStalls(s *stage) {
 	s.publish("app", "wait-timeout", "0.1.0")
-	rec := s.release("app", spec("app", "1m", "install:\n  remediation: {retries: 2}\n"))
+	rec := s.release("app", spec("app", "1m", "install:\n  strategy: {name: RemediateOnFailure}\n  remediation: {retries: 2}\n"))
 	wr := s.startWait(rec, "--timeout", "5m")
 	s.finished(wr, 1)
 	if !strings.Contains(wr.stderr.String(), "cannot reach ready") || !strings.Contains(wr.stderr.String(), "kubectl hrretry force app -n "+s.ns) {

@@ -89,10 +89,13 @@ func specChangeValuesMissing(s *stage) {
 	s.update(rec, "valuesFrom a missing ConfigMap", func(hr *v2.HelmRelease) {
 		hr.Spec.ValuesFrom = []v2.ValuesReference{{Kind: "ConfigMap", Name: "missing"}}
 	})
-	// 0.75 + 1.5 + 3 + 6 s: four failed reconciles.
-	s.waitFor(rec, "four reconciles failing on the values", attemptTimeout(1), func(hr *v2.HelmRelease, a []attempt) bool {
-		return len(a) >= 5 && readyReason(hr) == "ValuesError"
+	// 0.75 + 1.5 + 3 + 6 + 12 s: five failed reconciles. The next is 24 s
+	// away, so the plugin's run on this state is not overtaken by a
+	// reconcile the watch cannot see (they change nothing it shows).
+	s.waitFor(rec, "five reconciles failing on the values", attemptTimeout(2), func(hr *v2.HelmRelease, a []attempt) bool {
+		return len(a) >= 6 && readyReason(hr) == "ValuesError"
 	})
+	s.hold(2 * time.Second)
 	s.requestForce(rec)
 	s.waitFor(rec, "the reconcile after the force", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool {
 		return !requestPending(hr)
@@ -153,7 +156,11 @@ func requestDuringAction(s *stage) {
 		patched.Sub(a[0].At).Seconds(), timeout, a[1].At.Sub(patched).Seconds(), a[1].At.Sub(installEnd).Seconds(), a[1].At.Sub(a[0].At).Seconds())
 	s.wantActions(rec, "install", "upgrade")
 	s.finish(expectation{Desc: "force requested while the install runs", WithRequest: true,
-		Match: func(hr *v2.HelmRelease) bool { return requestPending(hr) && runningAction(hr, "install") },
+		// Running: Ready still Unknown. Once Ready turns False the install has
+		// ended (the state between its failure and the strategy's next step).
+		Match: func(hr *v2.HelmRelease) bool {
+			return requestPending(hr) && runningAction(hr, "install") && !apimeta.IsStatusConditionFalse(hr.Status.Conditions, "Ready")
+		},
 		Phase: inspect.PhaseProgressing, Action: inspect.ActionUpgrade,
 		Check: func(hr *v2.HelmRelease, p prediction) string {
 			c := reconciling(hr)
