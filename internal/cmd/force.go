@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -32,11 +33,13 @@ type ForceOptions struct {
 	wait             bool
 	timeout          time.Duration
 	concurrency      int
+	ctxFlags         contextFlags
 
-	target target
-	term   terminal
-	filter inspect.Filter
-	req    trigger.Request
+	contexts []string // several clusters (--contexts, --all-contexts); nil: one
+	target   target
+	term     terminal
+	filter   inspect.Filter
+	req      trigger.Request
 }
 
 const forceExample = `  # Retry a stalled or failing release now, and wait for the outcome
@@ -53,7 +56,10 @@ const forceExample = `  # Retry a stalled or failing release now, and wait for t
 
   # A bulk force of about 1,000 releases in seconds: raise the client's rate
   # (kubectl's 5 requests/s would take minutes)
-  kubectl hrretry force -A --all --yes --wait=false --qps 500 --burst 1000`
+  kubectl hrretry force -A --all --yes --wait=false --qps 500 --burst 1000
+
+  # The stalled releases of several clusters, each patched through its own
+  kubectl hrretry force -A --phase stalled --contexts prod-eu,prod-us`
 
 const forceLong = `Ask helm-controller to act now: sets reconcile.fluxcd.io/requestedAt and
 reconcile.fluxcd.io/forceAt to one token (--reset adds reconcile.fluxcd.io/resetAt),
@@ -91,7 +97,8 @@ func NewCmdForce(g *globalOptions, deps Deps, runF func(*ForceOptions) error) *c
 	f.Lookup("dry-run").NoOptDefVal = "client"
 	f.BoolVar(&o.wait, "wait", true, "Wait until the controller has handled the request and report the outcome")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "How long --wait waits")
-	f.IntVar(&o.concurrency, "concurrency", 10, "Patches in flight at once")
+	f.IntVar(&o.concurrency, "concurrency", 10, "Patches in flight at once (per cluster, with --contexts)")
+	o.ctxFlags.addFlags(cmd)
 	return cmd
 }
 
@@ -99,6 +106,9 @@ func NewCmdForce(g *globalOptions, deps Deps, runF func(*ForceOptions) error) *c
 func (o *ForceOptions) Complete(args []string) error {
 	var err error
 	if o.target, o.filter, err = o.sel.complete(o.g, args); err != nil {
+		return err
+	}
+	if o.contexts, err = o.ctxFlags.resolve(o.g); err != nil {
 		return err
 	}
 	o.req = trigger.Request{Token: o.deps.Now().UTC().Format(time.RFC3339Nano), Force: !o.noForce, Reset: o.reset, Resume: o.resume}
@@ -128,12 +138,15 @@ func (o *ForceOptions) Validate() error {
 
 // Run fetches the selection, plans, prints the plan, applies and reports.
 func (o *ForceOptions) Run(ctx context.Context) error {
+	if o.contexts != nil {
+		return o.runContexts(ctx)
+	}
 	client, future, done, err := o.g.open(ctx, o.deps.Streams.ErrOut)
 	if err != nil {
 		return err
 	}
 	defer done()
-	targets, err := o.targets(ctx, client, future)
+	targets, err := o.targets(ctx, client, o.target, future)
 	settings := future.get()
 	if err != nil {
 		return err
@@ -152,15 +165,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 		return err
 	}
 
-	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty}
-	applier := &trigger.Applier{HelmReleases: client.HelmReleases(), Concurrency: o.concurrency,
-		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
-		Now: o.deps.Now, Settings: settings,
-		Report: func(r trigger.Result) {
-			ro.Now = o.deps.Now() // a result's window is relative to when it is seen
-			_ = render.ForceResult(o.deps.Streams.Out, o.explain(r), ro)
-		}}
-	results := applier.Apply(ctx, plan)
+	results := o.applier(client, settings, o.deps.Streams.Out).Apply(ctx, plan)
 	_, _ = fmt.Fprintln(errOut, render.ForceSummary(results))
 	if code := exitCodeFor(results); code != ExitOK {
 		return silentError(code)
@@ -168,9 +173,21 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-// targets fetches and analyzes the selection.
-func (o *ForceOptions) targets(ctx context.Context, client Cluster, settings *settingsFuture) ([]trigger.Target, error) {
-	states, err := fetchStates(ctx, client, o.target, o.sel.chunkSize, o.deps.Now(), settings)
+// applier patches through client and reports each result on out.
+func (o *ForceOptions) applier(client Cluster, settings inspect.Settings, out io.Writer) *trigger.Applier {
+	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty}
+	return &trigger.Applier{HelmReleases: client.HelmReleases(), Concurrency: o.concurrency,
+		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
+		Now: o.deps.Now, Settings: settings,
+		Report: func(r trigger.Result) {
+			ro.Now = o.deps.Now() // a result's window is relative to when it is seen
+			_ = render.ForceResult(out, o.explain(r), ro)
+		}}
+}
+
+// targets fetches and analyzes the selection t.
+func (o *ForceOptions) targets(ctx context.Context, client Cluster, t target, settings *settingsFuture) ([]trigger.Target, error) {
+	states, err := fetchStates(ctx, client, t, o.sel.chunkSize, o.deps.Now(), settings)
 	if err != nil {
 		return nil, fmt.Errorf("%w; nothing was patched", err)
 	}

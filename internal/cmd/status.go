@@ -29,11 +29,13 @@ type StatusOptions struct {
 	check        bool
 	maxFailures  int64
 	stuckAfter   time.Duration
+	ctxFlags     contextFlags
 
-	target target
-	term   terminal
-	out    render.Output
-	filter inspect.Filter
+	contexts []string // several clusters (--contexts, --all-contexts); nil: one
+	target   target
+	term     terminal
+	out      render.Output
+	filter   inspect.Filter
 }
 
 const statusExample = `  # Every HelmRelease in the cluster, failing ones at a glance
@@ -47,7 +49,10 @@ const statusExample = `  # Every HelmRelease in the cluster, failing ones at a g
 
   # For cron and alerts: exit 5 when a release is stalled, has failed more
   # than 3 attempts in a row, or has been failing for over an hour
-  kubectl hrretry status -A --check --max-failures 3 --stuck-after 1h`
+  kubectl hrretry status -A --check --max-failures 3 --stuck-after 1h
+
+  # Several clusters at once, merged into one table with a CONTEXT column
+  kubectl hrretry status -A --contexts prod-eu,prod-us --failing`
 
 // NewCmdStatus builds `status`. runF, when not nil, replaces Run (tests).
 func NewCmdStatus(g *globalOptions, deps Deps, runF func(*StatusOptions) error) *cobra.Command {
@@ -76,6 +81,7 @@ release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 	f.BoolVar(&o.check, "check", false, "Exit 5 when a selected release is stuck: stalled, or failing past --max-failures or --stuck-after (marked STUCK; stuck and stuckReason in -o json)")
 	f.Int64Var(&o.maxFailures, "max-failures", 0, "With --check: stuck when more than this many attempts of the current streak failed (0: no limit)")
 	f.DurationVar(&o.stuckAfter, "stuck-after", 0, "With --check: stuck when failing for longer than this (0: no limit)")
+	o.ctxFlags.addFlags(cmd)
 	registerOutputCompletion(cmd)
 	return cmd
 }
@@ -91,6 +97,9 @@ func (o *StatusOptions) Complete(args []string) error {
 	}
 	if o.sortBy == "" && o.sel.failing {
 		o.sortBy = "next" // what fails next, first
+	}
+	if o.contexts, err = o.ctxFlags.resolve(o.g); err != nil {
+		return err
 	}
 	o.term, err = o.g.detectTerminal(o.deps.Streams.Out, o.deps.Getenv)
 	return err
@@ -116,11 +125,17 @@ func (o *StatusOptions) Validate() error {
 	if o.check && o.watch {
 		return usageErrorf("--check exits on what it lists once; it cannot be combined with --watch")
 	}
+	if o.contexts != nil && (o.watch || o.helmStorage) {
+		return usageErrorf("--watch and --helm-storage read one cluster; they cannot be combined with --contexts or --all-contexts")
+	}
 	return o.g.validateSelection(&o.sel)
 }
 
 // Run fetches, analyzes and renders.
 func (o *StatusOptions) Run(ctx context.Context) error {
+	if o.contexts != nil {
+		return o.runContexts(ctx)
+	}
 	client, settings, done, err := o.g.open(ctx, o.deps.Streams.ErrOut)
 	if err != nil {
 		return err

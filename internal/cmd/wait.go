@@ -20,12 +20,14 @@ type WaitOptions struct {
 	timeout     time.Duration
 	maxFailures int64
 	stuckAfter  time.Duration
+	ctxFlags    contextFlags
 
-	target target
-	term   terminal // of stderr, where the progress goes
-	filter inspect.Filter
-	goal   inspect.Goal
-	limits inspect.Limits
+	contexts []string // several clusters (--contexts, --all-contexts); nil: one
+	target   target
+	term     terminal // of stderr, where the progress goes
+	filter   inspect.Filter
+	goal     inspect.Goal
+	limits   inspect.Limits
 }
 
 const waitExample = `  # In CI, after kubectl apply or a flux push: wait until the new spec is
@@ -39,7 +41,10 @@ const waitExample = `  # In CI, after kubectl apply or a flux push: wait until t
   kubectl hrretry wait -A -l team=payments --max-failures 3
 
   # Until the release is gone
-  kubectl hrretry wait hr/old-app -n apps --for deleted`
+  kubectl hrretry wait hr/old-app -n apps --for deleted
+
+  # The same release in several clusters (progress lines start with [CONTEXT])
+  kubectl hrretry wait my-app -n apps --contexts staging,prod-eu,prod-us`
 
 const waitLong = `Wait until every selected HelmRelease reaches a goal, and fail as soon as one
 cannot: it predicts, as status does, what helm-controller will do next. It sends
@@ -91,6 +96,7 @@ func NewCmdWait(g *globalOptions, deps Deps, runF func(*WaitOptions) error) *cob
 	_ = cmd.RegisterFlagCompletionFunc("for", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"ready", "version=", "revision=", "digest=sha256:", "generation=", "deleted"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
+	o.ctxFlags.addFlags(cmd)
 	return cmd
 }
 
@@ -102,6 +108,9 @@ func (o *WaitOptions) Complete(args []string) error {
 	}
 	if o.goal, err = inspect.ParseGoal(o.forGoal); err != nil {
 		return usageError(err)
+	}
+	if o.contexts, err = o.ctxFlags.resolve(o.g); err != nil {
+		return err
 	}
 	o.limits = inspect.Limits{MaxFailures: o.maxFailures, StuckAfter: o.stuckAfter}
 	// One name: ask the server for that object only (the watch too).
@@ -136,6 +145,9 @@ func (o *WaitOptions) Validate() error {
 // Run lists, watches and judges until every release reached the goal, one
 // cannot, or --timeout.
 func (o *WaitOptions) Run(ctx context.Context) error {
+	if o.contexts != nil {
+		return o.runContexts(ctx)
+	}
 	client, settings, done, err := o.g.open(ctx, o.deps.Streams.ErrOut)
 	if err != nil {
 		return err

@@ -14,7 +14,11 @@ import (
 // in the work queue (controller-runtime hands an item to the next free
 // worker, in the order the items became ready).
 type Load struct {
-	Concurrent int `json:"concurrent"`
+	// Context is the kubeconfig context of the controller, when a command
+	// reads several clusters: each cluster's controller has its own
+	// workers. ApplyLoad leaves it empty.
+	Context    string `json:"context,omitempty"`
+	Concurrent int    `json:"concurrent"`
 	// Busy counts the visible releases running a Helm action.
 	Busy int `json:"busy"`
 	// Holders are those releases (namespace/name), the soonest free first.

@@ -81,11 +81,15 @@ const (
 type RetryState struct {
 	Name      string `json:"name"`
 	Namespace string `json:"namespace"`
-	Phase     Phase  `json:"phase"`
-	Ready     string `json:"ready"`
-	Reason    string `json:"reason,omitempty"`
-	Message   string `json:"message,omitempty"`
-	Summary   string `json:"summary"`
+	// Context is the kubeconfig context the release was read through, set
+	// when a command reads several clusters (--contexts, --all-contexts).
+	// Analyze leaves it empty.
+	Context string `json:"context,omitempty"`
+	Phase   Phase  `json:"phase"`
+	Ready   string `json:"ready"`
+	Reason  string `json:"reason,omitempty"`
+	Message string `json:"message,omitempty"`
+	Summary string `json:"summary"`
 	// StallReason is the Stalled condition's reason (RetriesExceeded,
 	// MissingRollbackTarget, AccessDenied, ...), set when the phase is stalled.
 	StallReason string      `json:"stallReason,omitempty"`

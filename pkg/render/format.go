@@ -34,6 +34,13 @@ type Options struct {
 	// Load is the controller's load, printed under the table when a
 	// worker is busy.
 	Load *inspect.Load
+	// ShowContext adds the CONTEXT column first (several clusters);
+	// Loads are their controllers' loads (each with its Context), and
+	// Errors the clusters that could not be read: a row each, after the
+	// releases.
+	ShowContext bool
+	Loads       []inspect.Load
+	Errors      []ContextError
 }
 
 // Human formats a duration compactly: 45s, 3m12s, 2h5m, 3d4h.

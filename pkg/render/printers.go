@@ -22,6 +22,11 @@ type Output struct {
 	// Load is the controller's load to print with a list (controllerLoad),
 	// when the command computed it.
 	Load *inspect.Load
+	// Loads and Errors are what a multi-cluster command adds to a list:
+	// each cluster's controller load (controllerLoads) and the clusters it
+	// could not read (errors).
+	Loads  []inspect.Load
+	Errors []ContextError
 }
 
 // Formats lists what -o accepts, for help and completion.
@@ -63,15 +68,18 @@ func ParseOutput(o string, readFile func(string) ([]byte, error)) (Output, error
 func Print(w io.Writer, states []inspect.RetryState, single bool, out Output) error {
 	switch out.Format {
 	case "json":
-		return JSON(w, states, single, out.Load)
+		if single && len(states) == 1 {
+			return JSON(w, states, true, nil)
+		}
+		return jsonList(w, states, out)
 	case "yaml":
-		return YAML(w, states, single, out.Load)
+		return yamlOut(w, states, single, out)
 	case "name":
 		return Names(w, states)
 	case "custom-columns":
 		return customColumns(w, states, out.Template)
 	}
-	obj, err := object(states, single, out.Load)
+	obj, err := object(states, single, out)
 	if err != nil {
 		return err
 	}
@@ -98,8 +106,8 @@ func Print(w io.Writer, states []inspect.RetryState, single bool, out Output) er
 }
 
 // object is the unstructured form the template printers walk.
-func object(states []inspect.RetryState, single bool, load *inspect.Load) (runtime.Object, error) {
-	var v any = WrapList(states, load)
+func object(states []inspect.RetryState, single bool, out Output) (runtime.Object, error) {
+	var v any = wrapList(states, out)
 	if single && len(states) == 1 {
 		v = Wrap(states[0])
 	}

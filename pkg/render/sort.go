@@ -13,7 +13,7 @@ import (
 )
 
 // SortKeys are the column names --sort-by accepts besides a JSONPath.
-var SortKeys = []string{"namespace", "name", "phase", "next", "failures"}
+var SortKeys = []string{"context", "namespace", "name", "phase", "next", "failures"}
 
 // Sort orders states in place by a column name or, like kubectl --sort-by, a
 // JSONPath into the documented schema ("{.next.earliest}" or ".next.earliest").
@@ -23,6 +23,10 @@ func Sort(states []inspect.RetryState, by string) error {
 	switch strings.ToLower(by) {
 	case "":
 		return nil
+	case "context":
+		less = func(a, b inspect.RetryState) int {
+			return cmp.Or(cmp.Compare(a.Context, b.Context), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
+		}
 	case "namespace":
 		less = func(a, b inspect.RetryState) int {
 			return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))

@@ -61,9 +61,12 @@ func Table(w io.Writer, states []inspect.RetryState, o Options) error {
 	if o.Width > 0 {
 		fitMessages(headers, rows, o)
 	}
-	g := &grid{headers: headers, rows: rows, phases: make([]inspect.Phase, len(states))}
+	g := &grid{headers: headers, rows: rows, phases: make([]inspect.Phase, len(rows))}
 	for i, st := range states {
 		g.phases[i] = st.Phase
+	}
+	for i := len(states); i < len(rows); i++ {
+		g.phases[i] = inspect.PhaseFailed // an error row: red
 	}
 	var err error
 	if o.Color {
@@ -75,13 +78,33 @@ func Table(w io.Writer, states []inspect.RetryState, o Options) error {
 		return err
 	}
 	if o.Summary && !o.NoHeaders {
-		_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(Summary(states)))
+		_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(Summary(states)+failedContexts(o.Errors)))
 	}
 	// Like the summary, a terminal's only: a pipe gets the rows alone.
 	if err == nil && o.Summary && o.Load != nil && o.Load.Busy > 0 && !o.NoHeaders {
 		_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(LoadLine(*o.Load, o)))
 	}
+	for _, l := range o.Loads {
+		if err == nil && o.Summary && l.Busy > 0 && !o.NoHeaders {
+			_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(ContextPrefix(l.Context)+LoadLine(l, o)))
+		}
+	}
 	return err
+}
+
+// failedContexts ends the summary with the clusters that could not be read.
+func failedContexts(errs []ContextError) string {
+	if len(errs) == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" · %d context(s) not read", len(errs))
+}
+
+// ContextPrefix is how a line about one cluster of several starts:
+// "[prod-eu] ". The name comes from the user's kubeconfig, but is escaped
+// all the same.
+func ContextPrefix(context string) string {
+	return "[" + Escape(context, false) + "] "
 }
 
 // tableData builds the header and cells. Every string from the cluster
@@ -97,9 +120,15 @@ func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
 	if o.ShowNamespace {
 		headers = append([]string{"NAMESPACE"}, headers...)
 	}
-	rows := make([][]string, 0, len(states))
+	if o.ShowContext {
+		headers = append([]string{"CONTEXT"}, headers...)
+	}
+	rows := make([][]string, 0, len(states)+len(o.Errors))
 	for _, st := range states {
 		row := make([]string, 0, len(headers))
+		if o.ShowContext {
+			row = append(row, Escape(st.Context, false))
+		}
 		if o.ShowNamespace {
 			row = append(row, st.Namespace)
 		}
@@ -114,7 +143,29 @@ func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
 		}
 		rows = append(rows, append(row, Escape(firstLine(st.Message), false)))
 	}
+	for _, e := range o.Errors {
+		rows = append(rows, errorRow(headers, e))
+	}
 	return headers, rows
+}
+
+// errorRow stands for a cluster that could not be read: its context, the
+// phase "error", and why in MESSAGE; "-" elsewhere.
+func errorRow(headers []string, e ContextError) []string {
+	row := make([]string, len(headers))
+	for i, h := range headers {
+		switch h {
+		case "CONTEXT":
+			row[i] = Escape(e.Context, false)
+		case "PHASE":
+			row[i] = "error"
+		case "MESSAGE":
+			row[i] = Escape(firstLine(e.Message), false)
+		default:
+			row[i] = "-"
+		}
+	}
+	return row
 }
 
 // stuckCell marks a release `status --check` counts as stuck. The reason

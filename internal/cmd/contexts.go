@@ -1,0 +1,210 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/render"
+)
+
+// contextsInFlight bounds the clusters asked at once: enough for a fleet
+// to take the time of its slowest cluster, few enough that a kubeconfig of
+// a hundred contexts does not open a hundred connections at once.
+const contextsInFlight = 8
+
+// contextFlags are --contexts and --all-contexts: one command, several
+// clusters.
+type contextFlags struct {
+	names []string
+	all   bool
+}
+
+func (c *contextFlags) addFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.StringSliceVar(&c.names, "contexts", nil, "Several kubeconfig contexts, comma-separated: their clusters are read concurrently and merged (a CONTEXT column; one that fails gets a row saying why, and exit 1)")
+	f.BoolVar(&c.all, "all-contexts", false, "Every context of the kubeconfig, as with --contexts")
+}
+
+// resolve returns the contexts to fan out to, nil for the one cluster of
+// --context or the current context.
+func (c *contextFlags) resolve(g *globalOptions) ([]string, error) {
+	if len(c.names) == 0 && !c.all {
+		return nil, nil
+	}
+	if len(c.names) > 0 && c.all {
+		return nil, usageErrorf("--contexts and --all-contexts cannot be combined")
+	}
+	if g.configFlags.Context != nil && *g.configFlags.Context != "" {
+		return nil, usageErrorf("--context names one cluster; it cannot be combined with --contexts or --all-contexts")
+	}
+	if c.all {
+		raw, err := g.configFlags.ToRawKubeConfigLoader().RawConfig()
+		if err != nil {
+			return nil, fmt.Errorf("reading the kubeconfig: %w", err)
+		}
+		names := make([]string, 0, len(raw.Contexts))
+		for name := range raw.Contexts {
+			names = append(names, name)
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("--all-contexts: the kubeconfig has no context")
+		}
+		slices.Sort(names)
+		return names, nil
+	}
+	var names []string
+	for _, n := range c.names {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			return nil, usageErrorf("--contexts: empty context name")
+		}
+		if !slices.Contains(names, n) {
+			names = append(names, n)
+		}
+	}
+	return names, nil
+}
+
+// member is one cluster of a multi-cluster run. err is why it could not
+// be used, set by connectAll or fanOut; the other members go on.
+type member struct {
+	context  string
+	client   Cluster
+	target   target // the namespace resolved in this context
+	settings *settingsFuture
+	err      error
+}
+
+// flagsFor is a copy of the connection flags for one context: the same
+// kubeconfig, credentials overrides and --request-timeout.
+func (g *globalOptions) flagsFor(name string) *genericclioptions.ConfigFlags {
+	s := g.configFlags
+	cf := genericclioptions.NewConfigFlags(true)
+	cf.CacheDir, cf.KubeConfig, cf.ClusterName, cf.AuthInfoName = s.CacheDir, s.KubeConfig, s.ClusterName, s.AuthInfoName
+	cf.Namespace, cf.APIServer, cf.TLSServerName, cf.Insecure = s.Namespace, s.APIServer, s.TLSServerName, s.Insecure
+	cf.CertFile, cf.KeyFile, cf.CAFile, cf.BearerToken = s.CertFile, s.KeyFile, s.CAFile, s.BearerToken
+	cf.Impersonate, cf.ImpersonateUID, cf.ImpersonateGroup = s.Impersonate, s.ImpersonateUID, s.ImpersonateGroup
+	cf.ImpersonateUserExtra, cf.Username, cf.Password = s.ImpersonateUserExtra, s.Username, s.Password
+	cf.Timeout, cf.DisableCompression, cf.ProxyURL, cf.WrapConfigFn = s.Timeout, s.DisableCompression, s.ProxyURL, s.WrapConfigFn
+	cf.Context = &name
+	return cf
+}
+
+// connectAll builds a client per context, each with the namespace its own
+// context names (unless -n or -A say otherwise, as kubectl --context does).
+func (g *globalOptions) connectAll(names []string, base target) []*member {
+	ms := make([]*member, len(names))
+	for i, name := range names {
+		m := &member{context: name, target: base}
+		ms[i] = m
+		cf := g.flagsFor(name)
+		if !base.allNamespaces {
+			ns, _, err := cf.ToRawKubeConfigLoader().Namespace()
+			if err != nil {
+				m.err = fmt.Errorf("reading the namespace from the kubeconfig: %w", err)
+				continue
+			}
+			m.target.namespace = ns
+		}
+		m.client, m.err = g.deps.Cluster(cf, g.rate)
+	}
+	return ms
+}
+
+// fanOut runs fn on every member not failed yet, inFlight at a time, and
+// records what fails as the member's err. With timeout (the
+// --request-timeout of a run that only reads) each cluster gets it as a
+// deadline: client-go applies it per request, and a cluster that answers
+// slowly page after page must not hold the others' table.
+func (g *globalOptions) fanOut(ctx context.Context, ms []*member, inFlight int, timeout time.Duration,
+	fn func(ctx context.Context, i int, m *member) error) {
+	sem := make(chan struct{}, max(inFlight, 1))
+	var wg sync.WaitGroup
+	for i, m := range ms {
+		if m.err != nil {
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			cctx, cancel := ctx, context.CancelFunc(func() {})
+			if timeout > 0 {
+				cctx, cancel = context.WithTimeout(ctx, timeout)
+			}
+			defer cancel()
+			if m.settings == nil {
+				m.settings = readSettings(cctx, m.client, g)
+			}
+			m.err = fn(cctx, i, m)
+			m.settings.get() // read under cctx: done before its cancel
+		})
+	}
+	wg.Wait()
+}
+
+// requestTimeout is --request-timeout as a duration (kubectl's forms: "0",
+// "30", "30s", "1m"); 0 when unset or unreadable (ToRESTConfig reports the
+// latter).
+func (g *globalOptions) requestTimeout() time.Duration {
+	if g.configFlags.Timeout == nil {
+		return 0
+	}
+	v := *g.configFlags.Timeout
+	if n, err := strconv.Atoi(v); err == nil {
+		return time.Duration(n) * time.Second
+	}
+	d, _ := time.ParseDuration(v)
+	return d
+}
+
+// contextErrors are the members that failed, for the table and -o json.
+func contextErrors(ms []*member) []render.ContextError {
+	var errs []render.ContextError
+	for _, m := range ms {
+		if m.err != nil {
+			errs = append(errs, render.ContextError{Context: m.context, Message: m.err.Error()})
+		}
+	}
+	return errs
+}
+
+// fleetNotes prints, per cluster read, why its controller's settings are
+// defaults, and (--debug-requests) its request count.
+func (g *globalOptions) fleetNotes(ms []*member, errOut io.Writer) {
+	for _, m := range ms {
+		prefix := render.ContextPrefix(m.context)
+		if m.err == nil && m.settings != nil {
+			if m.settings.get(); m.settings.note != "" {
+				_, _ = fmt.Fprintln(errOut, prefix+m.settings.note)
+			}
+		}
+		if g.debugRequests && m.client != nil {
+			_, _ = fmt.Fprintln(errOut, prefix+m.client.Requests().String())
+		}
+	}
+}
+
+// fleetError prints each failed cluster's sentence on stderr and returns
+// the command's error: exit 1, whatever the other clusters said.
+func fleetError(ms []*member, errOut io.Writer) error {
+	var failed []string
+	for _, m := range ms {
+		if m.err != nil {
+			failed = append(failed, render.Escape(m.context, false))
+			_, _ = fmt.Fprintln(errOut, render.ContextPrefix(m.context)+m.err.Error())
+		}
+	}
+	if len(failed) == 0 {
+		return nil
+	}
+	return &exitError{code: ExitFailed, err: fmt.Errorf("%d of %d context(s) failed: %s", len(failed), len(ms), strings.Join(failed, ", "))}
+}

@@ -1,0 +1,85 @@
+package cmd
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+	"github.com/hrretry/kubectl-hrretry/pkg/render"
+)
+
+// runContexts is status over several clusters: each one fetched and
+// analyzed on its own, with its own controller's settings and load (one
+// controller's workers say nothing of another's), then merged so the
+// filters and the sort apply across the fleet. A cluster that cannot be
+// read becomes an error row; the others print, and the exit code is 1.
+func (o *StatusOptions) runContexts(ctx context.Context) error {
+	now := o.deps.Now()
+	errOut := o.deps.Streams.ErrOut
+	ms := o.g.connectAll(o.contexts, o.target)
+	parts := make([][]inspect.RetryState, len(ms))
+	loads := make([]*inspect.Load, len(ms))
+	o.g.fanOut(ctx, ms, contextsInFlight, o.g.requestTimeout(), func(ctx context.Context, i int, m *member) error {
+		states, err := fetchStates(ctx, m.client, m.target, o.sel.chunkSize, now, m.settings)
+		if err != nil && len(states) == 0 {
+			return err
+		}
+		loads[i] = m.target.withLoad(states, m.settings.get(), now)
+		for j := range states {
+			states[j].Context = m.context
+		}
+		parts[i] = states
+		return err // names missing here: the others are listed, and the row says which
+	})
+	o.g.fleetNotes(ms, errOut)
+
+	var states []inspect.RetryState
+	var perContext []inspect.Load
+	for i, m := range ms {
+		states = append(states, parts[i]...)
+		if loads[i] != nil {
+			l := *loads[i]
+			l.Context = m.context
+			perContext = append(perContext, l)
+		}
+	}
+	states = o.filter.Apply(states)
+	if err := render.Sort(states, o.sortBy); err != nil {
+		return usageError(err)
+	}
+	stuck := 0
+	if o.check {
+		stuck = inspect.Limits{MaxFailures: o.maxFailures, StuckAfter: o.stuckAfter}.Mark(states, now)
+	}
+	if err := o.printContexts(states, now, perContext, contextErrors(ms)); err != nil {
+		return err
+	}
+	if err := fleetError(ms, errOut); err != nil {
+		return err
+	}
+	if stuck > 0 {
+		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, len(states))}
+	}
+	return nil
+}
+
+// printContexts is print for several clusters: always a list (a name may
+// exist in several), with the CONTEXT column, an error row per cluster not
+// read, and each controller's load.
+func (o *StatusOptions) printContexts(states []inspect.RetryState, now time.Time, loads []inspect.Load,
+	errs []render.ContextError) error {
+	out := o.deps.Streams.Out
+	if o.out.Format != "" && o.out.Format != "wide" {
+		printed := o.out
+		printed.Loads, printed.Errors = loads, errs
+		return render.Print(out, states, false, printed)
+	}
+	if len(states) == 0 && len(errs) == 0 {
+		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
+		return nil
+	}
+	ro := o.renderOptions(now)
+	ro.ShowContext, ro.Loads, ro.Errors = true, loads, errs
+	return render.Table(out, states, ro)
+}
