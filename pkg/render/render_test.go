@@ -102,6 +102,22 @@ func TestGoldenViews(t *testing.T) {
 			_, states, load := loaded(t, all)
 			return JSON(b, states[:3], false, &load)
 		}},
+		// Several clusters: the CONTEXT column, a row per cluster not
+		// read, and each controller's load under the table.
+		{"table-contexts-tty.golden", func(b *bytes.Buffer) error {
+			o, states, load := loaded(t, all)
+			o.ShowContext, o.Loads, o.Errors = true, []inspect.Load{withContext(load, "prod-eu")}, contextErrors
+			return Table(b, inContexts(states), o)
+		}},
+		{"table-contexts-piped.golden", func(b *bytes.Buffer) error {
+			o := piped
+			o.ShowContext, o.Errors = true, contextErrors
+			return Table(b, inContexts(all), o)
+		}},
+		{"list-contexts.json", func(b *bytes.Buffer) error {
+			_, states, load := loaded(t, all)
+			return Print(b, inContexts(states)[:2], false, Output{Format: "json", Loads: []inspect.Load{withContext(load, "prod-eu")}, Errors: contextErrors})
+		}},
 		{"names.golden", func(b *bytes.Buffer) error { return Names(b, all) }},
 		{"empty.json", func(b *bytes.Buffer) error { return JSON(b, nil, false, nil) }},
 		{"empty.golden", func(b *bytes.Buffer) error {
@@ -206,6 +222,27 @@ func loaded(t *testing.T, all []inspect.RetryState) (Options, []inspect.RetrySta
 	return tty, states, load
 }
 
+// contextErrors are two clusters not read; the second's name would move
+// the terminal's cursor, were it not escaped.
+var contextErrors = []ContextError{
+	{Context: "prod-us", Message: "cannot reach the Kubernetes API server (connection refused): check your kubeconfig and context, or raise --request-timeout"},
+	{Context: "lab\x1b[2J", Message: "forbidden: you may not list helmreleases.helm.toolkit.fluxcd.io across all namespaces; ask your cluster admin for that permission (see README, RBAC)"},
+}
+
+// inContexts spreads states over two contexts, alternately.
+func inContexts(states []inspect.RetryState) []inspect.RetryState {
+	out := append([]inspect.RetryState(nil), states...)
+	for i := range out {
+		out[i].Context = []string{"prod-eu", "staging"}[i%2]
+	}
+	return out
+}
+
+func withContext(l inspect.Load, context string) inspect.Load {
+	l.Context = context
+	return l
+}
+
 // jsonList writes by hand what encoding/json writes for a ListDocument.
 func TestJSONListIsEncodingJSON(t *testing.T) {
 	all := states(t, fleet...)
@@ -213,12 +250,16 @@ func TestJSONListIsEncodingJSON(t *testing.T) {
 	for _, tc := range []struct {
 		states []inspect.RetryState
 		load   *inspect.Load
-	}{{all, nil}, {loadedStates, &load}, {nil, &load}} {
+		loads  []inspect.Load
+		errs   []ContextError
+	}{{all, nil, nil, nil}, {loadedStates, &load, nil, nil}, {nil, &load, nil, nil},
+		{inContexts(loadedStates), nil, []inspect.Load{withContext(load, "a"), withContext(load, "b")}, contextErrors}} {
 		var got bytes.Buffer
-		if err := JSON(&got, tc.states, false, tc.load); err != nil {
+		out := Output{Format: "json", Load: tc.load, Loads: tc.loads, Errors: tc.errs}
+		if err := Print(&got, tc.states, false, out); err != nil {
 			t.Fatal(err)
 		}
-		want, err := json.MarshalIndent(WrapList(tc.states, tc.load), "", "    ")
+		want, err := json.MarshalIndent(wrapList(tc.states, out), "", "    ")
 		if err != nil {
 			t.Fatal(err)
 		}

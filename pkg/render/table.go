@@ -19,7 +19,7 @@ type palette struct{ on bool }
 func phaseStyle(ph inspect.Phase) lipgloss.Style {
 	c := "8"
 	switch ph {
-	case inspect.PhaseStalled, inspect.PhaseFailed:
+	case inspect.PhaseStalled, inspect.PhaseFailed, phaseError:
 		c = "9"
 	case inspect.PhaseRetrying, inspect.PhaseRemediating:
 		c = "11"
@@ -66,7 +66,7 @@ func Table(w io.Writer, states []inspect.RetryState, o Options) error {
 		g.phases[i] = st.Phase
 	}
 	for i := len(states); i < len(rows); i++ {
-		g.phases[i] = inspect.PhaseFailed // an error row: red
+		g.phases[i] = phaseError
 	}
 	var err error
 	if o.Color {
@@ -149,6 +149,9 @@ func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
 	return headers, rows
 }
 
+// phaseError is the PHASE cell of an error row: no release's phase, red.
+const phaseError inspect.Phase = "error"
+
 // errorRow stands for a cluster that could not be read: its context, the
 // phase "error", and why in MESSAGE; "-" elsewhere.
 func errorRow(headers []string, e ContextError) []string {
@@ -158,7 +161,7 @@ func errorRow(headers []string, e ContextError) []string {
 		case "CONTEXT":
 			row[i] = Escape(e.Context, false)
 		case "PHASE":
-			row[i] = "error"
+			row[i] = string(phaseError)
 		case "MESSAGE":
 			row[i] = Escape(firstLine(e.Message), false)
 		default:
