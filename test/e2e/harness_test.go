@@ -40,6 +40,7 @@ type harness struct {
 	kubeconfigs map[string]string
 	seededAt    time.Time
 	noCRD       *bareServer
+	others      serverSet // the multi-cluster test's servers
 }
 
 // env returns the shared harness, failing the test if it did not start.
@@ -127,7 +128,7 @@ func (h *harness) writeKubeconfig(user string, cfg *rest.Config) error {
 }
 
 func (h *harness) stop() error {
-	var errs []error
+	errs := []error{h.others.stopAll()}
 	if h.noCRD != nil {
 		errs = append(errs, h.noCRD.stop())
 	}
