@@ -49,6 +49,7 @@ func run() error {
 	sizes := flag.String("n", "1000,5000", "fleet sizes")
 	flag.IntVar(&cfg.repeat, "repeat", 5, "runs of each command")
 	flag.StringVar(&cfg.plugin, "plugin", "bin/kubectl-hrretry", "the plugin binary")
+	clusters := flag.Int("clusters", 0, "instead: the multi-cluster figure, this many clusters of the first -n each (multi.go)")
 	flag.Parse()
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))
@@ -70,6 +71,9 @@ func run() error {
 		return err
 	}
 	fmt.Printf("# kubectl hrretry benchmarks\n\n%s\n\n", machine())
+	if *clusters > 0 {
+		return benchClusters(cfg, *clusters, cfg.sizes[0])
+	}
 	for _, n := range cfg.sizes {
 		if err := benchSize(cfg, self, n); err != nil {
 			return err

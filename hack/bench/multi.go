@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/hrretry/kubectl-hrretry/test/fixtures/controlplane"
+)
+
+// benchClusters is the multi-cluster figure (`-clusters 10`): k clusters of
+// n HelmReleases each, read with one `status -A --contexts c01,…` against
+// each cluster alone. The cheapest honest fleet on one machine: the first
+// cluster is a full control plane, the others are kube-apiservers on its
+// etcd under their own --etcd-prefix, so each has its own objects, CRD,
+// watch cache and serving CPU, and only etcd is shared.
+func benchClusters(cfg config, k, n int) error {
+	cp, err := controlplane.Start(controlplane.Options{BinDir: cfg.binDir, CRDDir: "test/crd"})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = cp.Stop() }()
+	admins := []*rest.Config{cp.Admin}
+	for i := 1; i < k; i++ {
+		s, admin, err := startCluster(cfg.binDir, cp.EtcdURL(), fmt.Sprintf("/hrretry-bench-c%02d", i+1))
+		if err != nil {
+			return err
+		}
+		defer func() { _ = s.Stop() }()
+		admins = append(admins, admin)
+	}
+	start := time.Now()
+	for _, admin := range admins {
+		if err := seed(context.Background(), &controlplane.ControlPlane{Admin: admin}, n); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("## %d clusters × %d HelmReleases (seeded in %s)\n\n", k, n, time.Since(start).Round(time.Second))
+	kubeconfig, names, err := writeContexts(cfg.workDir, admins)
+	if err != nil {
+		return err
+	}
+	kc := "--kubeconfig=" + kubeconfig
+	var rows []timing
+	for _, name := range names {
+		t, err := timeRuns(cfg.repeat, cfg.plugin, kc, "status", "-A", "--context", name)
+		if err != nil {
+			return fmt.Errorf("status --context %s: %w", name, err)
+		}
+		t.name = "status -A --context " + name
+		rows = append(rows, t)
+	}
+	fleet, err := timeRuns(cfg.repeat, cfg.plugin, kc, "status", "-A", "--contexts", strings.Join(names, ","))
+	if err != nil {
+		return fmt.Errorf("status --contexts: %w", err)
+	}
+	fleet.name = fmt.Sprintf("status -A --contexts c01..c%02d", k)
+	printClusters(rows, fleet)
+	return nil
+}
+
+// startCluster starts a kube-apiserver on etcdURL under prefix, with the
+// HelmRelease CRD served, and returns its admin (system:masters).
+func startCluster(binDir, etcdURL, prefix string) (*envtest.APIServer, *rest.Config, error) {
+	u, err := url.Parse(etcdURL)
+	if err != nil {
+		return nil, nil, err
+	}
+	s := &envtest.APIServer{EtcdURL: u, Path: filepath.Join(binDir, "kube-apiserver"),
+		StartTimeout: time.Minute, StopTimeout: 20 * time.Second}
+	s.Configure().Set("etcd-prefix", prefix)
+	if err := s.Start(); err != nil {
+		return nil, nil, fmt.Errorf("starting kube-apiserver %s: %w", prefix, err)
+	}
+	admin, err := s.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, &rest.Config{})
+	if err == nil {
+		admin.Host, admin.CAData = s.SecureServing.URL("https", "/").String(), s.CA
+		_, err = envtest.InstallCRDs(admin, envtest.CRDInstallOptions{Paths: []string{"test/crd"}})
+	}
+	if err != nil {
+		_ = s.Stop()
+		return nil, nil, fmt.Errorf("kube-apiserver %s: %w", prefix, err)
+	}
+	return s, admin, nil
+}
+
+// writeContexts writes one kubeconfig with a context per cluster: c01, c02, …
+func writeContexts(dir string, admins []*rest.Config) (string, []string, error) {
+	kc := clientcmdapi.NewConfig()
+	var names []string
+	for i, a := range admins {
+		name := fmt.Sprintf("c%02d", i+1)
+		kc.Clusters[name] = &clientcmdapi.Cluster{Server: a.Host, CertificateAuthorityData: a.CAData}
+		kc.AuthInfos[name] = &clientcmdapi.AuthInfo{ClientCertificateData: a.CertData, ClientKeyData: a.KeyData}
+		kc.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
+		names = append(names, name)
+	}
+	kc.CurrentContext = names[0]
+	path := filepath.Join(dir, "clusters.kubeconfig")
+	return path, names, clientcmd.WriteToFile(*kc, path)
+}
+
+// timing is one command's runs: wall clock and the plugin's CPU (user +
+// system), which tells the client's share from the servers'.
+type timing struct {
+	name      string
+	walls     []time.Duration
+	cpus      []time.Duration
+}
+
+func timeRuns(repeat int, argv ...string) (timing, error) {
+	var t timing
+	for i := 0; i < repeat; i++ {
+		cmd := exec.Command(argv[0], argv[1:]...)
+		var stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = nil, &stderr
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return t, fmt.Errorf("%w\n%s", err, tail(stderr.String()))
+		}
+		t.walls = append(t.walls, time.Since(start))
+		t.cpus = append(t.cpus, cmd.ProcessState.UserTime()+cmd.ProcessState.SystemTime())
+	}
+	return t, nil
+}
+
+// printClusters prints each cluster alone, then the fleet against the
+// slowest one (the target) and against the sum (what one at a time costs).
+func printClusters(rows []timing, fleet timing) {
+	fmt.Println("| command | median wall | min – max | plugin CPU (median) |")
+	fmt.Println("|---|---|---|---|")
+	var slowest, sum, cpuSum time.Duration
+	for _, r := range append(slices.Clone(rows), fleet) {
+		fmt.Printf("| %s | %s | %s – %s | %s |\n", r.name, ms(median(r.walls)), ms(slices.Min(r.walls)), ms(slices.Max(r.walls)), ms(median(r.cpus)))
+	}
+	for _, r := range rows {
+		slowest = max(slowest, median(r.walls))
+		sum += median(r.walls)
+		cpuSum += median(r.cpus)
+	}
+	f := median(fleet.walls)
+	fmt.Printf("\nFleet %s = %.2f × the slowest single cluster (%s; target ≤ 1.5 ×) and %.2f × the sum of the %d (%s).\n",
+		ms(f), float64(f)/float64(slowest), ms(slowest), float64(f)/float64(sum), len(rows), ms(sum))
+	fmt.Printf("Plugin CPU: %s for the fleet against %s for the %d single runs together.\n\n", ms(median(fleet.cpus)), ms(cpuSum), len(rows))
+	_ = os.Stdout.Sync()
+}
