@@ -87,6 +87,7 @@ func startCluster(binDir, etcdURL, prefix string) (*envtest.APIServer, *rest.Con
 	admin, err := s.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, &rest.Config{})
 	if err == nil {
 		admin.Host, admin.CAData = s.SecureServing.URL("https", "/").String(), s.CA
+		admin.QPS, admin.Burst = 1000, 2000 // for seeding; the plugin reads the kubeconfig, not this
 		_, err = envtest.InstallCRDs(admin, envtest.CRDInstallOptions{Paths: []string{"test/crd"}})
 	}
 	if err != nil {
@@ -115,9 +116,9 @@ func writeContexts(dir string, admins []*rest.Config) (string, []string, error) 
 // timing is one command's runs: wall clock and the plugin's CPU (user +
 // system), which tells the client's share from the servers'.
 type timing struct {
-	name      string
-	walls     []time.Duration
-	cpus      []time.Duration
+	name  string
+	walls []time.Duration
+	cpus  []time.Duration
 }
 
 func timeRuns(repeat int, argv ...string) (timing, error) {

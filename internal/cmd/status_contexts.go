@@ -52,7 +52,7 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 	if o.check {
 		stuck = inspect.Limits{MaxFailures: o.maxFailures, StuckAfter: o.stuckAfter}.Mark(states, now)
 	}
-	if err := o.printContexts(states, now, perContext, contextErrors(ms)); err != nil {
+	if err := o.printContexts(states, now, perContext, contextErrors(ms), namespacesDiffer(ms)); err != nil {
 		return err
 	}
 	if err := fleetError(ms, errOut); err != nil {
@@ -68,7 +68,7 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 // exist in several), with the CONTEXT column, an error row per cluster not
 // read, and each controller's load.
 func (o *StatusOptions) printContexts(states []inspect.RetryState, now time.Time, loads []inspect.Load,
-	errs []render.ContextError) error {
+	errs []render.ContextError, mixedNamespaces bool) error {
 	out := o.deps.Streams.Out
 	if o.out.Format != "" && o.out.Format != "wide" {
 		printed := o.out
@@ -81,5 +81,17 @@ func (o *StatusOptions) printContexts(states []inspect.RetryState, now time.Time
 	}
 	ro := o.renderOptions(now)
 	ro.ShowContext, ro.Loads, ro.Errors = true, loads, errs
+	ro.ShowNamespace = ro.ShowNamespace || mixedNamespaces
 	return render.Table(out, states, ro)
+}
+
+// namespacesDiffer: without -n or -A each context lists its own default
+// namespace, and when they differ the table needs the NAMESPACE column.
+func namespacesDiffer(ms []*member) bool {
+	for _, m := range ms {
+		if m.target.namespace != ms[0].target.namespace {
+			return true
+		}
+	}
+	return false
 }
