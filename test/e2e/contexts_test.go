@@ -249,6 +249,21 @@ func TestContexts(t *testing.T) {
 		t.Errorf("stderr: %q", r.stderr)
 	}
 
+	// Filters apply across the fleet: the stalled releases of both.
+	r = h.runKubeconfig(t, f.kubeconfig, append([]string{"status", "-A", "--phase", "stalled"}, all...)...)
+	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	stalled := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
+		if fs := strings.Fields(l); fs[4] == "stalled" {
+			stalled[fs[0]]++
+		} else if fs[4] != "error" {
+			t.Errorf("--phase stalled printed %q", l)
+		}
+	}
+	if r.code != 1 || stalled["alpha"] == 0 || stalled["beta"] != 1 {
+		t.Errorf("--phase stalled: exit %d, stalled per context %v; want alpha's and beta's search", r.code, stalled)
+	}
+
 	// The same as JSON: context on each item, the errors beside them.
 	r = h.runKubeconfig(t, f.kubeconfig, append([]string{"status", "-A", "-o", "json"}, all...)...)
 	var doc struct {
