@@ -17,9 +17,10 @@ import (
 )
 
 // contextsInFlight bounds the clusters asked at once: enough for a fleet
-// to take the time of its slowest cluster, few enough that a kubeconfig of
-// a hundred contexts does not open a hundred connections at once.
-const contextsInFlight = 8
+// of a dozen to take the time of its slowest cluster (the figure is
+// ten), few enough that a kubeconfig of a hundred contexts does not open a
+// hundred connections and decode a hundred LISTs at once.
+const contextsInFlight = 16
 
 // contextFlags are --contexts and --all-contexts: one command, several
 // clusters.

@@ -68,6 +68,16 @@ func clusters(t *testing.T) map[string]Cluster {
 	}
 }
 
+// fakeOf is the fake behind a context of clusters.
+func fakeOf(t *testing.T, cs map[string]Cluster, name string) *clustertest.Fake {
+	t.Helper()
+	f, ok := cs[name].(*clustertest.Fake)
+	if !ok {
+		t.Fatalf("context %s is not a plain fake", name)
+	}
+	return f
+}
+
 func executeContexts(t *testing.T, cs map[string]Cluster, args ...string) *contextRun {
 	t.Helper()
 	r := &contextRun{run: &run{}}
@@ -75,7 +85,11 @@ func executeContexts(t *testing.T, cs map[string]Cluster, args ...string) *conte
 	var mu sync.Mutex
 	deps := testDeps(nil, "", r.run, &out, &errOut)
 	deps.Cluster = func(getter genericclioptions.RESTClientGetter, _ cluster.Rate) (Cluster, error) {
-		name := *getter.(*genericclioptions.ConfigFlags).Context
+		cf, ok := getter.(*genericclioptions.ConfigFlags)
+		if !ok || cf.Context == nil {
+			return nil, errors.New("not the flags of one context")
+		}
+		name := *cf.Context
 		mu.Lock()
 		r.connected = append(r.connected, name)
 		mu.Unlock()
@@ -191,7 +205,7 @@ func TestContextsForcePatchesEachClusterThroughItsOwnClient(t *testing.T) {
 		t.Errorf("down failed: exit %d, want %d", r.code, ExitFailed)
 	}
 	for _, name := range []string{"east", "west"} {
-		ps := cs[name].(*clustertest.Fake).Patches()
+		ps := fakeOf(t, cs, name).Patches()
 		if len(ps) != 1 || ps[0].Name != "ready" || ps[0].Namespace != "apps" {
 			t.Errorf("%s: patches %+v; want ready only", name, ps)
 		}
@@ -213,7 +227,7 @@ func TestContextsForceConfirmsTheTotal(t *testing.T) {
 		t.Errorf("2 + 2 patches (west's suspended one is skipped) over a threshold of 3: exit %d", r.code)
 	}
 	for _, name := range []string{"east", "west"} {
-		if ps := cs[name].(*clustertest.Fake).Patches(); len(ps) != 0 {
+		if ps := fakeOf(t, cs, name).Patches(); len(ps) != 0 {
 			t.Errorf("%s patched before the confirmation: %+v", name, ps)
 		}
 	}
@@ -222,7 +236,7 @@ func TestContextsForceConfirmsTheTotal(t *testing.T) {
 func TestContextsWait(t *testing.T) {
 	cs := clusters(t)
 	for _, name := range []string{"east", "west"} {
-		cs[name].(*clustertest.Fake).Watches() // the watch ends when the wait does
+		fakeOf(t, cs, name).Watches() // the watch ends when the wait does
 	}
 	r := executeContexts(t, cs, "wait", "ready", "--contexts", "east,west", "--timeout", "1m")
 	if r.code != ExitOK || !strings.Contains(r.stdout, "[east] apps/ready reached ready\n") ||

@@ -177,7 +177,7 @@ func forced(t *testing.T, c client.Client, token string) []string {
 			continue
 		}
 		for _, mf := range hr.GetManagedFields() {
-			if mf.Manager == "hrretry" && strings.Contains(string(mf.FieldsV1.Raw), "reconcile.fluxcd.io/forceAt") {
+			if mf.Manager == "hrretry" && strings.Contains(mf.FieldsV1.GetRawString(), "reconcile.fluxcd.io/forceAt") {
 				names = append(names, hr.Name)
 				break
 			}
