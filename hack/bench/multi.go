@@ -53,11 +53,27 @@ func benchClusters(cfg config, k, n int) error {
 		}
 	}
 	fmt.Printf("## %d clusters × %d HelmReleases (seeded in %s)\n\n", k, n, time.Since(start).Round(time.Second))
-	kubeconfig, names, err := writeContexts(cfg.workDir, admins)
+	if err := measureClusters(cfg, admins, "clusters.kubeconfig"); err != nil {
+		return err
+	}
+	// The same clusters 50 ms of round trip away, as real ones are.
+	far, stop, err := delayed(admins, 25*time.Millisecond)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	fmt.Printf("### The same, through a delay line: 50 ms round trip to each cluster\n\n")
+	return measureClusters(cfg, far, "far.kubeconfig")
+}
+
+// measureClusters times status against each cluster alone, then the fleet.
+func measureClusters(cfg config, admins []*rest.Config, file string) error {
+	kubeconfig, names, err := writeContexts(filepath.Join(cfg.workDir, file), admins)
 	if err != nil {
 		return err
 	}
 	kc := "--kubeconfig=" + kubeconfig
+	k := len(names)
 	var rows []timing
 	for _, name := range names {
 		t, err := timeRuns(cfg.repeat, cfg.plugin, kc, "status", "-A", "--context", name)
@@ -103,7 +119,7 @@ func startCluster(binDir, etcdURL, prefix string) (*envtest.APIServer, *rest.Con
 }
 
 // writeContexts writes one kubeconfig with a context per cluster: c01, c02, …
-func writeContexts(dir string, admins []*rest.Config) (string, []string, error) {
+func writeContexts(path string, admins []*rest.Config) (string, []string, error) {
 	kc := clientcmdapi.NewConfig()
 	var names []string
 	for i, a := range admins {
@@ -114,7 +130,6 @@ func writeContexts(dir string, admins []*rest.Config) (string, []string, error) 
 		names = append(names, name)
 	}
 	kc.CurrentContext = names[0]
-	path := filepath.Join(dir, "clusters.kubeconfig")
 	return path, names, clientcmd.WriteToFile(*kc, path)
 }
 

@@ -76,11 +76,12 @@ func (c *contextFlags) resolve(g *globalOptions) ([]string, error) {
 }
 
 // member is one cluster of a multi-cluster run. err is why it could not
-// be used, set by connectAll or fanOut; the other members go on.
+// be used, set by fanOut; the other members go on.
 type member struct {
 	context  string
-	client   Cluster
-	target   target // the namespace resolved in this context
+	flags    *genericclioptions.ConfigFlags
+	client   Cluster // nil until fanOut connects
+	target   target  // the namespace resolved in this context
 	settings *settingsFuture
 	err      error
 }
@@ -100,25 +101,30 @@ func (g *globalOptions) flagsFor(name string) *genericclioptions.ConfigFlags {
 	return cf
 }
 
-// connectAll builds a client per context, each with the namespace its own
-// context names (unless -n or -A say otherwise, as kubectl --context does).
-func (g *globalOptions) connectAll(names []string, base target) []*member {
+// members are the clusters of a run, not connected yet: fanOut connects
+// each in its own goroutine, since loading the kubeconfig and building the
+// clients costs CPU that need not run one context after another.
+func (g *globalOptions) members(names []string, base target) []*member {
 	ms := make([]*member, len(names))
 	for i, name := range names {
-		m := &member{context: name, target: base}
-		ms[i] = m
-		cf := g.flagsFor(name)
-		if !base.allNamespaces {
-			ns, _, err := cf.ToRawKubeConfigLoader().Namespace()
-			if err != nil {
-				m.err = fmt.Errorf("reading the namespace from the kubeconfig: %w", err)
-				continue
-			}
-			m.target.namespace = ns
-		}
-		m.client, m.err = g.deps.Cluster(cf, g.rate)
+		ms[i] = &member{context: name, flags: g.flagsFor(name), target: base}
 	}
 	return ms
+}
+
+// connectMember builds m's client, with the namespace its own context names
+// (unless -n or -A say otherwise, as kubectl --context does).
+func (g *globalOptions) connectMember(m *member) error {
+	if !m.target.allNamespaces {
+		ns, _, err := m.flags.ToRawKubeConfigLoader().Namespace()
+		if err != nil {
+			return fmt.Errorf("reading the namespace from the kubeconfig: %w", err)
+		}
+		m.target.namespace = ns
+	}
+	var err error
+	m.client, err = g.deps.Cluster(m.flags, g.rate)
+	return err
 }
 
 // fanOut runs fn on every member not failed yet, inFlight at a time, and
@@ -142,6 +148,11 @@ func (g *globalOptions) fanOut(ctx context.Context, ms []*member, inFlight int, 
 				cctx, cancel = context.WithTimeout(ctx, timeout)
 			}
 			defer cancel()
+			if m.client == nil {
+				if m.err = g.connectMember(m); m.err != nil {
+					return
+				}
+			}
 			if m.settings == nil {
 				m.settings = readSettings(cctx, m.client, g)
 			}

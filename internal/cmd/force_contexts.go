@@ -17,7 +17,7 @@ import (
 // nowhere, the others are, and the exit code is 1.
 func (o *ForceOptions) runContexts(ctx context.Context) error {
 	errOut := o.deps.Streams.ErrOut
-	ms := o.g.connectAll(o.contexts, o.target)
+	ms := o.g.members(o.contexts, o.target)
 	plans := make([]trigger.Plan, len(ms))
 	o.g.fanOut(ctx, ms, contextsInFlight, o.g.requestTimeout(), func(ctx context.Context, i int, m *member) error {
 		targets, err := o.targets(ctx, m.client, m.target, m.settings)

@@ -17,7 +17,7 @@ import (
 func (o *StatusOptions) runContexts(ctx context.Context) error {
 	now := o.deps.Now()
 	errOut := o.deps.Streams.ErrOut
-	ms := o.g.connectAll(o.contexts, o.target)
+	ms := o.g.members(o.contexts, o.target)
 	parts := make([][]inspect.RetryState, len(ms))
 	loads := make([]*inspect.Load, len(ms))
 	o.g.fanOut(ctx, ms, contextsInFlight, o.g.requestTimeout(), func(ctx context.Context, i int, m *member) error {

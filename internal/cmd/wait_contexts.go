@@ -20,7 +20,7 @@ var errOtherContext = errors.New("another context's wait failed")
 // starting with its context. The exit code is the worst of the clusters':
 // one that cannot be read, or a release that cannot reach the goal, is 1.
 func (o *WaitOptions) runContexts(ctx context.Context) error {
-	ms := o.g.connectAll(o.contexts, o.target)
+	ms := o.g.members(o.contexts, o.target)
 	deadline := o.deps.Now().Add(o.timeout)
 	waitCtx, cancelTimeout := context.WithTimeout(ctx, o.timeout)
 	defer cancelTimeout()
