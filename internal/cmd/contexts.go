@@ -29,10 +29,35 @@ type contextFlags struct {
 	all   bool
 }
 
-func (c *contextFlags) addFlags(cmd *cobra.Command) {
+func (c *contextFlags) addFlags(cmd *cobra.Command, g *globalOptions) {
 	f := cmd.Flags()
 	f.StringSliceVar(&c.names, "contexts", nil, "Several kubeconfig contexts, comma-separated: their clusters are read concurrently and merged (a CONTEXT column; one that fails gets a row saying why, and exit 1)")
 	f.BoolVar(&c.all, "all-contexts", false, "Every context of the kubeconfig, as with --contexts")
+	_ = cmd.RegisterFlagCompletionFunc("contexts", func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		return completeContexts(g, toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	})
+}
+
+// completeContexts offers the kubeconfig's contexts for the last item of
+// a comma-separated list, leaving out those already in it.
+func completeContexts(g *globalOptions, toComplete string) []string {
+	raw, err := g.configFlags.ToRawKubeConfigLoader().RawConfig()
+	if err != nil {
+		return nil
+	}
+	typed := strings.Split(toComplete, ",")
+	prefix := strings.Join(typed[:len(typed)-1], ",")
+	if prefix != "" {
+		prefix += ","
+	}
+	var out []string
+	for name := range raw.Contexts {
+		if !slices.Contains(typed[:len(typed)-1], name) && strings.HasPrefix(name, typed[len(typed)-1]) {
+			out = append(out, prefix+name)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // resolve returns the contexts to fan out to, nil for the one cluster of

@@ -256,3 +256,10 @@ func TestContextsWait(t *testing.T) {
 		t.Errorf("exit %d: west's stalled release fails the wait", r.code)
 	}
 }
+
+func TestContextsCompletion(t *testing.T) {
+	r := executeContexts(t, clusters(t), "__complete", "status", "--contexts", "east,")
+	if !strings.HasPrefix(r.stdout, "east,down\neast,locked\neast,west\n:") {
+		t.Errorf("completion of the second context: %q", r.stdout)
+	}
+}

@@ -98,7 +98,7 @@ func NewCmdForce(g *globalOptions, deps Deps, runF func(*ForceOptions) error) *c
 	f.BoolVar(&o.wait, "wait", true, "Wait until the controller has handled the request and report the outcome")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "How long --wait waits")
 	f.IntVar(&o.concurrency, "concurrency", 10, "Patches in flight at once (per cluster, with --contexts)")
-	o.ctxFlags.addFlags(cmd)
+	o.ctxFlags.addFlags(cmd, g)
 	return cmd
 }
 

@@ -81,7 +81,7 @@ release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 	f.BoolVar(&o.check, "check", false, "Exit 5 when a selected release is stuck: stalled, or failing past --max-failures or --stuck-after (marked STUCK; stuck and stuckReason in -o json)")
 	f.Int64Var(&o.maxFailures, "max-failures", 0, "With --check: stuck when more than this many attempts of the current streak failed (0: no limit)")
 	f.DurationVar(&o.stuckAfter, "stuck-after", 0, "With --check: stuck when failing for longer than this (0: no limit)")
-	o.ctxFlags.addFlags(cmd)
+	o.ctxFlags.addFlags(cmd, g)
 	registerOutputCompletion(cmd)
 	return cmd
 }

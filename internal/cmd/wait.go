@@ -96,7 +96,7 @@ func NewCmdWait(g *globalOptions, deps Deps, runF func(*WaitOptions) error) *cob
 	_ = cmd.RegisterFlagCompletionFunc("for", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
 		return []string{"ready", "version=", "revision=", "digest=sha256:", "generation=", "deleted"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
-	o.ctxFlags.addFlags(cmd)
+	o.ctxFlags.addFlags(cmd, g)
 	return cmd
 }
 
