@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"net"
 	"net/url"
 	"time"
@@ -102,5 +101,5 @@ func delayCopy(dst, src net.Conn, oneWay time.Duration) {
 		_ = tc.CloseWrite()
 		return
 	}
-	_ = dst.(io.Closer).Close()
+	_ = dst.Close()
 }
