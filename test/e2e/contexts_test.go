@@ -291,8 +291,16 @@ func TestContexts(t *testing.T) {
 		t.Errorf("-o json: %d controller loads, want alpha's and beta's", len(doc.Loads))
 	}
 
+	// wait: beta's frontend is judged and reached; gamma fails the wait.
+	r = h.runKubeconfig(t, f.kubeconfig, "wait", "frontend", "--contexts", "beta,gamma", "--timeout", "1m", "--request-timeout", "10s")
+	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	if r.code != 1 || r.stdout != "[beta] multi/frontend reached ready\n" || !strings.Contains(r.stderr, "[gamma] cannot reach the Kubernetes API server") {
+		t.Errorf("wait --contexts beta,gamma: exit %d", r.code)
+	}
+
 	// force with a stopped cluster: beta is patched, gamma is not, exit 1.
 	r = h.runKubeconfig(t, f.kubeconfig, "force", "frontend", "--contexts", "beta,gamma", "--wait=false", "--request-timeout", "10s")
+	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	m = tokenRE.FindStringSubmatch(r.stderr)
 	if r.code != 1 || m == nil || !strings.Contains(r.stderr, "[gamma] cannot reach the Kubernetes API server") {
 		t.Fatalf("force with gamma stopped: exit %d, %q", r.code, r.stderr)
