@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"container/heap"
 	"fmt"
 	"sort"
 	"time"
@@ -34,12 +35,28 @@ type Load struct {
 // the prologue's status patch and the watch delivery.
 const queueSlack = retrySlack
 
-// ApplyLoad counts the workers the releases in states hold and, when they
-// fill --concurrent, marks the attempts that fall due before a worker
-// frees up as queued: each, in the order they fall due, takes the next
-// worker to free up, and its window ends then at the latest instead of
-// turning overdue. complete says whether states cover every namespace the
-// controller watches.
+// ApplyLoad counts the workers the releases in states hold, marks the
+// attempts that fall due before a worker is free for them as queued, and
+// ends their windows when that worker is free at the latest, instead of
+// turning them overdue. complete says whether states cover every namespace
+// the controller watches.
+//
+// It plays the controller's work queue forward with upper bounds:
+// controller-runtime's priority queue (the default in v0.24, used by
+// helm-controller v1.6.4) hands a ready item to the next free worker,
+// oldest ready first (priorityqueue.handleWaitingItems bumps AddedCounter
+// when an item becomes ready; lessReady orders by it). Each due attempt,
+// in the order they fall due (a release never reconciled first: it is
+// ready already), takes the worker that frees up first and holds it for as
+// long as its reconcile may take (queueHint.hold; a reconcile that runs no
+// Helm action takes milliseconds and keeps no worker from the others); the
+// attempt a running action's failure leads to joins the line too. As the
+// windows overlap, an attempt may fall due after some that are later in
+// that order: it waits, at the latest, for the worker the last of those
+// gets. Workers no release is seen holding are free: the line may still
+// take them all (measured: a listing made between one reconcile's end and
+// the next one's first status patch shows a worker free that the queue
+// has already handed out).
 func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Load {
 	s = s.sane()
 	type holder struct {
@@ -57,41 +74,104 @@ func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Lo
 	for _, h := range held {
 		l.Holders = append(l.Holders, h.name)
 	}
-	if len(held) < s.Concurrent {
-		return l
+	workers := &timeHeap{}
+	if len(held) >= s.Concurrent {
+		l.Full = true
+		// More holders than workers: some have passed their worker on
+		// already (each until is an upper bound, and a reconcile ending
+		// early frees its worker early). The latest --concurrent of them
+		// bound the workers' free times whichever those are (measured: a
+		// release whose cache wait had just ended was still counted while
+		// the next release ran on its worker).
+		held = held[len(held)-s.Concurrent:]
+		l.FreeBy = ptr(held[0].until)
 	}
-	l.Full = true
-	l.FreeBy = ptr(held[0].until)
-	for k, i := range dueInOrder(states) {
-		n := &states[i].Next
-		// Past the holders we can see, the k-th worker is unknown: the
-		// last one seen is the honest floor.
-		free := held[min(k, len(held)-1)].until
-		if !n.Earliest.Before(free) {
-			break
+	for _, h := range held {
+		heap.Push(workers, h.until)
+	}
+	for range s.Concurrent - len(held) {
+		heap.Push(workers, time.Time{}) // free
+	}
+	line := queueLine(states, now)
+	// free[k]: when the worker the k-th in line gets is free, at the latest.
+	free := make([]time.Time, len(line))
+	for k, it := range line {
+		free[k] = heap.Pop(workers).(time.Time)
+		start := free[k]
+		if it.latest.After(start) && it.hold > 0 {
+			start = it.latest
+		}
+		heap.Push(workers, start.Add(it.hold))
+		if k > 0 && free[k-1].After(free[k]) {
+			free[k] = free[k-1] // the latest of the first k+1
+		}
+	}
+	for k, it := range line {
+		if it.state < 0 {
+			continue // a follow-up: it has no window of its own to change
+		}
+		n := &states[it.state].Next
+		// The last in line that may fall due before it.
+		last := sort.Search(len(line), func(j int) bool { return line[j].earliest.After(*n.Latest) }) - 1
+		worker := free[max(k, last)]
+		if !n.Earliest.Before(worker) {
+			continue // a worker is free when it falls due
 		}
 		n.Queued = true
-		if end := free.Add(queueSlack); end.After(*n.Latest) {
+		if end := worker.Add(queueSlack); end.After(*n.Latest) {
 			n.Latest = ptr(end)
 		}
 		n.Overdue = n.Anchored && now.After(*n.Latest)
-		n.Why += fmt.Sprintf("; every controller worker is running a Helm action (%d of --concurrent %d), so it waits in the queue until one frees up, by %s at the latest",
-			len(held), s.Concurrent, free.UTC().Format(time.RFC3339))
+		n.Why += fmt.Sprintf("; the controller's %d workers (--concurrent) are taken by the Helm actions running (%d seen, with their cache waits) and the attempts due before it, so it waits in the queue until one is free for it, by %s at the latest",
+			s.Concurrent, l.Busy, worker.UTC().Format(time.RFC3339))
 		l.Queued++
 	}
 	return l
 }
 
-// dueInOrder lists the scheduled attempts that do not hold a worker, in the
-// order they fall due.
-func dueInOrder(states []RetryState) []int {
-	var due []int
+// inLine is one attempt waiting for a worker: states[state]'s Next (-1: the
+// follow-up of a running action), when it falls due, and how long it holds
+// the worker it gets.
+type inLine struct {
+	state            int
+	earliest, latest time.Time
+	hold             time.Duration
+}
+
+// queueLine lists the attempts that will need a worker, in the order they
+// fall due: releases never reconciled (ready now), every scheduled attempt
+// of a release not running an action (one in its cache wait included: it
+// needs a worker again after it), and the follow-ups of running actions.
+func queueLine(states []RetryState, now time.Time) []inLine {
+	var line []inLine
 	for i := range states {
-		n := states[i].Next
-		if states[i].WorkerUntil == nil && n.Action != ActionNone && n.Earliest != nil && n.Latest != nil {
-			due = append(due, i)
+		st := &states[i]
+		n := st.Next
+		switch {
+		case st.Phase == PhasePending:
+			line = append(line, inLine{state: -1, latest: now, hold: st.queue.hold})
+		case st.Phase == PhaseProgressing && st.WorkerUntil != nil:
+			if f := st.queue.followUp; f != nil {
+				line = append(line, inLine{state: -1, earliest: f.earliest, latest: f.latest, hold: f.hold})
+			}
+		case n.Action != ActionNone && n.Earliest != nil && n.Latest != nil:
+			line = append(line, inLine{state: i, earliest: *n.Earliest, latest: *n.Latest, hold: st.queue.hold})
 		}
 	}
-	sort.SliceStable(due, func(a, b int) bool { return states[due[a]].Next.Earliest.Before(*states[due[b]].Next.Earliest) })
-	return due
+	sort.SliceStable(line, func(a, b int) bool { return line[a].earliest.Before(line[b].earliest) })
+	return line
+}
+
+// timeHeap is the workers' free times, soonest first (container/heap).
+type timeHeap []time.Time
+
+func (h timeHeap) Len() int           { return len(h) }
+func (h timeHeap) Less(i, j int) bool { return h[i].Before(h[j]) }
+func (h timeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *timeHeap) Push(x any)        { *h = append(*h, x.(time.Time)) }
+func (h *timeHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
 }

@@ -124,6 +124,8 @@ type RetryState struct {
 	// of the controller's --concurrent workers until this time at the
 	// latest (the action, its tests and remediation, the cache wait).
 	WorkerUntil *time.Time `json:"workerUntil,omitempty"`
+	// queue is what ApplyLoad needs beyond Next (not printed).
+	queue queueHint
 	// Rollback and RollbackRisks are what a rollback (the last or the next
 	// remediation) will not undo. Analyze leaves them empty: only
 	// pkg/history fills them, from Helm's storage (--helm-storage).
