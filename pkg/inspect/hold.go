@@ -110,3 +110,20 @@ func (o *observation) cacheWaitUntil(st *RetryState) (time.Time, bool) {
 	until := timeOf(c.LastTransitionTime).Add(cacheSyncWait + lttResolution)
 	return until, o.now.Before(until)
 }
+
+// prologueUntil: a reconcile has just begun (Reconciling turned
+// Progressing "Fulfilling prerequisites" at its start) and runs no Helm
+// action yet: it holds a worker for the prologue, which ends within
+// seconds, in a Helm action (the message changes) or in nothing (an in-sync
+// release). Measured by test/groundtruth's busy set: a listing made during
+// a ready release's 0.1 s reconcile saw a worker free that was not, and
+// called the release the queue handed it to next overdue.
+func (o *observation) prologueUntil(st *RetryState) (time.Time, bool) {
+	c := o.reconciling
+	if st.Phase != PhaseProgressing || c == nil || c.Status != metav1.ConditionTrue || c.Reason != reasonProgressing ||
+		runningMessage.MatchString(c.Message) {
+		return time.Time{}, false
+	}
+	until := timeOf(c.LastTransitionTime).Add(lttResolution + retrySlack)
+	return until, o.now.Before(until)
+}

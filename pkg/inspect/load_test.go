@@ -1,12 +1,15 @@
 package inspect
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/yaml"
 )
 
@@ -172,5 +175,26 @@ func TestApplyLoadMoreHoldersThanWorkers(t *testing.T) {
 	l := ApplyLoad(states, s, testNow, true)
 	if l.Busy != 2 || fmtTime(l.FreeBy) != fmtTime(clock("12:00:40")) || fmtTime(states[2].Next.Latest) != fmtTime(clock("12:00:42.2")) {
 		t.Errorf("load %+v; due %+v", l, states[2].Next)
+	}
+}
+
+// A reconcile in its prologue holds a worker for seconds (seen in the busy
+// set: a ready release's in-sync reconcile, 0.1 s, between two Helm
+// actions of others): the ready fixture as the controller shows it at the
+// start of such a reconcile.
+func TestPrologueHoldsAWorker(t *testing.T) {
+	hr := &v2.HelmRelease{}
+	if err := json.Unmarshal(mustJSON(t, "ready"), hr); err != nil {
+		t.Fatal(err)
+	}
+	hr.Status.Conditions = append(hr.Status.Conditions, metav1.Condition{Type: "Reconciling", Status: metav1.ConditionTrue,
+		Reason: "Progressing", Message: "Fulfilling prerequisites", LastTransitionTime: metav1.NewTime(*at(t, "11:59:59"))})
+	s := DefaultSettings()
+	st := Analyze(hr, testNow, s)
+	if st.Phase != PhaseProgressing || fmtTime(st.WorkerUntil) != fmtTime(at(t, "12:00:02.2")) {
+		t.Errorf("phase %s, workerUntil %s: want progressing, until the transition + 1 s + 2.2 s", st.Phase, fmtTime(st.WorkerUntil))
+	}
+	if later := Analyze(hr, testNow.Add(4*time.Second), s); later.WorkerUntil != nil {
+		t.Errorf("a prologue seen for longer is not counted: workerUntil %s", fmtTime(later.WorkerUntil))
 	}
 }

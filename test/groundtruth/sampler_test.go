@@ -44,6 +44,8 @@ type tables struct {
 type loadSample struct {
 	Ran  time.Time
 	Load inspect.Load
+	// Pending counts the releases not reconciled yet.
+	Pending int
 }
 
 func newSampler(plugin, kubeconfig string) *sampler {
@@ -117,7 +119,13 @@ func (s *sampler) once(ctx context.Context) {
 		preds[rec] = prediction{State: idx, Ran: ran, RS: it, JSON: item, Listed: true}
 	}
 	s.kept++
-	s.loads = append(s.loads, loadSample{Ran: ran, Load: *l.ControllerLoad})
+	pending := 0
+	for _, it := range l.Items {
+		if it.Phase == inspect.PhasePending {
+			pending++
+		}
+	}
+	s.loads = append(s.loads, loadSample{Ran: ran, Load: *l.ControllerLoad, Pending: pending})
 	for rec, p := range preds {
 		if prev, ok := s.lastRun[rec]; ok && prev.State == p.State && sameNext(prev.RS.Next, p.RS.Next) {
 			continue // the same state and window: its verdict would be the same
@@ -149,8 +157,8 @@ func sameNext(a, b inspect.Next) bool {
 	return a.Action == b.Action && eq(a.Earliest, b.Earliest) && eq(a.Latest, b.Latest) && a.Queued == b.Queued && a.Overdue == b.Overdue
 }
 
-// shotQueued is how many queued attempts the last kept run must show for
-// the tables to be captured.
+// shotQueued is how many queued attempts the last kept run must show, with
+// every release reconciled once, for the tables to be captured.
 const shotQueued = 3
 
 // captureTables runs `status -A` piped and on a terminal (script(1) gives
@@ -158,7 +166,7 @@ const shotQueued = 3
 // that showed shotQueued queued attempts.
 func (s *sampler) captureTables(ctx context.Context) {
 	s.mu.Lock()
-	want := s.shot == nil && len(s.loads) > 0 && s.loads[len(s.loads)-1].Load.Queued >= shotQueued
+	want := s.shot == nil && len(s.loads) > 0 && s.loads[len(s.loads)-1].Load.Queued >= shotQueued && s.loads[len(s.loads)-1].Pending == 0
 	queued := 0
 	if want {
 		queued = s.loads[len(s.loads)-1].Load.Queued
