@@ -62,6 +62,8 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 		st.WorkerUntil = ptr(until)
 	} else if until, ok := o.prologueUntil(&st); ok {
 		st.WorkerUntil = ptr(until)
+	} else if until, ok := o.epilogueUntil(&st); ok {
+		st.WorkerUntil = ptr(until)
 	}
 	st.queue.hold = o.nextHold(&st)
 	st.FailingSince, st.FailingSinceSource = o.failingSince(&st)

@@ -127,3 +127,22 @@ func (o *observation) prologueUntil(st *RetryState) (time.Time, bool) {
 	until := timeOf(c.LastTransitionTime).Add(lttResolution + retrySlack)
 	return until, o.now.Before(until)
 }
+
+// epilogueUntil: a RetryOnFailure attempt has just failed (Reconciling
+// turned ProgressingWithRetry "retrying after" in its last patch); the
+// reconcile returns within milliseconds and the work queue hands its
+// worker to the next ready release, whose first status patch follows
+// within about 0.1 s. A listing made in between sees a worker free that
+// is not (measured by test/groundtruth's busy set): counting the ended
+// reconcile for as long as its lastTransitionTime may hide (1 s) plus the
+// retry margin keeps the release first in line queued, not overdue. An
+// idle or stopped controller ends no reconcile, so this never hides a
+// late one.
+func (o *observation) epilogueUntil(st *RetryState) (time.Time, bool) {
+	c := o.reconciling
+	if st.Phase != PhaseRetrying || c == nil || c.Status != metav1.ConditionTrue || c.Reason != reasonProgressingWithRetry {
+		return time.Time{}, false
+	}
+	until := timeOf(c.LastTransitionTime).Add(lttResolution + retrySlack)
+	return until, o.now.Before(until)
+}

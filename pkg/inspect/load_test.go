@@ -198,3 +198,18 @@ func TestPrologueHoldsAWorker(t *testing.T) {
 		t.Errorf("a prologue seen for longer is not counted: workerUntil %s", fmtTime(later.WorkerUntil))
 	}
 }
+
+// A RetryOnFailure attempt that has just failed still counts for a moment:
+// the queue hands its worker to the next release, which shows it about
+// 0.1 s later (retrying-upgrade failed at 11:59:00).
+func TestEpilogueHoldsAWorker(t *testing.T) {
+	s := DefaultSettings()
+	j := mustJSON(t, "retrying-upgrade")
+	just := AnalyzeJSON(j, *at(t, "11:59:01"), s)
+	if just.Phase != PhaseRetrying || fmtTime(just.WorkerUntil) != fmtTime(at(t, "11:59:03.2")) {
+		t.Errorf("just failed: phase %s, workerUntil %s; want retrying, until 11:59:03.2", just.Phase, fmtTime(just.WorkerUntil))
+	}
+	if st := AnalyzeJSON(j, testNow, s); st.WorkerUntil != nil {
+		t.Errorf("a minute later the worker is free: workerUntil %s", fmtTime(st.WorkerUntil))
+	}
+}
