@@ -35,11 +35,14 @@ type Load struct {
 // the prologue's status patch and the watch delivery.
 const queueSlack = retrySlack
 
-// ApplyLoad counts the workers the releases in states hold, marks the
-// attempts that fall due before a worker is free for them as queued, and
-// ends their windows when that worker is free at the latest, instead of
-// turning them overdue. complete says whether states cover every namespace
-// the controller watches.
+// ApplyLoad counts the workers the releases in states hold and, when they
+// fill --concurrent, marks the attempts that fall due before a worker is
+// free for them as queued, and ends their windows when that worker is free
+// at the latest, instead of turning them overdue. complete says whether
+// states cover every namespace the controller watches. With a worker seen
+// free nothing is queued: the holds below are upper bounds (a failure can
+// take milliseconds), and on an idle controller they would queue attempts
+// that are not.
 //
 // It plays the controller's work queue forward with upper bounds:
 // controller-runtime's priority queue (the default in v0.24, used by
@@ -53,10 +56,7 @@ const queueSlack = retrySlack
 // attempt a running action's failure leads to joins the line too. As the
 // windows overlap, an attempt may fall due after some that are later in
 // that order: it waits, at the latest, for the worker the last of those
-// gets. Workers no release is seen holding are free: the line may still
-// take them all (measured: a listing made between one reconcile's end and
-// the next one's first status patch shows a worker free that the queue
-// has already handed out).
+// gets.
 func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Load {
 	s = s.sane()
 	type holder struct {
@@ -74,23 +74,21 @@ func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Lo
 	for _, h := range held {
 		l.Holders = append(l.Holders, h.name)
 	}
-	workers := &timeHeap{}
-	if len(held) >= s.Concurrent {
-		l.Full = true
-		// More holders than workers: some have passed their worker on
-		// already (each until is an upper bound, and a reconcile ending
-		// early frees its worker early). The latest --concurrent of them
-		// bound the workers' free times whichever those are (measured: a
-		// release whose cache wait had just ended was still counted while
-		// the next release ran on its worker).
-		held = held[len(held)-s.Concurrent:]
-		l.FreeBy = ptr(held[0].until)
+	if len(held) < s.Concurrent {
+		return l
 	}
+	l.Full = true
+	// More holders than workers: some have passed their worker on already
+	// (each until is an upper bound, and a reconcile ending early frees its
+	// worker early). The latest --concurrent of them bound the workers'
+	// free times whichever those are (measured: a release whose cache wait
+	// had just ended was still counted while the next release ran on its
+	// worker).
+	held = held[len(held)-s.Concurrent:]
+	l.FreeBy = ptr(held[0].until)
+	workers := &timeHeap{}
 	for _, h := range held {
 		heap.Push(workers, h.until)
-	}
-	for range s.Concurrent - len(held) {
-		heap.Push(workers, time.Time{}) // free
 	}
 	line := queueLine(states, now)
 	// free[k]: when the worker the k-th in line gets is free, at the latest.
@@ -122,8 +120,8 @@ func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Lo
 			n.Latest = ptr(end)
 		}
 		n.Overdue = n.Anchored && now.After(*n.Latest)
-		n.Why += fmt.Sprintf("; the controller's %d workers (--concurrent) are taken by the Helm actions running (%d seen, with their cache waits) and the attempts due before it, so it waits in the queue until one is free for it, by %s at the latest",
-			s.Concurrent, l.Busy, worker.UTC().Format(time.RFC3339))
+		n.Why += fmt.Sprintf("; every controller worker is held (%d of --concurrent %d: Helm actions, their cache waits, reconciles starting or ending) and the attempts due before it take them next, so it waits in the queue until one is free for it, by %s at the latest",
+			l.Busy, s.Concurrent, worker.UTC().Format(time.RFC3339))
 		l.Queued++
 	}
 	return l
