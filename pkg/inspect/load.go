@@ -1,7 +1,6 @@
 package inspect
 
 import (
-	"container/heap"
 	"fmt"
 	"sort"
 	"time"
@@ -16,7 +15,7 @@ import (
 // worker, in the order the items became ready).
 type Load struct {
 	Concurrent int `json:"concurrent"`
-	// Busy counts the visible releases running a Helm action.
+	// Busy counts the visible releases holding a worker (WorkerUntil).
 	Busy int `json:"busy"`
 	// Holders are those releases (namespace/name), the soonest free first.
 	Holders []string `json:"holders,omitempty"`
@@ -86,20 +85,22 @@ func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Lo
 	// worker).
 	held = held[len(held)-s.Concurrent:]
 	l.FreeBy = ptr(held[0].until)
-	workers := &timeHeap{}
+	// When each worker is free, at the latest (a few: a scan beats a heap).
+	workers := make([]time.Time, 0, len(held))
 	for _, h := range held {
-		heap.Push(workers, h.until)
+		workers = append(workers, h.until)
 	}
 	line := queueLine(states, now)
 	// free[k]: when the worker the k-th in line gets is free, at the latest.
 	free := make([]time.Time, len(line))
 	for k, it := range line {
-		free[k] = heap.Pop(workers).(time.Time)
+		w := soonest(workers)
+		free[k] = workers[w]
 		start := free[k]
 		if it.latest.After(start) && it.hold > 0 {
 			start = it.latest
 		}
-		heap.Push(workers, start.Add(it.hold))
+		workers[w] = start.Add(it.hold)
 		if k > 0 && free[k-1].After(free[k]) {
 			free[k] = free[k-1] // the latest of the first k+1
 		}
@@ -160,16 +161,13 @@ func queueLine(states []RetryState, now time.Time) []inLine {
 	return line
 }
 
-// timeHeap is the workers' free times, soonest first (container/heap).
-type timeHeap []time.Time
-
-func (h timeHeap) Len() int           { return len(h) }
-func (h timeHeap) Less(i, j int) bool { return h[i].Before(h[j]) }
-func (h timeHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timeHeap) Push(x any)        { *h = append(*h, x.(time.Time)) }
-func (h *timeHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
+// soonest is the index of the earliest time in ts (not empty).
+func soonest(ts []time.Time) int {
+	k := 0
+	for i := range ts {
+		if ts[i].Before(ts[k]) {
+			k = i
+		}
+	}
+	return k
 }
