@@ -47,7 +47,8 @@ e2e: build kube-bin
 
 # Everything: unit and golden tests (under the race detector), end-to-end
 # tests, and the predictions checked against the real helm-controller
-# (jitter 5 % and one other setting in rotation: hack/groundtruth.sh ci).
+# (jitter 5 % and one other setting in rotation, then the busy set with
+# --concurrent=2: hack/groundtruth.sh ci).
 # This is what .ci/run calls, after `make lint`.
 test: unit-race e2e groundtruth-ci
 
@@ -90,7 +91,8 @@ dist:
 # (test/groundtruth); the controller is built once into $(KUBE_BIN_DIR).
 # `groundtruth` runs it at jitter 0, 5 and 20 % and with the
 # DefaultToRetryOnFailure gate, one after the other; `groundtruth-ci` at 5 %
-# and one of the others in rotation. Reports: the directory printed at the end
+# and one of the others in rotation. Both then run the busy set once
+# (TestGroundTruthBusy: --concurrent=2, queued attempts). Reports: the directory printed at the end
 # ($$HRRETRY_GT_REPORT_DIR, default a new temporary directory).
 GT_ENV = KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) HELM_CONTROLLER_BIN=$(KUBE_BIN_DIR)/helm-controller
 

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs test/groundtruth (the plugin against the real helm-controller) under
 # several controller settings, one after the other: each run starts its own
-# control plane and controller and takes 2-4 minutes.
+# control plane and controller and takes 2-4 minutes. Both modes end with
+# the busy set (TestGroundTruthBusy: --concurrent=2, attempts queued behind
+# Helm waits, jitter 5 %), once.
 #
-#   hack/groundtruth.sh all   jitter 0, 5 and 20 %, and the DefaultToRetryOnFailure gate (at 5 %)
+#   hack/groundtruth.sh all   jitter 0, 5 and 20 %, and the DefaultToRetryOnFailure gate (at 5 %); busy
 #   hack/groundtruth.sh ci    jitter 5 %, and one of {0 %, 20 %, the gate} in rotation by the
-#                             day of the year (UTC), to keep CI's time down
+#                             day of the year (UTC), to keep CI's time down; busy
 #
 # KUBEBUILDER_ASSETS, HRRETRY_BIN and HELM_CONTROLLER_BIN come from the
 # environment (the Makefile sets them). Each run writes its results table
@@ -17,11 +19,11 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case $mode in
-all) settings=(jitter0 jitter5 jitter20 gate) ;;
+all) settings=(jitter0 jitter5 jitter20 gate busy) ;;
 ci)
 	rotation=(jitter0 jitter20 gate)
 	day=$((10#$(date -u +%j)))
-	settings=(jitter5 "${rotation[$((day % 3))]}")
+	settings=(jitter5 "${rotation[$((day % 3))]}" busy)
 	;;
 *)
 	echo "usage: $0 all|ci" >&2
@@ -33,8 +35,9 @@ out=${HRRETRY_GT_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/hrretry-groundtruth.XX
 mkdir -p "$out"
 status=0
 for setting in "${settings[@]}"; do
-	jitter=5 gates=""
+	jitter=5 gates="" test=TestGroundTruth
 	case $setting in
+	busy) test=TestGroundTruthBusy ;;
 	jitter*) jitter=${setting#jitter} ;;
 	gate) gates=DefaultToRetryOnFailure=true ;;
 	esac
@@ -42,11 +45,11 @@ for setting in "${settings[@]}"; do
 	result=ok
 	HRRETRY_GT_JITTER=$jitter HRRETRY_GT_GATES=$gates HRRETRY_GT_REPORT="$out/$setting.md" \
 		HRRETRY_GT_LOG="$out/$setting-controller.log" \
-		go test -count=1 -timeout 30m -run '^TestGroundTruth$' -v ./test/groundtruth/... >"$out/$setting.log" 2>&1 || result=FAIL
-	echo "groundtruth $setting (jitter $jitter %, gates '${gates}'): $result in $((SECONDS - start))s"
+		go test -count=1 -timeout 30m -run "^$test\$" -v ./test/groundtruth/... >"$out/$setting.log" 2>&1 || result=FAIL
+	echo "groundtruth $setting ($test, jitter $jitter %, gates '${gates}'): $result in $((SECONDS - start))s"
 	if [[ $result != ok ]]; then
 		status=1
-		grep -E '^\s+--- FAIL|DISAGREE|never matched|no agreeing' "$out/$setting.log" | head -40 || true
+		grep -E '^\s+--- FAIL|DISAGREE|never matched|no agreeing|did not create' "$out/$setting.log" | head -40 || true
 	fi
 done
 echo "reports: $out"

@@ -57,7 +57,15 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 	}
 	if r, ok := o.runningAction(); ok && st.Phase == PhaseProgressing && o.runningOutcome(r) == outcomeRunning {
 		st.WorkerUntil = ptr(o.reconcileEnd(r, &st))
+		st.queue.followUp = o.runningFollowUp(r, &st, *st.WorkerUntil)
+	} else if until, ok := o.cacheWaitUntil(&st); ok {
+		st.WorkerUntil = ptr(until)
+	} else if until, ok := o.prologueUntil(&st); ok {
+		st.WorkerUntil = ptr(until)
+	} else if until, ok := o.epilogueUntil(&st); ok {
+		st.WorkerUntil = ptr(until)
 	}
+	st.queue.hold = o.nextHold(&st)
 	st.FailingSince, st.FailingSinceSource = o.failingSince(&st)
 	if st.FailingSince != nil {
 		st.Attempts = max(st.Failures.Count, st.Failures.Total)

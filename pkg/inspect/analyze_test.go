@@ -107,6 +107,10 @@ func TestAnalyzeStates(t *testing.T) {
 			warnings: []string{WarnRollbackNotData}}},
 		{fixture: "remediating-uninstall", want: want{phase: PhaseRemediating, action: ActionInstall, strategy: "RemediateOnFailure/default/install",
 			failures: "1/3/false/1", earliest: "12:00:00.75", latest: "12:00:02.5", anchored: true, remedy: "uninstall/none/0/true"}},
+		// From the real controller (test/groundtruth's busy set): it holds
+		// its worker through the cache wait (TestApplyLoadCacheWaitHoldsAWorker).
+		{fixture: "remediated-cache-wait", want: want{phase: PhaseRemediating, action: ActionInstall, strategy: "RemediateOnFailure/spec/install",
+			failures: "1/4/false/1", earliest: "12:00:05.75", latest: "12:00:07.5", anchored: true, remedy: "uninstall/none/0/true"}},
 		{fixture: "remediation-pending", want: want{phase: PhaseRemediating, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
 			failures: "1/4/false/1", earliest: "11:59:50", latest: "12:00:02.5", anchored: true, remedy: "rollback/rollback/1/false",
 			warnings: []string{WarnRollbackNotData}}},

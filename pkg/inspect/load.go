@@ -19,7 +19,7 @@ type Load struct {
 	// workers. ApplyLoad leaves it empty.
 	Context    string `json:"context,omitempty"`
 	Concurrent int    `json:"concurrent"`
-	// Busy counts the visible releases running a Helm action.
+	// Busy counts the visible releases holding a worker (WorkerUntil).
 	Busy int `json:"busy"`
 	// Holders are those releases (namespace/name), the soonest free first.
 	Holders []string `json:"holders,omitempty"`
@@ -39,11 +39,27 @@ type Load struct {
 const queueSlack = retrySlack
 
 // ApplyLoad counts the workers the releases in states hold and, when they
-// fill --concurrent, marks the attempts that fall due before a worker
-// frees up as queued: each, in the order they fall due, takes the next
-// worker to free up, and its window ends then at the latest instead of
-// turning overdue. complete says whether states cover every namespace the
-// controller watches.
+// fill --concurrent, marks the attempts that fall due before a worker is
+// free for them as queued, and ends their windows when that worker is free
+// at the latest, instead of turning them overdue. complete says whether
+// states cover every namespace the controller watches. With a worker seen
+// free nothing is queued: the holds below are upper bounds (a failure can
+// take milliseconds), and on an idle controller they would queue attempts
+// that are not.
+//
+// It plays the controller's work queue forward with upper bounds:
+// controller-runtime's priority queue (the default in v0.24, used by
+// helm-controller v1.6.4) hands a ready item to the next free worker,
+// oldest ready first (priorityqueue.handleWaitingItems bumps AddedCounter
+// when an item becomes ready; lessReady orders by it). Each due attempt,
+// in the order they fall due (a release never reconciled first: it is
+// ready already), takes the worker that frees up first and holds it for as
+// long as its reconcile may take (queueHint.hold; a reconcile that runs no
+// Helm action takes milliseconds and keeps no worker from the others); the
+// attempt a running action's failure leads to joins the line too. As the
+// windows overlap, an attempt may fall due after some that are later in
+// that order: it waits, at the latest, for the worker the last of those
+// gets.
 func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Load {
 	s = s.sane()
 	type holder struct {
@@ -65,37 +81,97 @@ func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Lo
 		return l
 	}
 	l.Full = true
+	// More holders than workers: some have passed their worker on already
+	// (each until is an upper bound, and a reconcile ending early frees its
+	// worker early). The latest --concurrent of them bound the workers'
+	// free times whichever those are (measured: a release whose cache wait
+	// had just ended was still counted while the next release ran on its
+	// worker).
+	held = held[len(held)-s.Concurrent:]
 	l.FreeBy = ptr(held[0].until)
-	for k, i := range dueInOrder(states) {
-		n := &states[i].Next
-		// Past the holders we can see, the k-th worker is unknown: the
-		// last one seen is the honest floor.
-		free := held[min(k, len(held)-1)].until
-		if !n.Earliest.Before(free) {
-			break
+	// When each worker is free, at the latest (a few: a scan beats a heap).
+	workers := make([]time.Time, 0, len(held))
+	for _, h := range held {
+		workers = append(workers, h.until)
+	}
+	line := queueLine(states, now)
+	// free[k]: when the worker the k-th in line gets is free, at the latest.
+	free := make([]time.Time, len(line))
+	for k, it := range line {
+		w := soonest(workers)
+		free[k] = workers[w]
+		start := free[k]
+		if it.latest.After(start) && it.hold > 0 {
+			start = it.latest
+		}
+		workers[w] = start.Add(it.hold)
+		if k > 0 && free[k-1].After(free[k]) {
+			free[k] = free[k-1] // the latest of the first k+1
+		}
+	}
+	for k, it := range line {
+		if it.state < 0 {
+			continue // a follow-up: it has no window of its own to change
+		}
+		n := &states[it.state].Next
+		// The last in line that may fall due before it.
+		last := sort.Search(len(line), func(j int) bool { return line[j].earliest.After(*n.Latest) }) - 1
+		worker := free[max(k, last)]
+		if !n.Earliest.Before(worker) {
+			continue // a worker is free when it falls due
 		}
 		n.Queued = true
-		if end := free.Add(queueSlack); end.After(*n.Latest) {
+		if end := worker.Add(queueSlack); end.After(*n.Latest) {
 			n.Latest = ptr(end)
 		}
 		n.Overdue = n.Anchored && now.After(*n.Latest)
-		n.Why += fmt.Sprintf("; every controller worker is running a Helm action (%d of --concurrent %d), so it waits in the queue until one frees up, by %s at the latest",
-			len(held), s.Concurrent, free.UTC().Format(time.RFC3339))
+		n.Why += fmt.Sprintf("; every controller worker is held (%d of --concurrent %d: Helm actions, their cache waits, reconciles starting or ending) and the attempts due before it take them next, so it waits in the queue until one is free for it, by %s at the latest",
+			l.Busy, s.Concurrent, worker.UTC().Format(time.RFC3339))
 		l.Queued++
 	}
 	return l
 }
 
-// dueInOrder lists the scheduled attempts that do not hold a worker, in the
-// order they fall due.
-func dueInOrder(states []RetryState) []int {
-	var due []int
+// inLine is one attempt waiting for a worker: states[state]'s Next (-1: the
+// follow-up of a running action), when it falls due, and how long it holds
+// the worker it gets.
+type inLine struct {
+	state            int
+	earliest, latest time.Time
+	hold             time.Duration
+}
+
+// queueLine lists the attempts that will need a worker, in the order they
+// fall due: releases never reconciled (ready now), every scheduled attempt
+// of a release not running an action (one in its cache wait included: it
+// needs a worker again after it), and the follow-ups of running actions.
+func queueLine(states []RetryState, now time.Time) []inLine {
+	var line []inLine
 	for i := range states {
-		n := states[i].Next
-		if states[i].WorkerUntil == nil && n.Action != ActionNone && n.Earliest != nil && n.Latest != nil {
-			due = append(due, i)
+		st := &states[i]
+		n := st.Next
+		switch {
+		case st.Phase == PhasePending:
+			line = append(line, inLine{state: -1, latest: now, hold: st.queue.hold})
+		case st.Phase == PhaseProgressing && st.WorkerUntil != nil:
+			if f := st.queue.followUp; f != nil {
+				line = append(line, inLine{state: -1, earliest: f.earliest, latest: f.latest, hold: f.hold})
+			}
+		case n.Action != ActionNone && n.Earliest != nil && n.Latest != nil:
+			line = append(line, inLine{state: i, earliest: *n.Earliest, latest: *n.Latest, hold: st.queue.hold})
 		}
 	}
-	sort.SliceStable(due, func(a, b int) bool { return states[due[a]].Next.Earliest.Before(*states[due[b]].Next.Earliest) })
-	return due
+	sort.SliceStable(line, func(a, b int) bool { return line[a].earliest.Before(line[b].earliest) })
+	return line
+}
+
+// soonest is the index of the earliest time in ts (not empty).
+func soonest(ts []time.Time) int {
+	k := 0
+	for i := range ts {
+		if ts[i].Before(ts[k]) {
+			k = i
+		}
+	}
+	return k
 }

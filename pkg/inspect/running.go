@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	v2 "github.com/fluxcd/helm-controller/api/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -69,26 +68,9 @@ func (o *observation) runningNext(r running) Next {
 	return n
 }
 
-// reconcileEnd bounds when the reconcile that runs r ends: r, then what
-// AtomicRelease.Reconcile may still run in the same reconcile (the tests
-// after a release action; the remediation after a failure under
-// RemediateOnFailure), then the final status patch and the 10 s cache
-// wait of the deferred patch (HelmReleaseReconciler.Reconcile).
+// reconcileEnd bounds when the reconcile that runs r ends (holdFor).
 func (o *observation) reconcileEnd(r running, st *RetryState) time.Time {
-	hr := o.hr
-	d := r.bound(o)
-	if (r.action == ActionInstall || r.action == ActionUpgrade) && hr.GetTest().Enable {
-		d += hr.GetTest().GetTimeout(hr.GetTimeout()).Duration
-	}
-	if r.action != ActionRollback && r.action != ActionUninstall && st.Strategy.Name == RemediateOnFailure {
-		rem := remediationFor(hr, activeAction(hr))
-		if rem.GetStrategy() == v2.UninstallRemediationStrategy {
-			d += hr.GetUninstall().GetTimeout(hr.GetTimeout()).Duration * (1 + hookPhases)
-		} else {
-			d += hr.GetRollback().GetTimeout(hr.GetTimeout()).Duration * (1 + hookPhases)
-		}
-	}
-	return r.since.Add(d + cacheSyncWait + retrySlack)
+	return r.since.Add(o.holdFor(r.action, r.bound(o), st))
 }
 
 // afterRunning is the Helm action a forced reconcile runs once r is over,

@@ -124,10 +124,15 @@ type RetryState struct {
 	// Analyze leaves them empty.
 	Stuck       bool   `json:"stuck,omitempty"`
 	StuckReason string `json:"stuckReason,omitempty"`
-	// WorkerUntil is set while a Helm action runs: the reconcile holds one
-	// of the controller's --concurrent workers until this time at the
-	// latest (the action, its tests and remediation, the cache wait).
+	// WorkerUntil is set while a reconcile holds one of the controller's
+	// --concurrent workers, until this time at the latest: while a Helm
+	// action runs (the action, its tests and remediation, the cache wait),
+	// during the cache wait after a remediation, and for a few seconds
+	// after a reconcile began or a RetryOnFailure attempt failed (see
+	// hold.go).
 	WorkerUntil *time.Time `json:"workerUntil,omitempty"`
+	// queue is what ApplyLoad needs beyond Next (not printed).
+	queue queueHint
 	// Rollback and RollbackRisks are what a rollback (the last or the next
 	// remediation) will not undo. Analyze leaves them empty: only
 	// pkg/history fills them, from Helm's storage (--helm-storage).
@@ -185,7 +190,7 @@ type Next struct {
 	Latest   *time.Time `json:"latest,omitempty"`
 	Anchored bool       `json:"anchored"`
 	Overdue  bool       `json:"overdue"`
-	// Queued: every controller worker is held by a running Helm action, so
+	// Queued: every controller worker is held (see WorkerUntil), so
 	// the attempt waits in the work queue until one frees up; Latest then
 	// is when the worker it waits for is free at the latest (see Load).
 	Queued bool    `json:"queued,omitempty"`

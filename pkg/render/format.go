@@ -109,7 +109,7 @@ func nextText(st inspect.RetryState, o Options) string {
 		return "-"
 	case n.Earliest == nil || n.Latest == nil:
 		return string(n.Action) + " now"
-	case st.WorkerUntil != nil && n.Anchor != nil && n.Anchor.Condition == "Reconciling":
+	case st.Phase == inspect.PhaseProgressing && st.WorkerUntil != nil && n.Anchor != nil && n.Anchor.Condition == "Reconciling":
 		// The window of a running action is when it ends at the latest:
 		// its timeout for each hook phase. It is never overdue: more hook
 		// weights than the object shows take longer.

@@ -84,8 +84,10 @@ func TestGoldenViews(t *testing.T) {
 		{"list.json", func(b *bytes.Buffer) error { return JSON(b, all[:3], false, nil) }},
 		{"single.json", func(b *bytes.Buffer) error { return JSON(b, all[1:2], true, nil) }},
 		{"list.yaml", func(b *bytes.Buffer) error { return YAML(b, all[:3], false, nil) }},
-		// --concurrent 1 and "progressing" runs an upgrade: the attempts due
-		// meanwhile are queued, and the table says who holds the worker.
+		// --concurrent 2, "progressing" runs an upgrade and
+		// "remediating-rollback" is in its cache wait after the rollback: the
+		// attempts due meanwhile are queued, and the table says who holds
+		// the workers.
 		{"table-tty-load.golden", func(b *bytes.Buffer) error {
 			o, states, load := loaded(t, all)
 			o.Load = &load
@@ -213,11 +215,11 @@ func TestHuman(t *testing.T) {
 func loaded(t *testing.T, all []inspect.RetryState) (Options, []inspect.RetryState, inspect.Load) {
 	t.Helper()
 	s := inspect.DefaultSettings()
-	s.Concurrent = 1
+	s.Concurrent = 2
 	states := append([]inspect.RetryState(nil), all...)
 	load := inspect.ApplyLoad(states, s, testNow, true)
-	if load.Busy != 1 || load.Queued == 0 {
-		t.Fatalf("fixture fleet: want one busy worker and queued attempts, got %+v", load)
+	if load.Busy != 2 || load.Queued == 0 {
+		t.Fatalf("fixture fleet: want two busy workers and queued attempts, got %+v", load)
 	}
 	return tty, states, load
 }

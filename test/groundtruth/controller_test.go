@@ -30,19 +30,28 @@ const controllerNamespace = "flux-system"
 // dependency is observed several times.
 const requeueDependency = 5 * time.Second
 
+// Workers (--concurrent) of the two controllers the ground truth runs.
+const (
+	// idleWorkers: more workers than the main set has releases (36): a
+	// worker held by a Helm action or a cache wait must not delay another
+	// release's reconcile and skew the timings (20 did, once the scenarios
+	// outnumbered them).
+	idleWorkers = 48
+	// busyWorkers: the busy set (TestGroundTruthBusy) keeps both workers
+	// running Helm actions, so attempts wait in the work queue.
+	busyWorkers = 2
+)
+
 // controllerArgs are the flags the controller runs with; the plugin reads the
 // same list from a Deployment, as it would in a real cluster. gates is
-// --feature-gates (empty: none).
-func controllerArgs(jitter int, gates, metricsAddr, healthAddr string) []string {
+// --feature-gates (empty: none); workers is --concurrent.
+func controllerArgs(jitter int, gates, metricsAddr, healthAddr string, workers int) []string {
 	args := []string{
 		"--enable-leader-election=false",
 		"--watch-all-namespaces=true",
 		"--requeue-dependency=" + requeueDependency.String(),
 		"--interval-jitter-percentage=" + strconv.Itoa(jitter),
-		// More workers than releases (36): a worker held by a Helm action or
-		// a cache wait must not delay another release's reconcile and skew
-		// the timings (20 did, once the scenarios outnumbered them).
-		"--concurrent=48",
+		"--concurrent=" + strconv.Itoa(workers),
 		"--graceful-shutdown-timeout=5s",
 		"--log-encoding=json",
 		"--log-level=info",
@@ -89,11 +98,12 @@ func jitterPercent(t *testing.T) int {
 
 // startController runs helm-controller against the cluster until the test
 // ends, its log in a file (in the test's temporary directory, or at
-// $HRRETRY_GT_LOG) and fed to logs. It waits for /readyz.
-func startController(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter) {
+// $HRRETRY_GT_LOG) and fed to logs, with --concurrent=workers. It waits for
+// /readyz.
+func startController(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter, workers int) {
 	t.Helper()
 	healthAddr := freeAddr(t)
-	args := controllerArgs(jitterPercent(t), featureGates(), freeAddr(t), healthAddr)
+	args := controllerArgs(jitterPercent(t), featureGates(), freeAddr(t), healthAddr, workers)
 	publishSettings(ctx, t, cl, args)
 
 	logPath := filepath.Join(t.TempDir(), "helm-controller.log")

@@ -153,7 +153,7 @@ func (s *stage) seeToken(rec *recorder, token string) time.Time {
 // settings the binary reads from the controller's Deployment.
 func (s *stage) predictPending(rec *recorder, fr *forceRun) {
 	s.t.Helper()
-	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), featureGates(), "", ""))
+	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), featureGates(), "", "", idleWorkers))
 	if len(errs) > 0 {
 		s.t.Fatalf("controller settings: %v", errs)
 	}

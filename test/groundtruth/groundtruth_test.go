@@ -23,7 +23,7 @@ func TestGroundTruth(t *testing.T) {
 	// controller, then the control plane.
 	cl := startCluster(t, bins)
 	logs := newLogRouter()
-	startController(ctx, t, bins.controller, cl, logs)
+	startController(ctx, t, bins.controller, cl, logs, idleWorkers)
 	w := &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}}
 	t.Logf("control plane and helm-controller ready after %.1fs", time.Since(began).Seconds())
 

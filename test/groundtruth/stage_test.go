@@ -56,11 +56,19 @@ func (s *stage) publish(name, dir, version string) {
 // release starts recording name, then creates it with the spec in YAML.
 func (s *stage) release(name, spec string) *recorder {
 	s.t.Helper()
+	return s.releaseWith(name, spec, false)
+}
+
+// releaseWith is release; listed: the plugin is not run per release (see
+// recorder.listed).
+func (s *stage) releaseWith(name, spec string, listed bool) *recorder {
+	s.t.Helper()
 	hr := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.ns}}
 	if err := yaml.UnmarshalStrict([]byte(spec), &hr.Spec); err != nil {
 		s.t.Fatalf("spec of %s: %v\n%s", name, err, spec)
 	}
 	rec := newRecorder(s.ns, name, s.w.bins.plugin, s.w.cl.kubeconfig)
+	rec.listed = listed
 	rec.start(s.ctx, s.w.cl.c, s.w.logs)
 	s.recs = append(s.recs, rec)
 	s.w.cl.create(s.ctx, s.t, hr)

@@ -65,7 +65,7 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 	tallies := make([]tally, len(expect))
 	checked := map[int]bool{}
 	for _, p := range r.preds {
-		if !p.Polled {
+		if !p.Polled && !p.Listed {
 			if checked[p.State] {
 				continue
 			}
@@ -78,6 +78,10 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 			base.State += ", force pending (inspect.Analyze)"
 		case p.Polled:
 			base.State += fmt.Sprintf(", polled at %s", offset(p.Ran, s.At))
+		case p.Listed && p.RS.Next.Queued:
+			base.State += fmt.Sprintf(", listed at %s, queued", offset(p.Ran, s.At))
+		case p.Listed:
+			base.State += fmt.Sprintf(", listed at %s", offset(p.Ran, s.At))
 		}
 		if tornAt(r.states, p.State) {
 			if !windowChecked(p, s, attempts) && !slices.ContainsFunc(expect, func(e expectation) bool { return e.applies(s.HR) }) {

@@ -2,6 +2,7 @@ package groundtruth
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +125,42 @@ func TestTornAndSteps(t *testing.T) {
 	steps := stepsOf(states, attemptsOf(states, nil, nil))
 	if got := actions(steps); !slices.Equal(got, []string{"install", "uninstall", "reconcile"}) {
 		t.Errorf("steps %v; want the uninstall of the same reconcile as a step", got)
+	}
+}
+
+// The busy set's checks: a release called overdue while the recording
+// shows every worker held is a disagreement; the same call with a worker
+// free is not (the window check judges it); a reconcile holds its worker
+// through the cache wait the controller logged after it.
+func TestOverdueWhileFull(t *testing.T) {
+	running := func(name string, from, till float64) *recorder {
+		return &recorder{ns: "b", name: name, ended: at(60), states: []state{
+			{at(from), hrWith("Progressing", "Running 'install' action with timeout of 15s", "Unknown")},
+			{at(till), hrWith("ProgressingWithRetry", "retrying after 5s", "InstallFailed")},
+		}}
+	}
+	waiting := running("waiting", 0, 10)
+	waiting.cacheWaits = []time.Time{at(20)} // holds its worker until +20
+	other := running("other", 5, 30)
+	overdue := func(ran float64) prediction {
+		return prediction{State: 0, Ran: at(ran), Listed: true, RS: inspect.RetryState{Phase: inspect.PhaseRetrying,
+			Next: inspect.Next{Action: inspect.ActionUpgrade, Earliest: ptrTime(at(1)), Latest: ptrTime(at(3)), Anchored: true, Overdue: true}}}
+	}
+	late := &recorder{ns: "b", name: "late", ended: at(60), states: []state{{at(0), hrWith("ProgressingWithRetry", "retrying after 5s", "InstallFailed")}},
+		preds: []prediction{overdue(15), overdue(25)}}
+	var holds []hold
+	for _, r := range []*recorder{waiting, other} {
+		holds = append(holds, r.holdsOf()...)
+	}
+	if got := holdersAt(holds, at(15)); len(got) != 2 {
+		t.Fatalf("holders at +15: %v; want both (one in its cache wait)", got)
+	}
+	rows := late.overdueWhileFull(holds, 2)
+	if len(rows) != 1 || rows[0].Verdict != disagree || !strings.Contains(rows[0].Observed, "at +15.0s") {
+		t.Errorf("rows %+v: want one disagreement, the call at +15 (at +25 a worker was free)", rows)
+	}
+	b := busyResult{fullSamples: 3}
+	if b.notCreated() == "" {
+		t.Error("no queued prediction agreeing: the busy set did not create its state")
 	}
 }

@@ -1,0 +1,148 @@
+package inspect
+
+import (
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// queueHint is what ApplyLoad needs of one release beyond its Next: how
+// long the reconcile that runs Next holds a worker at the latest, and,
+// while an action runs, the attempt that may follow it once it fails.
+type queueHint struct {
+	hold     time.Duration
+	followUp *followUp
+}
+
+// followUp is the attempt a failing running action leads to: it falls due
+// in [earliest, latest] and holds a worker for up to hold.
+type followUp struct {
+	earliest, latest time.Time
+	hold             time.Duration
+}
+
+// holdFor bounds how long a reconcile that runs action holds its worker:
+// the action (bound: its timeout for each phase it has), what
+// AtomicRelease.Reconcile may still run in the same reconcile (the tests
+// after a release action; the remediation after a failure under
+// RemediateOnFailure), then the final status patch and the 10 s cache
+// wait of the deferred patch (HelmReleaseReconciler.Reconcile).
+func (o *observation) holdFor(action Action, bound time.Duration, st *RetryState) time.Duration {
+	hr := o.hr
+	d := bound
+	if (action == ActionInstall || action == ActionUpgrade) && hr.GetTest().Enable {
+		d += hr.GetTest().GetTimeout(hr.GetTimeout()).Duration
+	}
+	if action != ActionRollback && action != ActionUninstall && st.Strategy.Name == RemediateOnFailure {
+		rem := remediationFor(hr, activeAction(hr))
+		if rem.GetStrategy() == v2.UninstallRemediationStrategy {
+			d += hr.GetUninstall().GetTimeout(hr.GetTimeout()).Duration * (1 + hookPhases)
+		} else {
+			d += hr.GetRollback().GetTimeout(hr.GetTimeout()).Duration * (1 + hookPhases)
+		}
+	}
+	return d + cacheSyncWait + retrySlack
+}
+
+// nextHold is holdFor the action Next will run. A reconcile that runs no
+// Helm action holds its worker for milliseconds (its prologue and patch;
+// 0.1-0.2 s measured): 0. One of a release never reconciled installs it.
+func (o *observation) nextHold(st *RetryState) time.Duration {
+	hr := o.hr
+	action := st.Next.Action
+	if st.Phase == PhasePending {
+		action = ActionInstall
+	}
+	var timeout time.Duration
+	switch action {
+	case ActionInstall:
+		timeout = hr.GetInstall().GetTimeout(hr.GetTimeout()).Duration
+	case ActionUpgrade:
+		timeout = hr.GetUpgrade().GetTimeout(hr.GetTimeout()).Duration
+	case ActionRollback:
+		timeout = hr.GetRollback().GetTimeout(hr.GetTimeout()).Duration
+	case ActionUninstall:
+		timeout = hr.GetUninstall().GetTimeout(hr.GetTimeout()).Duration
+	case ActionTest:
+		timeout = hr.GetTest().GetTimeout(hr.GetTimeout()).Duration
+	case ActionCorrectDrift, ActionUnlock:
+		return hr.GetTimeout().Duration + cacheSyncWait + retrySlack
+	default:
+		return 0
+	}
+	return o.holdFor(action, running{action: action, timeout: timeout}.bound(o), st)
+}
+
+// runningFollowUp is the attempt after a running action that fails: under
+// RetryOnFailure the retry, retryInterval after the reconcile returns
+// (ErrRetryAfterInterval → RequeueAfter); under RemediateOnFailure with
+// retries left the next try, after the cache wait and the work queue's
+// backoff (ErrMustRequeue → Requeue). None once the retries are used up.
+func (o *observation) runningFollowUp(r running, st *RetryState, until time.Time) *followUp {
+	hold := o.holdFor(r.action, r.bound(o), st)
+	switch {
+	case st.Strategy.Name == RetryOnFailure:
+		w := jittered(r.since, st.Strategy.RetryInterval.D(), o.s.JitterPercent, retrySlack)
+		return &followUp{earliest: w.earliest, latest: until.Add(w.latest.Sub(r.since)), hold: hold}
+	case st.Strategy.Name == RemediateOnFailure && (st.Failures.Allowed < 0 || st.Failures.Count+1 < st.Failures.Allowed):
+		e := o.backoffExponent(st)
+		e.k++
+		return &followUp{earliest: r.since.Add(cacheSyncWait), latest: until.Add(e.upper(o.s) + lttResolution), hold: hold}
+	}
+	return nil
+}
+
+// cacheWaitUntil: the reconcile that just remediated a failure has
+// written its last status (Reconciling ProgressingWithRetry, the failure
+// remediated) and now polls its cache for 10 s, holding its worker
+// (HelmReleaseReconciler.Reconcile's defer, waitForHistoryCacheSync; its
+// log line "failed to wait for object to sync in-cache after patching"
+// came 10.0-10.7 s after the condition's lastTransitionTime on v1.6.4).
+// Measured by test/groundtruth's busy set: without it the plugin counted
+// one worker free that was not.
+func (o *observation) cacheWaitUntil(st *RetryState) (time.Time, bool) {
+	c := o.reconciling
+	if st.Phase != PhaseRemediating || !st.Remediation.Done || c == nil || c.Status != metav1.ConditionTrue ||
+		c.Reason != reasonProgressingWithRetry {
+		return time.Time{}, false
+	}
+	until := timeOf(c.LastTransitionTime).Add(cacheSyncWait + lttResolution)
+	return until, o.now.Before(until)
+}
+
+// prologueUntil: a reconcile has just begun (Reconciling turned
+// Progressing "Fulfilling prerequisites" at its start) and runs no Helm
+// action yet: it holds a worker for the prologue, which ends within
+// seconds, in a Helm action (the message changes) or in nothing (an in-sync
+// release). Measured by test/groundtruth's busy set: a listing made during
+// a ready release's 0.1 s reconcile saw a worker free that was not, and
+// called the release the queue handed it to next overdue.
+func (o *observation) prologueUntil(st *RetryState) (time.Time, bool) {
+	c := o.reconciling
+	if st.Phase != PhaseProgressing || c == nil || c.Status != metav1.ConditionTrue || c.Reason != reasonProgressing ||
+		runningMessage.MatchString(c.Message) {
+		return time.Time{}, false
+	}
+	until := timeOf(c.LastTransitionTime).Add(lttResolution + retrySlack)
+	return until, o.now.Before(until)
+}
+
+// epilogueUntil: a RetryOnFailure attempt has just failed (Reconciling
+// turned ProgressingWithRetry "retrying after" in its last patch); the
+// reconcile returns within milliseconds and the work queue hands its
+// worker to the next ready release, whose first status patch follows
+// within about 0.1 s. A listing made in between sees a worker free that
+// is not (measured by test/groundtruth's busy set): counting the ended
+// reconcile for as long as its lastTransitionTime may hide (1 s) plus the
+// retry margin keeps the release first in line queued, not overdue. An
+// idle or stopped controller ends no reconcile, so this never hides a
+// late one.
+func (o *observation) epilogueUntil(st *RetryState) (time.Time, bool) {
+	c := o.reconciling
+	if st.Phase != PhaseRetrying || c == nil || c.Status != metav1.ConditionTrue || c.Reason != reasonProgressingWithRetry {
+		return time.Time{}, false
+	}
+	until := timeOf(c.LastTransitionTime).Add(lttResolution + retrySlack)
+	return until, o.now.Before(until)
+}
