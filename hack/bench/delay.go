@@ -32,18 +32,28 @@ func delayed(admins []*rest.Config, oneWay time.Duration) ([]*rest.Config, func(
 			stop()
 			return nil, nil, err
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := delayTo(u.Host, oneWay)
 		if err != nil {
 			stop()
 			return nil, nil, err
 		}
 		listeners = append(listeners, ln)
-		go serveDelayed(ln, u.Host, oneWay)
 		c := rest.CopyConfig(a)
 		c.Host = "https://" + ln.Addr().String()
 		out = append(out, c)
 	}
 	return out, stop, nil
+}
+
+// delayTo listens on a free loopback port and forwards every connection to
+// upstream through the delay line, until the listener is closed.
+func delayTo(upstream string, oneWay time.Duration) (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go serveDelayed(ln, upstream, oneWay)
+	return ln, nil
 }
 
 func serveDelayed(ln net.Listener, upstream string, oneWay time.Duration) {

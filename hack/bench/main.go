@@ -27,6 +27,8 @@ type config struct {
 	plugin  string
 	binDir  string
 	workDir string
+	real    bool // -clusters: the figure against the real servers
+	replay  bool // -clusters: the figure against their recorded responses
 }
 
 func main() {
@@ -34,6 +36,14 @@ func main() {
 		// Subprocess mode: the raw paged LIST, timed like the others.
 		if err := floor(os.Args[2:]); err != nil {
 			fmt.Fprintln(os.Stderr, "floor:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if len(os.Args) > 1 && os.Args[1] == "replay-serve" {
+		// Subprocess mode: the replay servers (replay.go), apart from the plugin's CPU.
+		if err := replayServe(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "replay-serve:", err)
 			os.Exit(1)
 		}
 		return
@@ -50,6 +60,8 @@ func run() error {
 	flag.IntVar(&cfg.repeat, "repeat", 5, "runs of each command")
 	flag.StringVar(&cfg.plugin, "plugin", "bin/kubectl-hrretry", "the plugin binary")
 	clusters := flag.Int("clusters", 0, "instead: the multi-cluster figure, this many clusters of the first -n each (multi.go)")
+	flag.BoolVar(&cfg.real, "real", true, "with -clusters: time the plugin against the real servers, here and 50 ms away")
+	flag.BoolVar(&cfg.replay, "replay", false, "with -clusters: then against the real servers' recorded responses, replayed from another CPU 50 ms away (replay.go)")
 	flag.Parse()
 	for _, s := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(s))

@@ -36,14 +36,21 @@ func benchClusters(cfg config, k, n int) error {
 	if err != nil {
 		return err
 	}
-	defer func() { _ = cp.Stop() }()
+	servers := []interface{ Stop() error }{cp}
+	stopServers := func() { // the API servers before etcd; once
+		for i := len(servers) - 1; i >= 0; i-- {
+			_ = servers[i].Stop()
+		}
+		servers = nil
+	}
+	defer stopServers()
 	admins := []*rest.Config{cp.Admin}
 	for i := 1; i < k; i++ {
 		s, admin, err := startCluster(cfg.binDir, cp.EtcdURL(), fmt.Sprintf("/hrretry-bench-c%02d", i+1))
 		if err != nil {
 			return err
 		}
-		defer func() { _ = s.Stop() }()
+		servers = append(servers, s)
 		admins = append(admins, admin)
 	}
 	start := time.Now()
@@ -53,42 +60,58 @@ func benchClusters(cfg config, k, n int) error {
 		}
 	}
 	fmt.Printf("## %d clusters × %d HelmReleases (seeded in %s)\n\n", k, n, time.Since(start).Round(time.Second))
-	if err := measureClusters(cfg, admins, "clusters.kubeconfig"); err != nil {
+	if cfg.real {
+		if err := measureReal(cfg, admins); err != nil {
+			return err
+		}
+	}
+	if cfg.replay {
+		return benchReplay(cfg, admins, stopServers)
+	}
+	return nil
+}
+
+// measureReal is the figure against the real servers, here and then 50 ms
+// of round trip away, as real ones are.
+func measureReal(cfg config, admins []*rest.Config) error {
+	cores := runtime.NumCPU()
+	if err := measureClustersOn(cfg, admins, "clusters.kubeconfig", nil, cores); err != nil {
 		return err
 	}
-	// The same clusters 50 ms of round trip away, as real ones are.
 	far, stop, err := delayed(admins, 25*time.Millisecond)
 	if err != nil {
 		return err
 	}
 	defer stop()
 	fmt.Printf("### The same, through a delay line: 50 ms round trip to each cluster\n\n")
-	return measureClusters(cfg, far, "far.kubeconfig")
+	return measureClustersOn(cfg, far, "far.kubeconfig", nil, cores)
 }
 
-// measureClusters times status against each cluster alone, then the fleet.
-func measureClusters(cfg config, admins []*rest.Config, file string) error {
+// measureClustersOn times status against each cluster alone, then the
+// fleet, each run prefixed with pin (taskset, or nothing) on that many cores.
+func measureClustersOn(cfg config, admins []*rest.Config, file string, pin []string, cores int) error {
 	kubeconfig, names, err := writeContexts(filepath.Join(cfg.workDir, file), admins)
 	if err != nil {
 		return err
 	}
 	kc := "--kubeconfig=" + kubeconfig
 	k := len(names)
+	plugin := append(pin[:len(pin):len(pin)], cfg.plugin, kc, "status", "-A")
 	var rows []timing
 	for _, name := range names {
-		t, err := timeRuns(cfg.repeat, cfg.plugin, kc, "status", "-A", "--context", name)
+		t, err := timeRuns(cfg.repeat, append(plugin[:len(plugin):len(plugin)], "--context", name)...)
 		if err != nil {
 			return fmt.Errorf("status --context %s: %w", name, err)
 		}
 		t.name = "status -A --context " + name
 		rows = append(rows, t)
 	}
-	fleet, err := timeRuns(cfg.repeat, cfg.plugin, kc, "status", "-A", "--contexts", strings.Join(names, ","))
+	fleet, err := timeRuns(cfg.repeat, append(plugin, "--contexts", strings.Join(names, ","))...)
 	if err != nil {
 		return fmt.Errorf("status --contexts: %w", err)
 	}
 	fleet.name = fmt.Sprintf("status -A --contexts c01..c%02d", k)
-	printClusters(rows, fleet)
+	printClusters(rows, fleet, cores, pin != nil)
 	return nil
 }
 
@@ -188,7 +211,7 @@ func serversCPU() time.Duration {
 
 // printClusters prints each cluster alone, then the fleet against the
 // slowest one (the target) and against the sum (what one at a time costs).
-func printClusters(rows []timing, fleet timing) {
+func printClusters(rows []timing, fleet timing, cores int, serversApart bool) {
 	fmt.Println("| command | median wall | min – max | plugin CPU (median) | servers' CPU (mean) |")
 	fmt.Println("|---|---|---|---|---|")
 	var slowest, sum, cpuSum time.Duration
@@ -205,8 +228,12 @@ func printClusters(rows []timing, fleet timing) {
 	fmt.Printf("\nFleet %s = %.2f × the slowest single cluster (%s; target ≤ 1.5 ×) and %.2f × the sum of the %d (%s).\n",
 		ms(f), float64(f)/float64(slowest), ms(slowest), float64(f)/float64(sum), len(rows), ms(sum))
 	fmt.Printf("Plugin CPU: %s for the fleet against %s for the %d single runs together.\n", ms(median(fleet.cpus)), ms(cpuSum), len(rows))
-	cores := runtime.NumCPU()
-	fmt.Printf("CPU floor of the fleet run on %d cores: (plugin %s + servers %s) / %d = %s.\n\n", cores, ms(median(fleet.cpus)),
-		ms(fleet.servers), cores, ms((median(fleet.cpus)+fleet.servers)/time.Duration(cores)))
+	if !serversApart {
+		fmt.Printf("CPU floor of the fleet run on %d cores: (plugin %s + servers %s) / %d = %s.\n\n", cores, ms(median(fleet.cpus)),
+			ms(fleet.servers), cores, ms((median(fleet.cpus)+fleet.servers)/time.Duration(cores)))
+	} else {
+		fmt.Printf("CPU floor of the fleet run on the plugin's %d core(s): plugin %s / %d = %s (the replay's %s mostly on its own CPU).\n\n",
+			cores, ms(median(fleet.cpus)), cores, ms(median(fleet.cpus)/time.Duration(cores)), ms(fleet.servers))
+	}
 	_ = os.Stdout.Sync()
 }
