@@ -119,8 +119,9 @@ func startRecorder(admin *rest.Config, dir string) (*recorder, string, error) {
 			h := resp.Header.Clone()
 			h.Del("Date")
 			h.Del("Content-Length")
+			key, _ := resp.Request.Context().Value(keyOf{}).(string)
 			r.mu.Lock()
-			r.rec[resp.Request.Context().Value(keyOf{}).(string)] = exchange{Status: resp.StatusCode, Header: h, Body: body}
+			r.rec[key] = exchange{Status: resp.StatusCode, Header: h, Body: body}
 			r.mu.Unlock()
 			resp.Body = io.NopCloser(bytes.NewReader(body))
 			return nil

@@ -199,7 +199,10 @@ func startReplay(argv []string) (*replayProc, []string, error) {
 func (p *replayProc) alive() error {
 	select {
 	case err := <-p.exited:
-		return fmt.Errorf("the replay process stopped: %v", err)
+		if err == nil {
+			return errors.New("the replay process stopped")
+		}
+		return fmt.Errorf("the replay process stopped: %w", err)
 	default:
 		return nil
 	}
@@ -208,7 +211,8 @@ func (p *replayProc) alive() error {
 func (p *replayProc) stop() {
 	_ = p.stdin.Close()
 	select {
-	case <-p.exited:
+	case err := <-p.exited:
+		_ = err // at the end, or already reported by alive
 	case <-time.After(5 * time.Second):
 		_ = p.cmd.Process.Kill()
 	}
