@@ -74,7 +74,7 @@ func record(cfg config, admins []*rest.Config, dir string) error {
 		if err != nil {
 			return fmt.Errorf("recording %s: %w\n%s", name, err, tail(string(out)))
 		}
-		b, err := json.Marshal(recs[i].rec)
+		b, err := recs[i].marshal()
 		if err == nil {
 			err = os.WriteFile(filepath.Join(dir, name+".json"), b, 0o600)
 		}
@@ -142,6 +142,12 @@ func startRecorder(admin *rest.Config, dir string) (*recorder, string, error) {
 		return nil, "", err
 	}
 	return r, "https://" + ln.Addr().String(), nil
+}
+
+func (r *recorder) marshal() ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return json.Marshal(r.rec)
 }
 
 // summary lists the recorded responses: request, status, bytes, encoding.
