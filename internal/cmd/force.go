@@ -170,7 +170,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 
 // targets fetches and analyzes the selection.
 func (o *ForceOptions) targets(ctx context.Context, client Cluster, settings *settingsFuture) ([]trigger.Target, error) {
-	states, err := fetchStates(ctx, client, o.target, o.sel.chunkSize, o.deps.Now(), settings)
+	states, err := fetchStates(ctx, client, o.target, o.sel.chunkSize, o.deps.Now(), settings, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w; nothing was patched", err)
 	}
