@@ -61,9 +61,9 @@ fuzz:
 	$(GO) test ./pkg/history -run '^$$' -fuzz '^FuzzDecodeSecrets$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/history -run '^$$' -fuzz '^FuzzRollbackRisks$$' -fuzztime $${FUZZTIME:-60s}
 
-# Fleet-scale figures on the real control plane (BENCHMARKS.md): N=1,000 and 5,000.
+# Fleet-scale figures on the real control plane (BENCHMARKS.md): N=1,000, 5,000 and 20,000.
 bench: build kube-bin
-	$(GO) run ./hack/bench -n $${BENCH_N:-1000,5000} -repeat $${BENCH_REPEAT:-5} -plugin $(BIN)
+	CGO_ENABLED=0 $(GO) run ./hack/bench -n $${BENCH_N:-1000,5000,20000} -repeat $${BENCH_REPEAT:-5} -plugin $(BIN)
 
 # A demo in the background: kube-apiserver, etcd, the real helm-controller
 # and charts served from 127.0.0.1, with HelmReleases that fail, retry,
