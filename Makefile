@@ -58,6 +58,7 @@ test: unit-race e2e groundtruth-ci
 fuzz:
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzAnalyze$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzAnalyzeFields$$' -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzLeanDecode$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/history -run '^$$' -fuzz '^FuzzDecodeSecrets$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/history -run '^$$' -fuzz '^FuzzRollbackRisks$$' -fuzztime $${FUZZTIME:-60s}
 
