@@ -1,11 +1,13 @@
 // Command bench measures kubectl hrretry at fleet scale against the real
 // control plane: it seeds N HelmReleases with realistic status across 50
 // namespaces, then times, side by side and repeatedly, the raw paged LIST
-// (the floor), `kubectl get hr -A -o json`, `kubectl hrretry status -A`
-// (table and -o json) and `force --all -A --wait=false`, with peak RSS and
-// API request counts. It prints a Markdown table; BENCHMARKS.md holds a run.
+// (the floor), `kubectl get hr -A -o json`, `kubectl get hr -A` (the API
+// server prints the table), `flux get hr -A` when a flux binary is there,
+// `kubectl hrretry status -A` (table and -o json) and
+// `force --all -A --wait=false`, with CPU, peak RSS and API request counts.
+// It prints Markdown tables; BENCHMARKS.md holds a run.
 //
-//	go run ./hack/bench -n 1000,5000 -repeat 5
+//	go run ./hack/bench -n 1000,5000,20000 -repeat 5
 package main
 
 import (
@@ -27,8 +29,9 @@ type config struct {
 	plugin  string
 	binDir  string
 	workDir string
-	real    bool // -clusters: the figure against the real servers
-	replay  bool // -clusters: the figure against their recorded responses
+	real    bool   // -clusters: the figure against the real servers
+	replay  bool   // -clusters: the figure against their recorded responses
+	flux    string // the flux CLI, measured when it exists
 }
 
 func main() {
@@ -56,7 +59,10 @@ func main() {
 
 func run() error {
 	cfg := config{binDir: controlplane.DefaultBinDir()}
-	sizes := flag.String("n", "1000,5000", "fleet sizes")
+	sizes := flag.String("n", "1000,5000,20000", "fleet sizes")
+	home, _ := os.UserHomeDir()
+	flag.StringVar(&cfg.flux, "flux", filepath.Join(home, ".cache/kubectl-hrretry/tools/flux-v2.9.5/flux"),
+		"the flux CLI (go install github.com/fluxcd/flux2/v2/cmd/flux@v2.9.5 with GOBIN there), measured when it exists")
 	flag.IntVar(&cfg.repeat, "repeat", 5, "runs of each command")
 	flag.StringVar(&cfg.plugin, "plugin", "bin/kubectl-hrretry", "the plugin binary")
 	clusters := flag.Int("clusters", 0, "instead: the multi-cluster figure, this many clusters of the first -n each (multi.go)")
@@ -110,13 +116,20 @@ func benchSize(cfg config, self string, n int) error {
 		return err
 	}
 	fmt.Printf("## N = %d HelmReleases in 50 namespaces (seeded in %s)\n\n", n, time.Since(start).Round(time.Second))
+	fmt.Printf("Load average before the runs: %s\n\n", loadAverage())
 	kubectl := filepath.Join(cfg.binDir, "kubectl")
 	kc := "--kubeconfig=" + kubeconfig
 	cases := []measure{
 		{name: "(a) raw paged LIST, limit 500 (floor)", argv: []string{self, "floor", kubeconfig}},
 		{name: "(b) kubectl get hr -A -o json", argv: []string{kubectl, kc, "get", "helmreleases.helm.toolkit.fluxcd.io", "-A", "-o", "json", "-v=6"}, kubectlLog: true},
+		{name: "(b) kubectl get hr -A (server-side table)", argv: []string{kubectl, kc, "get", "helmreleases.helm.toolkit.fluxcd.io", "-A", "-v=6"}, kubectlLog: true},
 		{name: "(c) kubectl hrretry status -A", argv: []string{cfg.plugin, kc, "status", "-A", "--debug-requests"}},
 		{name: "(c) kubectl hrretry status -A -o json", argv: []string{cfg.plugin, kc, "status", "-A", "-o", "json", "--debug-requests"}},
+	}
+	if fi, err := os.Stat(cfg.flux); err == nil && !fi.IsDir() {
+		cases = append(cases, measure{name: "(e) flux get hr -A", argv: []string{cfg.flux, kc, "get", "helmreleases", "-A"}})
+	} else {
+		fmt.Printf("(flux get hr -A is not measured: no flux binary at %s; BENCHMARKS.md says why.)\n\n", cfg.flux)
 	}
 	if n == 1000 || n == cfg.sizes[0] {
 		cases = append(cases, measure{name: fmt.Sprintf("(d) force --all -A --wait=false (%d objects)", n),
@@ -131,6 +144,7 @@ func benchSize(cfg config, self string, n int) error {
 		}
 		results = append(results, r)
 	}
-	printTable(results)
+	printTable(results, cases[1].name)
+	fmt.Printf("Load average after the runs: %s\n\n", loadAverage())
 	return nil
 }

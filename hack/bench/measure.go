@@ -23,6 +23,7 @@ type measure struct {
 type result struct {
 	name     string
 	walls    []time.Duration
+	cpus     []time.Duration // user + sys, from /usr/bin/time
 	rssKiB   int
 	requests string
 }
@@ -30,6 +31,7 @@ type result struct {
 var (
 	pluginRequests  = regexp.MustCompile(`API requests: (\d+) \(([^)]*)\)`)
 	kubectlRequests = regexp.MustCompile(`(?m)"Response" verb="([A-Z]+)"`)
+	timeLine        = regexp.MustCompile(`CPU ([0-9.]+) ([0-9.]+) RSS (\d+)\s*$`)
 )
 
 func (m measure) run(repeat int) (result, error) {
@@ -38,7 +40,7 @@ func (m measure) run(repeat int) (result, error) {
 		argv := m.argv
 		timed := false
 		if _, err := os.Stat("/usr/bin/time"); err == nil {
-			argv, timed = append([]string{"/usr/bin/time", "-f", "RSS %M"}, argv...), true
+			argv, timed = append([]string{"/usr/bin/time", "-f", "CPU %U %S RSS %M"}, argv...), true
 		}
 		cmd := exec.Command(argv[0], argv[1:]...)
 		var stderr bytes.Buffer
@@ -48,11 +50,12 @@ func (m measure) run(repeat int) (result, error) {
 			return r, fmt.Errorf("%w\n%s", err, tail(stderr.String()))
 		}
 		r.walls = append(r.walls, time.Since(start))
-		if timed {
-			if i := strings.LastIndex(stderr.String(), "RSS "); i >= 0 {
-				kib, _ := strconv.Atoi(strings.TrimSpace(stderr.String()[i+4:]))
-				r.rssKiB = max(r.rssKiB, kib)
-			}
+		if m := timeLine.FindStringSubmatch(stderr.String()); timed && m != nil {
+			user, _ := strconv.ParseFloat(m[1], 64)
+			sys, _ := strconv.ParseFloat(m[2], 64)
+			kib, _ := strconv.Atoi(m[3])
+			r.cpus = append(r.cpus, time.Duration((user+sys)*float64(time.Second)))
+			r.rssKiB = max(r.rssKiB, kib)
 		}
 		r.requests = countRequests(stderr.String(), m)
 	}
@@ -84,21 +87,46 @@ func tail(s string) string {
 	return s
 }
 
-// printTable prints median, spread (min-max), ratio to the floor, RSS and requests.
-func printTable(results []result) {
-	fmt.Println("| command | median | min – max | × floor | peak RSS | API requests |")
-	fmt.Println("|---|---|---|---|---|---|")
+// printTable prints wall time (median, spread), CPU (median user+sys), the
+// ratios to the floor and to kubectl's -o json, peak RSS (the largest of the
+// runs) and requests. results[0] is the floor; ref names the kubectl row.
+func printTable(results []result, ref string) {
+	fmt.Println("| command | wall median | min – max | × floor | × kubectl -o json | CPU user+sys | peak RSS | API requests |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	floor := median(results[0].walls)
+	kubectl := floor
+	for _, r := range results {
+		if r.name == ref {
+			kubectl = median(r.walls)
+		}
+	}
 	for _, r := range results {
 		med := median(r.walls)
-		rss := "-"
+		rss, cpu := "-", "-"
 		if r.rssKiB > 0 {
 			rss = fmt.Sprintf("%.1f MiB", float64(r.rssKiB)/1024)
 		}
-		fmt.Printf("| %s | %s | %s – %s | %.2f | %s | %s |\n", r.name, ms(med), ms(slices.Min(r.walls)),
-			ms(slices.Max(r.walls)), float64(med)/float64(floor), rss, r.requests)
+		if len(r.cpus) > 0 {
+			cpu = ms(median(r.cpus))
+		}
+		fmt.Printf("| %s | %s | %s – %s | %.2f | %.2f | %s | %s | %s |\n", r.name, ms(med), ms(slices.Min(r.walls)),
+			ms(slices.Max(r.walls)), float64(med)/float64(floor), float64(med)/float64(kubectl), cpu, rss, r.requests)
 	}
 	fmt.Println()
+}
+
+// loadAverage is /proc/loadavg's 1, 5 and 15 minute figures: the machine
+// is shared, and a busy one stretches every wall time.
+func loadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "unknown"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 func median(ds []time.Duration) time.Duration {

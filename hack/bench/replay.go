@@ -152,7 +152,7 @@ func benchReplay(cfg config, admins []*rest.Config, stopServers func()) error {
 			cpus = "0"
 		}
 		fmt.Printf("### Replay, 50 ms round trip, replay servers on CPU %d, plugin on CPU %s (%d of the cores); %s\n\n",
-			replayCPU, cpus, cores, loadAverage())
+			replayCPU, cpus, cores, "load average "+loadAverage())
 		if err := measureClustersOn(cfg, replayed, "replay.kubeconfig", pin(cpus), cores); err != nil {
 			return err
 		}
@@ -216,12 +216,4 @@ func (p *replayProc) stop() {
 	case <-time.After(5 * time.Second):
 		_ = p.cmd.Process.Kill()
 	}
-}
-
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "load average unknown"
-	}
-	return "load average " + strings.Join(strings.Fields(string(b))[:3], " ")
 }

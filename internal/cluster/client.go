@@ -104,13 +104,20 @@ type ListOptions struct {
 	ChunkSize     int64
 }
 
-// Page is one page of a LIST: the items as raw JSON.
+// Page is a run of consecutive items of a LIST, as raw JSON: at most
+// batchSize of them, so that a caller holds a few hundred kilobytes of the
+// response at a time, never a whole page of it.
 type Page struct {
 	Items [][]byte
 }
 
-// List pages through the HelmReleases, calling fn for each page as it arrives,
-// so callers can stream. It returns the list's resourceVersion (for a watch).
+// batchSize is how many items List hands over at once: enough to keep a
+// core busy decoding while the next ones are read off the wire.
+const batchSize = 100
+
+// List pages through the HelmReleases, calling fn with each run of items as
+// it is read off the wire, so callers can stream. It returns the list's
+// resourceVersion (for a watch).
 func (c *Client) List(ctx context.Context, o ListOptions, fn func(Page) error) (string, error) {
 	cont := ""
 	for {
@@ -130,31 +137,19 @@ func (c *Client) List(ctx context.Context, o ListOptions, fn func(Page) error) (
 		if cont != "" {
 			req = req.Param("continue", cont)
 		}
-		body, err := req.Do(ctx).Raw()
+		body, err := req.Stream(ctx)
 		if err != nil {
 			return "", err
 		}
-		var page struct {
-			Metadata struct {
-				Continue        string `json:"continue"`
-				ResourceVersion string `json:"resourceVersion"`
-			} `json:"metadata"`
-			Items []json.RawMessage `json:"items"`
-		}
-		if err := json.Unmarshal(body, &page); err != nil {
-			return "", fmt.Errorf("decoding the list: %w", err)
-		}
-		items := make([][]byte, len(page.Items))
-		for i, it := range page.Items {
-			items[i] = it
-		}
-		if err := fn(Page{Items: items}); err != nil {
+		meta, err := readList(body, fn)
+		_ = body.Close() // read to the end or failed; nothing more to learn from closing
+		if err != nil {
 			return "", err
 		}
-		if page.Metadata.Continue == "" {
-			return page.Metadata.ResourceVersion, nil
+		if meta.Continue == "" {
+			return meta.ResourceVersion, nil
 		}
-		cont = page.Metadata.Continue
+		cont = meta.Continue
 	}
 }
 

@@ -187,7 +187,7 @@ func (o *ForceOptions) applier(client Cluster, settings inspect.Settings, out io
 
 // targets fetches and analyzes the selection t.
 func (o *ForceOptions) targets(ctx context.Context, client Cluster, t target, settings *settingsFuture) ([]trigger.Target, error) {
-	states, err := fetchStates(ctx, client, t, o.sel.chunkSize, o.deps.Now(), settings)
+	states, err := fetchStates(ctx, client, t, o.sel.chunkSize, o.deps.Now(), settings, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w; nothing was patched", err)
 	}

@@ -21,7 +21,7 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 	parts := make([][]inspect.RetryState, len(ms))
 	loads := make([]*inspect.Load, len(ms))
 	o.g.fanOut(ctx, ms, contextsInFlight, o.g.requestTimeout(), func(ctx context.Context, i int, m *member) error {
-		states, err := fetchStates(ctx, m.client, m.target, o.sel.chunkSize, now, m.settings)
+		states, err := fetchStates(ctx, m.client, m.target, o.sel.chunkSize, now, m.settings, o.trim())
 		if err != nil && len(states) == 0 {
 			return err
 		}

