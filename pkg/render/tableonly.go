@@ -2,7 +2,6 @@ package render
 
 import (
 	"strings"
-	"unique"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
@@ -25,21 +24,4 @@ func TableOnly(st *inspect.RetryState) {
 	st.Release.AttemptedVersion, st.Release.StorageNamespace = "", ""
 	st.FailingSinceSource = ""
 	st.Rollback, st.RollbackRisks = nil, nil
-	internRepeated(st)
-}
-
-// internRepeated makes the strings a fleet repeats (namespaces, charts and
-// their versions, condition reasons) share one copy each: the decoder
-// allocates every one afresh, ~80 B a release that the table would keep
-// (1.5 MB of 20 MB live at N=20,000; BENCHMARKS.md, issue #15).
-func internRepeated(st *inspect.RetryState) {
-	for _, s := range []*string{&st.Namespace, &st.Ready, &st.StallReason, &st.LastAction,
-		&st.Release.Chart, &st.Release.Version, &st.Strategy.Action, &st.Remediation.Strategy} {
-		if *s != "" {
-			*s = unique.Make(*s).Value()
-		}
-	}
-	if a := st.Next.Anchor; a != nil {
-		a.Condition, a.Reason = unique.Make(a.Condition).Value(), unique.Make(a.Reason).Value()
-	}
 }
