@@ -27,6 +27,7 @@ type config struct {
 	sizes   []int
 	repeat  int
 	plugin  string
+	before  string // -before: another build of the plugin, its status -A measured beside
 	binDir  string
 	workDir string
 	real    bool   // -clusters: the figure against the real servers
@@ -65,6 +66,7 @@ func run() error {
 		"the flux CLI (go install github.com/fluxcd/flux2/v2/cmd/flux@v2.9.5 with GOBIN there), measured when it exists")
 	flag.IntVar(&cfg.repeat, "repeat", 5, "runs of each command")
 	flag.StringVar(&cfg.plugin, "plugin", "bin/kubectl-hrretry", "the plugin binary")
+	flag.StringVar(&cfg.before, "before", "", "another build of the plugin (say, main's) whose status -A is measured in the same run, for before/after figures")
 	clusters := flag.Int("clusters", 0, "instead: the multi-cluster figure, this many clusters of the first -n each (multi.go)")
 	flag.BoolVar(&cfg.real, "real", true, "with -clusters: time the plugin against the real servers, here and 50 ms away")
 	flag.BoolVar(&cfg.replay, "replay", false, "with -clusters: then against the real servers' recorded responses, replayed from another CPU 50 ms away (replay.go)")
@@ -125,6 +127,9 @@ func benchSize(cfg config, self string, n int) error {
 		{name: "(b) kubectl get hr -A (server-side table)", argv: []string{kubectl, kc, "get", "helmreleases.helm.toolkit.fluxcd.io", "-A", "-v=6"}, kubectlLog: true},
 		{name: "(c) kubectl hrretry status -A", argv: []string{cfg.plugin, kc, "status", "-A", "--debug-requests"}},
 		{name: "(c) kubectl hrretry status -A -o json", argv: []string{cfg.plugin, kc, "status", "-A", "-o", "json", "--debug-requests"}},
+	}
+	if cfg.before != "" {
+		cases = append(cases, measure{name: "(c) status -A, the -before build", argv: []string{cfg.before, kc, "status", "-A", "--debug-requests"}})
 	}
 	if fi, err := os.Stat(cfg.flux); err == nil && !fi.IsDir() {
 		cases = append(cases, measure{name: "(e) flux get hr -A", argv: []string{cfg.flux, kc, "get", "helmreleases", "-A"}})
