@@ -134,6 +134,7 @@ func (o *StatusOptions) Validate() error {
 
 // Run fetches, analyzes and renders.
 func (o *StatusOptions) Run(ctx context.Context) error {
+	boundHeap(o.trim() != nil, o.deps.Getenv)
 	if o.contexts != nil {
 		return o.runContexts(ctx)
 	}

@@ -1,0 +1,25 @@
+package cmd
+
+import "runtime/debug"
+
+// tableHeapLimit is the Go heap the table view of a listing aims to stay
+// under. The table keeps a few hundred bytes a release (render.TableOnly),
+// ~20 MiB of live data at 20,000 releases, but the garbage collector's
+// default goal is twice the live heap, so the process peaked near 95 MiB
+// (BENCHMARKS.md, "Targets"). A soft limit makes the collector run more
+// often only once the heap nears it: below ~10,000 releases it is never
+// reached and costs nothing; above, the extra collections cost CPU that
+// hides behind the LIST, whose pages the API server sends slower than the
+// plugin decodes them. It is soft: a heap that must grow past it does
+// (the runtime caps the collector's share of CPU), so nothing fails.
+const tableHeapLimit = 40 << 20
+
+// boundHeap applies tableHeapLimit to the table view, unless the user set
+// GOMEMLIMIT (the runtime has applied theirs). Other views keep whole
+// states, whose size grows with the fleet: a limit there would only buy
+// collections. It changes the process's runtime setting, once per command.
+func boundHeap(table bool, getenv func(string) string) {
+	if table && getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(tableHeapLimit)
+	}
+}
