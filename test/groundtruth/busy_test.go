@@ -26,15 +26,11 @@ import (
 // scenarios' timings free of this set's load. The two tests run one after
 // the other (hack/groundtruth.sh), never at once: 2 cores.
 func TestGroundTruthBusy(t *testing.T) {
-	bins := findBinaries(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	began := time.Now()
 
-	cl := startCluster(t, bins)
-	logs := newLogRouter()
-	startController(ctx, t, bins.controller, cl, logs, busyWorkers)
-	w := &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}}
+	w := startWorld(ctx, t, busyWorkers)
 	t.Logf("control plane and helm-controller (--concurrent=%d) ready after %.1fs", busyWorkers, time.Since(began).Seconds())
 
 	var stages []*stage
@@ -46,7 +42,7 @@ func TestGroundTruthBusy(t *testing.T) {
 		}
 		stages = append(stages, s)
 	}
-	smp := newSampler(bins.plugin, cl.kubeconfig)
+	smp := newSampler(w.bins.plugin, w.cl.kubeconfig)
 	for i, ns := range busySet() {
 		for _, r := range ns.releases {
 			rec := stages[i].listedRelease(r.name, r.spec)

@@ -14,17 +14,11 @@ import (
 // TestGroundTruth starts the control plane and the real helm-controller
 // once, then runs every scenario in parallel, each in its own namespace.
 func TestGroundTruth(t *testing.T) {
-	bins := findBinaries(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	began := time.Now()
 
-	// Cleanups run last-registered first: the chart server, the
-	// controller, then the control plane.
-	cl := startCluster(t, bins)
-	logs := newLogRouter()
-	startController(ctx, t, bins.controller, cl, logs, idleWorkers)
-	w := &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}}
+	w := startWorld(ctx, t, idleWorkers)
 	t.Logf("control plane and helm-controller ready after %.1fs", time.Since(began).Seconds())
 
 	// All at once, whatever -parallel says: t.Run may be called from

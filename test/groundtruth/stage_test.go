@@ -24,6 +24,18 @@ type world struct {
 	results *results
 }
 
+// startWorld starts a control plane, the real helm-controller with
+// workers reconcile workers and the chart server. Cleanups run
+// last-registered first: the chart server, the controller, then the
+// control plane.
+func startWorld(ctx context.Context, t *testing.T, workers int) *world {
+	bins := findBinaries(t)
+	cl := startCluster(t, bins)
+	logs := newLogRouter()
+	startController(ctx, t, bins.controller, cl, logs, workers)
+	return &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}}
+}
+
 // stage is one scenario: its own namespace, its releases' recordings.
 type stage struct {
 	t    *testing.T
