@@ -159,13 +159,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		o.addRisks(ctx, client, states, now, settings.get())
 	}
 	load := o.target.withLoad(states, settings.get(), now)
-	states = o.filter.Apply(states)
-	if err := render.Sort(states, o.sortBy); err != nil {
-		return usageError(err)
-	}
-	stuck := 0
-	if o.check {
-		stuck = inspect.Limits{MaxFailures: o.maxFailures, StuckAfter: o.stuckAfter}.Mark(states, now)
+	states, stuck, err := o.choose(states, now)
+	if err != nil {
+		return err
 	}
 	if err := o.print(states, now, load); err != nil {
 		return err
@@ -190,6 +186,20 @@ func (o *StatusOptions) trim() func(*inspect.RetryState) {
 		return nil
 	}
 	return render.TableOnly
+}
+
+// choose applies the filters, the sort and, with --check, the limits to
+// what was listed (one cluster or several) and counts the stuck releases.
+func (o *StatusOptions) choose(states []inspect.RetryState, now time.Time) ([]inspect.RetryState, int, error) {
+	states = o.filter.Apply(states)
+	if err := render.Sort(states, o.sortBy); err != nil {
+		return nil, 0, usageError(err)
+	}
+	stuck := 0
+	if o.check {
+		stuck = inspect.Limits{MaxFailures: o.maxFailures, StuckAfter: o.stuckAfter}.Mark(states, now)
+	}
+	return states, stuck, nil
 }
 
 // note prints why the controller's settings are defaults, once, on stderr.

@@ -44,13 +44,9 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 			perContext = append(perContext, l)
 		}
 	}
-	states = o.filter.Apply(states)
-	if err := render.Sort(states, o.sortBy); err != nil {
-		return usageError(err)
-	}
-	stuck := 0
-	if o.check {
-		stuck = inspect.Limits{MaxFailures: o.maxFailures, StuckAfter: o.stuckAfter}.Mark(states, now)
+	states, stuck, err := o.choose(states, now)
+	if err != nil {
+		return err
 	}
 	if err := o.printContexts(states, now, perContext, contextErrors(ms), namespacesDiffer(ms)); err != nil {
 		return err

@@ -1,0 +1,37 @@
+package cmd
+
+import (
+	"runtime/debug"
+	"testing"
+)
+
+// TestBoundHeap: the table view sets the soft limit, other views and a
+// user's GOMEMLIMIT leave the runtime's setting alone.
+func TestBoundHeap(t *testing.T) {
+	was := debug.SetMemoryLimit(-1)
+	t.Cleanup(func() { debug.SetMemoryLimit(was) })
+	const unset = int64(1) << 62
+	noEnv := func(string) string { return "" }
+	withEnv := func(k string) string {
+		if k == "GOMEMLIMIT" {
+			return "1GiB"
+		}
+		return ""
+	}
+	for _, c := range []struct {
+		name   string
+		table  bool
+		getenv func(string) string
+		want   int64
+	}{
+		{"table", true, noEnv, tableHeapLimit},
+		{"json", false, noEnv, unset},
+		{"GOMEMLIMIT set", true, withEnv, unset},
+	} {
+		debug.SetMemoryLimit(unset)
+		boundHeap(c.table, c.getenv)
+		if got := debug.SetMemoryLimit(-1); got != c.want {
+			t.Errorf("%s: memory limit %d, want %d", c.name, got, c.want)
+		}
+	}
+}
