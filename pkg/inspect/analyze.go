@@ -28,7 +28,7 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 	if hr == nil {
 		return RetryState{Phase: PhasePending, Next: Next{Action: ActionNone}}
 	}
-	s = s.sane()
+	s = s.sane().mutated()
 	o := newObservation(hr, now, s)
 
 	st := RetryState{
@@ -55,6 +55,7 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 	if n, ok := o.pendingRequest(&st); ok {
 		st.Next = n
 	}
+	st.Next = s.mutateNext(st.Next)
 	if r, ok := o.runningAction(); ok && st.Phase == PhaseProgressing && o.runningOutcome(r) == outcomeRunning {
 		st.WorkerUntil = ptr(o.reconcileEnd(r, &st))
 		st.queue.followUp = o.runningFollowUp(r, &st, *st.WorkerUntil)

@@ -47,12 +47,12 @@ func (o *observation) decide(st *RetryState) (Phase, Next) {
 	case o.ready == nil && o.reconciling == nil && o.stall == nil && hr.Status.ObservedGeneration <= 0:
 		// The CRD defaults observedGeneration to -1; the controller writes
 		// conditions on its first reconcile.
-		return PhasePending, Next{Action: ActionReconcile,
+		return PhasePending, Next{Action: ActionReconcile, Rule: RuleImmediate,
 			Why: "not reconciled yet: the controller acts as soon as it sees the object"}
 	case o.newGenerationUnseen():
 		// A new generation is reconciled at once (GenerationChangedPredicate
 		// in HelmReleaseReconciler.SetupWithManager), even when stalled.
-		return PhaseProgressing, Next{Action: ActionReconcile,
+		return PhaseProgressing, Next{Action: ActionReconcile, Rule: RuleImmediate,
 			Why: fmt.Sprintf("the spec changed (generation %d, last attempted %d): the controller tries the new spec now, and clears its failure counters once the dependencies, source, values and chart are ready",
 				hr.Generation, hr.Status.LastAttemptedGeneration)}
 	case o.stall != nil && o.stall.Status == metav1.ConditionTrue:
@@ -159,7 +159,7 @@ func (o *observation) fromReconciling(st *RetryState) (Phase, Next) {
 // retryNext is the RetryOnFailure wait, anchored on the condition that
 // announced it.
 func (o *observation) retryNext(st *RetryState, c *metav1.Condition, d time.Duration) Next {
-	n := Next{Action: o.retryAction(),
+	n := Next{Action: o.retryAction(), Rule: RuleRetryInterval,
 		Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime), Interval: Duration(d)},
 		Why: fmt.Sprintf("RetryOnFailure: the controller tries again %s after the failure (±%d%% jitter)",
 			d, o.s.JitterPercent)}
@@ -189,7 +189,8 @@ func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next 
 		why = fmt.Sprintf("RemediateOnFailure: the %s retries are exhausted (%d of %s failed): the next reconcile stalls the release", action, f.Count, f.AllowedText())
 	}
 	e := o.backoffExponent(st)
-	n := Next{Action: action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime)}, Why: why + e.note(o.s)}
+	n := Next{Action: action, Rule: RuleRemediationBackoff, Bound: e.bound(),
+		Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: timeOf(c.LastTransitionTime)}, Why: why + e.note(o.s)}
 	w := backoff(timeOf(c.LastTransitionTime), e, o.s)
 	if action == st.Remediation.Next {
 		// The remediation may still be this reconcile's next step.
@@ -225,16 +226,18 @@ func (o *observation) fromNotReady(st *RetryState) (Phase, Next) {
 		}
 	case c.Reason == v2.DependencyNotReadyReason:
 		// RequeueAfter the dependency interval, not jittered.
-		n := Next{Action: ActionRecheck, Why: fmt.Sprintf("waiting for a dependency; checked again every %s", o.s.DependencyRequeue)}
+		n := Next{Action: ActionRecheck, Rule: RuleDependency, Bound: boundNoCheckTime,
+			Why: fmt.Sprintf("waiting for a dependency; checked again every %s", o.s.DependencyRequeue)}
 		return PhaseWaiting, unanchored(o.now, o.s.DependencyRequeue.D()).toNext(n, o.now)
 	case c.Reason == reasonSourceNotReady || (c.Reason == v2.ArtifactFailedReason && retryInSource(c.Message)):
 		d := time.Duration(float64(o.s.DependencyRequeue) * (1 + float64(o.s.JitterPercent)/100))
-		n := Next{Action: ActionRecheck, Why: fmt.Sprintf("waiting for the chart source; checked again every %s", o.s.DependencyRequeue)}
+		n := Next{Action: ActionRecheck, Rule: RuleSource, Bound: boundNoCheckTime,
+			Why: fmt.Sprintf("waiting for the chart source; checked again every %s", o.s.DependencyRequeue)}
 		return PhaseWaiting, unanchored(o.now, d).toNext(n, o.now)
 	case helmFailure[c.Reason]:
 		return o.afterHelmFailure(st)
 	}
-	n := Next{Action: ActionReconcile,
+	n := Next{Action: ActionReconcile, Rule: RuleErrorBackoff, Bound: boundNoFailureCount,
 		Why: fmt.Sprintf("the reconcile failed before Helm ran (%s); the controller retries with exponential backoff, at most %s apart", c.Reason, o.s.MaxRetryDelay)}
 	return PhaseFailed, unanchored(o.now, o.s.MaxRetryDelay.D()).toNext(n, o.now)
 }
@@ -295,7 +298,7 @@ func (o *observation) periodicNext(anchor time.Time, action Action, why string) 
 	if interval <= 0 {
 		return Next{Action: ActionNone, Why: why + "; no spec.interval, so no periodic reconcile"}
 	}
-	n := Next{Action: action, Why: why}
+	n := Next{Action: action, Rule: RulePeriodic, Why: why}
 	// The timer starts when the reconcile returns, which may be seconds
 	// after its last condition write (drift detection, the final patch and
 	// its cache wait: ground-truth scenarios 23 and 24 at jitter 0).
@@ -305,6 +308,7 @@ func (o *observation) periodicNext(anchor time.Time, action Action, why string) 
 		// in-sync reconcile moves no condition): the next one is due within
 		// an interval from now (ground-truth scenarios 25 and 26).
 		w = unanchored(o.now, time.Duration(float64(interval)*(1+float64(o.s.JitterPercent)/100))+cacheSyncWait+lttResolution)
+		n.Bound = boundNoPeriodicTrace
 	}
 	w.anchored = false
 	if w.earliest.Before(o.now) {

@@ -43,11 +43,11 @@ func (o *observation) driftNext(st *RetryState, c *metav1.Condition) (Phase, Nex
 	at := timeOf(c.LastTransitionTime)
 	if d, ok := retryAfter(c.Message); ok {
 		n := o.retryNext(st, c, d)
-		n.Action = ActionCorrectDrift
+		n.Action, n.Rule = ActionCorrectDrift, RuleDriftRetry
 		n.Why = fmt.Sprintf("the drift correction failed; RetryOnFailure: the controller corrects the drift again %s later (±%d%% jitter)", d, o.s.JitterPercent)
 		return PhaseRetrying, n
 	}
-	n := Next{Action: ActionCorrectDrift, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: at},
+	n := Next{Action: ActionCorrectDrift, Rule: RuleDriftRetry, Bound: boundDriftExponent, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: at},
 		Why: fmt.Sprintf("the drift correction failed; the controller corrects the drift again after its backoff (%s doubling with every failed correction, at most %s)",
 			o.s.MinRetryDelay, o.s.MaxRetryDelay)}
 	return PhaseFailed, window{earliest: at, latest: at.Add(o.s.MaxRetryDelay.D() + 2*lttResolution), anchored: true}.toNext(n, o.now)

@@ -36,6 +36,15 @@ func (e exponent) upper(s Settings) time.Duration {
 	return errorBackoff(e.k, s)
 }
 
+// bound is Next.Bound for a backoff window of this exponent: empty when k
+// is known.
+func (e exponent) bound() string {
+	if e.known {
+		return ""
+	}
+	return "backoff step unknown: the work queue's count survived " + e.why
+}
+
 // note is the sentence a Why adds when k is not known.
 func (e exponent) note(s Settings) string {
 	if e.known {
@@ -63,6 +72,8 @@ func (o *observation) backoffExponent(st *RetryState) exponent {
 	e := exponent{k: max(st.Failures.Count, st.Failures.Total), known: true}
 	hr := o.hr
 	switch {
+	case o.s.Mutant == MutantExponentUnknown:
+		e.known, e.why = false, "nothing (mutant "+string(o.s.Mutant)+")"
 	case hr.Status.LastHandledResetAt != "" && !o.succeededSince(hr.Status.LastHandledResetAt):
 		e.known, e.why = false, "the reset of the failure counters ("+hr.Status.LastHandledResetAt+")"
 	case hr.Status.ObservedGeneration >= 1 && hr.Status.LastAttemptedGeneration > hr.Status.ObservedGeneration:

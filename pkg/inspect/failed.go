@@ -88,7 +88,7 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 	if r.since.After(at) {
 		at = r.since // the same failure again, with the first one's time
 	}
-	n := Next{Action: action, Anchor: &Anchor{Condition: o.ready.Type, Reason: o.ready.Reason, Time: at},
+	n := Next{Action: action, Rule: RuleErrorBackoff, Bound: e.bound(), Anchor: &Anchor{Condition: o.ready.Type, Reason: o.ready.Reason, Time: at},
 		Why: fmt.Sprintf("the %s failed with an error before anything reached Helm storage; the controller tries it again with exponential backoff (%s doubling, at most %s)%s",
 			action, o.s.MinRetryDelay, o.s.MaxRetryDelay, e.note(o.s))}
 	w := errorRetry(at, e, o.s)

@@ -62,6 +62,9 @@ const queueSlack = retrySlack
 // gets.
 func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Load {
 	s = s.sane()
+	if s.Mutant == MutantNoQueue {
+		s.Concurrent = len(states) + 1 // never full
+	}
 	type holder struct {
 		until time.Time
 		name  string

@@ -30,7 +30,7 @@ func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
 	if r, ok := o.runningAction(); ok && err == nil && st.Phase == PhaseProgressing {
 		return o.requestWhileRunning(r, st, token, at, forced), true
 	}
-	n := Next{Action: ActionReconcile, Why: "a reconcile request (" + token + ") is pending: the controller acts on it as soon as it sees it"}
+	n := Next{Action: ActionReconcile, Rule: RuleRequest, Why: "a reconcile request (" + token + ") is pending: the controller acts on it as soon as it sees it"}
 	switch {
 	case st.Phase == PhaseWaiting:
 		// The reconcile stops where the last one did, before any Helm
@@ -48,6 +48,7 @@ func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
 		n.Why = "a forced reconcile (" + token + ") is pending: the controller runs " + string(n.Action) + " as soon as it sees it"
 	}
 	if err != nil {
+		n.Bound = "the request token is not a time, so when it was made is unknown"
 		return unanchored(o.now, requestGrace).toNext(n, o.now), true
 	}
 	n.Anchor = &Anchor{Condition: "metadata.annotations", Reason: AnnotationRequestedAt, Time: at}

@@ -40,6 +40,9 @@ func (o *observation) runningAction() (running, bool) {
 func (r running) bound(o *observation) time.Duration {
 	switch r.action {
 	case ActionInstall, ActionUpgrade, ActionRollback, ActionUninstall:
+		if o.s.Mutant == MutantNoHookPhases {
+			return r.timeout
+		}
 		return r.timeout * (1 + hookPhases)
 	case ActionTest:
 		// Helm runs the test hooks one after another, each with the timeout.
@@ -57,7 +60,8 @@ func (r running) bound(o *observation) time.Duration {
 // bound the object shows.
 func (o *observation) runningNext(r running) Next {
 	c := o.reconciling
-	n := Next{Action: r.action, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: r.since, Interval: Duration(r.timeout)},
+	n := Next{Action: r.action, Rule: RuleRunning, Bound: boundHookPhases,
+		Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: r.since, Interval: Duration(r.timeout)},
 		Why: fmt.Sprintf("running %s since %s with a timeout of %s; Helm gives its pre- and post-hooks a timeout each, so it ends by +%s (longer if the chart has several hook weights)",
 			r.action, r.since.UTC().Format(time.RFC3339), r.timeout, r.bound(o))}
 	if r.action == ActionTest {
@@ -93,7 +97,7 @@ func afterRunning(r running) Action {
 // with Ready HealthCheckCanceled and a requeue, which waits for the cache
 // and the backoff.
 func (o *observation) requestWhileRunning(r running, st *RetryState, token string, at time.Time, forced bool) Next {
-	n := Next{Action: ActionReconcile,
+	n := Next{Action: ActionReconcile, Rule: RuleRequest, Bound: boundHookPhases,
 		Anchor: &Anchor{Condition: "metadata.annotations", Reason: AnnotationRequestedAt, Time: at},
 		Why:    fmt.Sprintf("a reconcile request (%s) is pending while %s runs: the controller handles it once that reconcile ends, whether it succeeds or fails", token, r.action)}
 	if forced {

@@ -34,6 +34,9 @@ type Settings struct {
 	Concurrent int `json:"concurrent"`
 	// From says where these values were read ("defaults" when not read).
 	From string `json:"from"`
+	// Mutant is a deliberately wrong rule, for the ground truth's mutation
+	// check only (mutant.go).
+	Mutant Mutant `json:"-"`
 }
 
 // DefaultSettings are helm-controller's defaults (main.go and fluxcd/pkg/runtime).

@@ -59,8 +59,8 @@ func unanchored(now time.Time, d time.Duration) window {
 // (controller-runtime: Requeue → AddRateLimited).
 func backoff(anchor time.Time, e exponent, s Settings) window {
 	return window{
-		earliest: anchor.Add(cacheSyncWait + s.MinRetryDelay.D()),
-		latest:   anchor.Add(cacheSyncWait + e.upper(s) + lttResolution),
+		earliest: anchor.Add(s.cacheWait() + s.MinRetryDelay.D()),
+		latest:   anchor.Add(s.cacheWait() + e.upper(s) + lttResolution),
 		anchored: true,
 	}
 }

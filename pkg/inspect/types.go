@@ -195,7 +195,15 @@ type Next struct {
 	// is when the worker it waits for is free at the latest (see Load).
 	Queued bool    `json:"queued,omitempty"`
 	Anchor *Anchor `json:"anchor,omitempty"`
-	Why    string  `json:"why"`
+	// Rule names the controller behaviour the window comes from (see
+	// Rule* constants and docs/schema.md); the ground truth holds each
+	// rule's windows to its own width budget.
+	Rule string `json:"rule,omitempty"`
+	// Bound is set when the window is wider than the controller's own
+	// uncertainty for the rule, and says why the evidence the cluster
+	// keeps cannot narrow it: the window is a bound, not a prediction.
+	Bound string `json:"bound,omitempty"`
+	Why   string `json:"why"`
 }
 
 // Anchor is the condition the window was computed from.
