@@ -56,6 +56,14 @@ func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
 		st.Next = n
 	}
 	st.Next = s.mutateNext(st.Next)
+	if o.absentAfterUpgrade() {
+		// FAILURES shows the budget the next attempt is judged by: after
+		// an upgrade's uninstall remediation the release is absent, and
+		// the install that follows is guarded by install.remediation
+		// (AtomicRelease.actionForState, ReleaseStatusAbsent), whatever
+		// the upgrade's retries say.
+		st.Failures = failures(hr, v2.ReleaseActionInstall, strategyFor(hr, v2.ReleaseActionInstall, s))
+	}
 	if r, ok := o.runningAction(); ok && st.Phase == PhaseProgressing && o.runningOutcome(r) == outcomeRunning {
 		st.WorkerUntil = ptr(o.reconcileEnd(r, &st))
 		st.queue.followUp = o.runningFollowUp(r, &st, *st.WorkerUntil)

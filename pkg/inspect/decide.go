@@ -172,10 +172,7 @@ func (o *observation) retryNext(st *RetryState, c *metav1.Condition, d time.Dura
 func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next {
 	action := o.retryAction()
 	f := st.Failures
-	if action == ActionInstall && activeAction(o.hr) == v2.ReleaseActionUpgrade {
-		// An uninstall remediated the upgrade: the release is absent, and
-		// the install that follows is guarded by install.remediation
-		// (AtomicRelease.actionForState, ReleaseStatusAbsent).
+	if o.absentAfterUpgrade() {
 		f = failures(o.hr, v2.ReleaseActionInstall, strategyFor(o.hr, v2.ReleaseActionInstall, o.s))
 	}
 	why := fmt.Sprintf("RemediateOnFailure: %s attempt %d of %s follows within seconds",
@@ -197,6 +194,16 @@ func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next 
 		w.earliest = timeOf(c.LastTransitionTime)
 	}
 	return w.toNext(n, o.now)
+}
+
+// absentAfterUpgrade: an uninstall remediated the upgrade, so the release
+// is absent and the install that follows is guarded by install.remediation
+// (AtomicRelease.actionForState, ReleaseStatusAbsent). The mutant
+// MutantUpgradeBudget judges it by the upgrade's retries instead.
+func (o *observation) absentAfterUpgrade() bool {
+	latest := o.history.Latest()
+	return latest != nil && (latest.Status == "uninstalled" || latest.Status == "uninstalling") &&
+		activeAction(o.hr) == v2.ReleaseActionUpgrade && o.s.Mutant != MutantUpgradeBudget
 }
 
 // retryAction is the Helm action of the next attempt after a failure

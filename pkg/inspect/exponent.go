@@ -76,7 +76,8 @@ func (o *observation) backoffExponent(st *RetryState) exponent {
 		e.known, e.why = false, "nothing (mutant "+string(o.s.Mutant)+")"
 	case hr.Status.LastHandledResetAt != "" && !o.succeededSince(hr.Status.LastHandledResetAt):
 		e.known, e.why = false, "the reset of the failure counters ("+hr.Status.LastHandledResetAt+")"
-	case hr.Status.ObservedGeneration >= 1 && hr.Status.LastAttemptedGeneration > hr.Status.ObservedGeneration:
+	case hr.Status.ObservedGeneration >= 1 && hr.Status.LastAttemptedGeneration > hr.Status.ObservedGeneration &&
+		!o.streakSinceSuccess(st):
 		// observedGeneration is written on success, a RequeueAfter or a
 		// stall, never on a requeue or an error: a newer generation
 		// attempted since means the counters were cleared while the queue
@@ -86,6 +87,28 @@ func (o *observation) backoffExponent(st *RetryState) exponent {
 		e.known, e.why = false, "a chart or values change, which cleared the failure counters"
 	}
 	return e
+}
+
+// streakSinceSuccess: the history shows a successful install or upgrade
+// before the failures of this streak, and no failure between the two that
+// the counters do not hold. That success returned a RequeueAfter (the
+// periodic reconcile: HelmReleaseReconciler.reconcileRelease), and
+// controller-runtime forgot the release's backoff then
+// (reconcileHandler: Forget on RequeueAfter); the failures since, each a
+// rate-limited requeue (ErrMustRequeue after a remediation), are the ones
+// the counters count from the spec change on. The default strategy's
+// commonest path: installed, upgraded to a failing version, rolled back.
+func (o *observation) streakSinceSuccess(st *RetryState) bool {
+	failed := int64(0)
+	for _, h := range o.history {
+		if releaseAction(h.Action) && h.Status != "failed" {
+			return failed >= 1 && failed == st.Failures.Count
+		}
+		if releaseAction(h.Action) && h.Status == "failed" {
+			failed++
+		}
+	}
+	return false
 }
 
 // succeededSince: an install or upgrade succeeded after the RFC 3339 time
