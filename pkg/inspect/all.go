@@ -43,6 +43,17 @@ func (d Decoded) Analyze(now time.Time, s Settings) RetryState {
 	return withProblems(Analyze(d.Object, now, s), d.Problems)
 }
 
+// AnalyzeWith is Analyze with the release's Evidence (its Events).
+func (d Decoded) AnalyzeWith(now time.Time, s Settings, ev Evidence) RetryState {
+	return withProblems(AnalyzeWith(d.Object, now, s, ev), d.Problems)
+}
+
+// WantsEvents: the window of this state is only a bound because the
+// release's Events were not read; AnalyzeWith and the Events sharpen it.
+func (st *RetryState) WantsEvents() bool {
+	return st.Next.Bound == boundNoFailureCount || st.Next.Bound == boundDependencyNoEvents
+}
+
 // DecodeAll decodes many objects, in order, on every core: decoding is most
 // of the cost at fleet scale (about 20 µs for a real object against 4 µs
 // for Analyze), and each object is independent.

@@ -25,11 +25,19 @@ func withProblems(st RetryState, problems []string) RetryState {
 // Analyze derives the RetryState of hr at now under the controller settings s.
 // It never panics and never mutates hr.
 func Analyze(hr *v2.HelmRelease, now time.Time, s Settings) RetryState {
+	return AnalyzeWith(hr, now, s, Evidence{})
+}
+
+// AnalyzeWith is Analyze with what the cluster keeps beside the object (the
+// release's Events), which sharpens the windows the object alone cannot
+// time (a failure before Helm, a dependency wait).
+func AnalyzeWith(hr *v2.HelmRelease, now time.Time, s Settings, ev Evidence) RetryState {
 	if hr == nil {
 		return RetryState{Phase: PhasePending, Next: Next{Action: ActionNone}}
 	}
 	s = s.sane().mutated()
 	o := newObservation(hr, now, s)
+	o.ev = ev
 
 	st := RetryState{
 		Name:       hr.Name,
@@ -113,6 +121,7 @@ type observation struct {
 	s                         Settings
 	ready, reconciling, stall *metav1.Condition
 	history                   v2.Snapshots // newest first, no nil entries
+	ev                        Evidence
 }
 
 func newObservation(hr *v2.HelmRelease, now time.Time, s Settings) *observation {

@@ -233,9 +233,7 @@ func (o *observation) fromNotReady(st *RetryState) (Phase, Next) {
 		}
 	case c.Reason == v2.DependencyNotReadyReason:
 		// RequeueAfter the dependency interval, not jittered.
-		n := Next{Action: ActionRecheck, Rule: RuleDependency, Bound: boundNoCheckTime,
-			Why: fmt.Sprintf("waiting for a dependency; checked again every %s", o.s.DependencyRequeue)}
-		return PhaseWaiting, unanchored(o.now, o.s.DependencyRequeue.D()).toNext(n, o.now)
+		return PhaseWaiting, o.dependencyNext()
 	case c.Reason == reasonSourceNotReady || (c.Reason == v2.ArtifactFailedReason && retryInSource(c.Message)):
 		d := time.Duration(float64(o.s.DependencyRequeue) * (1 + float64(o.s.JitterPercent)/100))
 		n := Next{Action: ActionRecheck, Rule: RuleSource, Bound: boundNoCheckTime,
@@ -244,9 +242,7 @@ func (o *observation) fromNotReady(st *RetryState) (Phase, Next) {
 	case helmFailure[c.Reason]:
 		return o.afterHelmFailure(st)
 	}
-	n := Next{Action: ActionReconcile, Rule: RuleErrorBackoff, Bound: boundNoFailureCount,
-		Why: fmt.Sprintf("the reconcile failed before Helm ran (%s); the controller retries with exponential backoff, at most %s apart", c.Reason, o.s.MaxRetryDelay)}
-	return PhaseFailed, unanchored(o.now, o.s.MaxRetryDelay.D()).toNext(n, o.now)
+	return o.beforeHelmNext()
 }
 
 // retryInSource: "Source not ready: artifact not found. Retrying in 30s".

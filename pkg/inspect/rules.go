@@ -49,6 +49,8 @@ const (
 	// queue's exponent grows; without the release's Events the count of
 	// failures in a row is not known.
 	boundNoFailureCount = "no failure count: the release's Events were not read"
+	// The same for a dependency wait: each recheck records an Event.
+	boundDependencyNoEvents = "no recheck time: the release's Events were not read"
 	// The drift correction's exponent grows with every failed correction
 	// and no counter on the object shows it.
 	boundDriftExponent = "backoff step unknown: no counter shows failed drift corrections"

@@ -1,0 +1,150 @@
+package inspect
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"sigs.k8s.io/yaml"
+)
+
+// stateWith analyzes a fixture of testdata/states with Evidence.
+func stateWith(t *testing.T, name string, ev Evidence) RetryState {
+	t.Helper()
+	y, err := os.ReadFile(filepath.Join("testdata", "states", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := yaml.YAMLToJSON(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return Read(j).AnalyzeWith(testNow, DefaultSettings(), ev)
+}
+
+func ev(reason, msg string, count int32, first, last string) Event {
+	day := "2026-11-23T"
+	f, _ := time.Parse(time.RFC3339, day+first+"Z")
+	l, _ := time.Parse(time.RFC3339, day+last+"Z")
+	typ := "Warning"
+	if forgets(reason) {
+		typ = "Normal"
+	}
+	return Event{Type: typ, Reason: reason, Message: msg, Count: count, First: f, Last: l}
+}
+
+const valuesMsg = "could not resolve Secret chart values reference 'apps/values'"
+
+// The failure-before-Helm window from the release's Events (fixture
+// failed-values: Ready False ValuesError since 11:30:00; now 12:00:00).
+// Each row's window is the controller's: base·2^(k0+count-1) after the
+// last failure (client-go ItemExponentialFailureRateLimiter), k0 from what
+// came before the streak.
+func TestBeforeHelmFromEvents(t *testing.T) {
+	succeeded := ev("UpgradeSucceeded", "Helm upgrade succeeded", 1, "11:00:00", "11:00:00")
+	cases := []struct {
+		name             string
+		ev               Evidence
+		earliest, latest string // "" for nil
+		bound            string // a part of Next.Bound, "" for none
+	}{
+		{name: "not read", ev: Evidence{},
+			earliest: "12:00:00", latest: "12:15:00", bound: "Events were not read"},
+		{name: "read, none", ev: Evidence{EventsRead: true},
+			earliest: "12:00:00", latest: "12:15:00", bound: "no Event of this failure"},
+		// After a success the queue starts at 0: 0.75 + 1.5 + ... + 48 s over
+		// 7 failures is 47.25 s; the 8th waits 96 s.
+		{name: "eight in a row after a success", ev: Evidence{EventsRead: true, Events: []Event{succeeded,
+			ev("ValuesError", valuesMsg, 8, "11:58:00", "11:59:35")}},
+			earliest: "12:01:11", latest: "12:01:14.2"},
+		// Three failures after a success: 0.75 + 1.5 s, then 3 s.
+		{name: "three after a success", ev: Evidence{EventsRead: true, Events: []Event{succeeded,
+			ev("ValuesError", valuesMsg, 3, "11:59:50", "11:59:52")}},
+			earliest: "11:59:55", latest: "11:59:58.2"},
+		// No success shows where the queue forgot the release, but the
+		// times do: 0.75+1.5 s fits a span read as 3 s (2 to 4 s), 1.5+3 s
+		// does not.
+		{name: "three, nothing before", ev: Evidence{EventsRead: true, Events: []Event{
+			ev("ValuesError", valuesMsg, 3, "11:59:50", "11:59:53")}},
+			earliest: "11:59:56", latest: "11:59:59.2"},
+		// A span read as 4 s fits 2.25 s (with the time each step takes) and
+		// 4.5 s: the next wait is 3 or 6 s, not more.
+		{name: "three, 4 s", ev: Evidence{EventsRead: true, Events: []Event{
+			ev("ValuesError", valuesMsg, 3, "11:59:50", "11:59:54")}},
+			earliest: "11:59:57", latest: "12:00:03.2"},
+		// One failure: nothing fits or rules out a step; only a bound.
+		{name: "one, nothing before", ev: Evidence{EventsRead: true, Events: []Event{
+			ev("ValuesError", valuesMsg, 1, "11:59:50", "11:59:50")}},
+			earliest: "11:59:50.75", latest: "12:14:53.2", bound: "backoff step before this streak unknown"},
+		// An Event of the same failure older than the condition: an earlier streak.
+		{name: "older streak", ev: Evidence{EventsRead: true, Events: []Event{
+			ev("ValuesError", valuesMsg, 3, "11:00:00", "11:00:03")}},
+			earliest: "12:00:00", latest: "12:15:00", bound: "no Event of this failure"},
+		// A request cut a step short: 6 failures in 4 s fit no doubling,
+		// but every failure still counted (the request's reconcile failed
+		// and was requeued rate-limited), and the success says k0 = 0.
+		{name: "cut short after a success", ev: Evidence{EventsRead: true, Events: []Event{succeeded,
+			ev("ValuesError", valuesMsg, 6, "11:59:40", "11:59:44")}},
+			earliest: "12:00:08", latest: "12:00:11.2"},
+		// The same with nothing before it: only a bound.
+		{name: "cut short", ev: Evidence{EventsRead: true, Events: []Event{
+			ev("ValuesError", valuesMsg, 6, "11:59:40", "11:59:44")}},
+			earliest: "12:00:08", latest: "12:14:47.2", bound: "do not fit one doubling"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := stateWith(t, "failed-values", c.ev)
+			if st.Phase != PhaseFailed || st.Next.Action != ActionReconcile || st.Next.Rule != RuleErrorBackoff {
+				t.Fatalf("phase %s, next %s (%s)", st.Phase, st.Next.Action, st.Next.Rule)
+			}
+			if got, want := fmtTime(st.Next.Earliest), fmtTime(at(t, c.earliest)); got != want {
+				t.Errorf("earliest = %s, want %s", got, c.earliest)
+			}
+			if got, want := fmtTime(st.Next.Latest), fmtTime(at(t, c.latest)); got != want {
+				t.Errorf("latest = %s, want %s", got, c.latest)
+			}
+			if c.bound == "" && st.Next.Bound != "" || !strings.Contains(st.Next.Bound, c.bound) {
+				t.Errorf("bound = %q, want %q", st.Next.Bound, c.bound)
+			}
+		})
+	}
+}
+
+// The dependency recheck from its Event: --requeue-dependency (30 s by
+// default) after the last check, not jittered; once the Event stops
+// moving (the spam filter), a bound from now.
+func TestDependencyFromEvents(t *testing.T) {
+	st := stateWith(t, "waiting-dependency", Evidence{})
+	msg := st.Message
+	cases := []struct {
+		name             string
+		ev               Evidence
+		earliest, latest string
+		bound            string
+	}{
+		{name: "not read", ev: Evidence{}, earliest: "12:00:00", latest: "12:00:30", bound: "Events were not read"},
+		{name: "last check 20 s ago", ev: Evidence{EventsRead: true, Events: []Event{ev("DependencyNotReady", msg, 12, "11:50:00", "11:59:40")}},
+			earliest: "12:00:10", latest: "12:00:13.2"},
+		{name: "stopped moving", ev: Evidence{EventsRead: true, Events: []Event{ev("DependencyNotReady", msg, 25, "11:40:00", "11:52:00")}},
+			earliest: "12:00:00", latest: "12:00:30", bound: "stopped moving"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			st := stateWith(t, "waiting-dependency", c.ev)
+			if st.Phase != PhaseWaiting || st.Next.Rule != RuleDependency {
+				t.Fatalf("phase %s, rule %s", st.Phase, st.Next.Rule)
+			}
+			if got, want := fmtTime(st.Next.Earliest), fmtTime(at(t, c.earliest)); got != want {
+				t.Errorf("earliest = %s, want %s", got, c.earliest)
+			}
+			if got, want := fmtTime(st.Next.Latest), fmtTime(at(t, c.latest)); got != want {
+				t.Errorf("latest = %s, want %s", got, c.latest)
+			}
+			if c.bound == "" && st.Next.Bound != "" || !strings.Contains(st.Next.Bound, c.bound) {
+				t.Errorf("bound = %q, want %q", st.Next.Bound, c.bound)
+			}
+		})
+	}
+}
