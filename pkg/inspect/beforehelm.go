@@ -41,7 +41,7 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 		n.Bound = why
 	}
 	w := window{earliest: e.Last.Add(backoffStep(lo+count-1, o.s)),
-		latest:   e.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}
+		latest: e.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}
 	return PhaseFailed, w.toNext(n, o.now)
 }
 
