@@ -34,6 +34,17 @@ func (c *Client) CoreEvents(ctx context.Context, namespace, name string) ([]core
 	return l.Items, nil
 }
 
+// KindEvents lists the core/v1 Events about every HelmRelease in namespace
+// ("" for all namespaces).
+func (c *Client) KindEvents(ctx context.Context, namespace string) ([]corev1.Event, error) {
+	l, err := c.kube.CoreV1().Events(namespace).List(ctx, metav1.ListOptions{FieldSelector: fields.Set{
+		"involvedObject.kind": Kind}.String()})
+	if err != nil {
+		return nil, err
+	}
+	return l.Items, nil
+}
+
 // ReleaseSecrets lists Helm's storage Secrets of one release, every
 // revision (Helm's labels: owner=helm, name=RELEASE).
 func (c *Client) ReleaseSecrets(ctx context.Context, namespace, release string) ([]corev1.Secret, error) {

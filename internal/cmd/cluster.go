@@ -34,6 +34,9 @@ type Cluster interface {
 	// events.k8s.io/v1 and core/v1 (history).
 	Events(ctx context.Context, namespace, name string) ([]eventsv1.Event, error)
 	CoreEvents(ctx context.Context, namespace, name string) ([]corev1.Event, error)
+	// KindEvents lists the core/v1 Events about every HelmRelease in a
+	// namespace ("" for all): the evidence of many releases in one request.
+	KindEvents(ctx context.Context, namespace string) ([]corev1.Event, error)
 	// ReleaseSecrets lists Helm's storage Secrets of one release, every
 	// revision (--helm-storage).
 	ReleaseSecrets(ctx context.Context, namespace, release string) ([]corev1.Secret, error)

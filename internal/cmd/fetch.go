@@ -47,18 +47,23 @@ func (f *settingsFuture) get() inspect.Settings {
 // its table does not print).
 func fetchStates(ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
 	settings *settingsFuture, trim func(*inspect.RetryState)) ([]inspect.RetryState, error) {
-	analyze := func(raws [][]byte) []inspect.RetryState {
+	var wants evidenceWants
+	analyze := func(raws [][]byte, slot *[]inspect.RetryState) {
 		states := inspect.AnalyzeDecoded(inspect.DecodeAll(raws), now, settings.get())
+		wants.note(slot, states, raws)
 		for i := range states {
 			if trim != nil {
 				trim(&states[i])
 			}
 		}
-		return states
+		*slot = states
 	}
 	if len(t.names) > 0 {
 		raws, err := getNamed(ctx, client, t)
-		return analyze(raws), err
+		states := new([]inspect.RetryState)
+		analyze(raws, states)
+		wants.resolve(ctx, client, t, now, settings.get(), trim)
+		return *states, err
 	}
 	var runs []*[]inspect.RetryState // one slot per run, each written by its own goroutine
 	var wg sync.WaitGroup
@@ -68,7 +73,7 @@ func fetchStates(ctx context.Context, client Cluster, t target, chunkSize int64,
 		runs = append(runs, slot)
 		busy <- struct{}{}
 		wg.Go(func() {
-			*slot = analyze(p.Items)
+			analyze(p.Items, slot)
 			<-busy
 		})
 		return nil
@@ -77,6 +82,7 @@ func fetchStates(ctx context.Context, client Cluster, t target, chunkSize int64,
 	if err != nil {
 		return nil, &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
 	}
+	wants.resolve(ctx, client, t, now, settings.get(), trim)
 	n := 0
 	for _, r := range runs {
 		n += len(*r)

@@ -47,6 +47,9 @@ func Detail(w io.Writer, st inspect.RetryState, o Options) error {
 	if st.Next.Earliest != nil && st.Next.Latest != nil {
 		field("When", detailWindow(st.Next, o))
 	}
+	if st.Next.Bound != "" {
+		field("Bound", Escape(st.Next.Bound, false))
+	}
 	if a := st.Next.Anchor; a != nil {
 		field("Anchored on", fmt.Sprintf("%s/%s at %s", a.Condition, a.Reason, stamp(a.Time)))
 	}

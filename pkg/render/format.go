@@ -126,10 +126,16 @@ func nextText(st inspect.RetryState, o Options) string {
 		}
 		return fmt.Sprintf("%s overdue %s", n.Action, Human(o.Now.Sub(*n.Latest)))
 	}
+	text := string(n.Action) + " " + windowText(n, o)
 	if n.Queued {
-		return string(n.Action) + " " + windowText(n, o) + " (queued)"
+		text += " (queued)"
 	}
-	return string(n.Action) + " " + windowText(n, o)
+	if n.Bound != "" {
+		// Not a prediction: the evidence could not narrow it (the detail
+		// view and -o json say why).
+		text += " (bound)"
+	}
+	return text
 }
 
 // LoadLine is the controller's load under the table: "controller: 2/2

@@ -45,6 +45,21 @@ func (f *Fake) CoreEvents(ctx context.Context, namespace, name string) ([]corev1
 	return out, nil
 }
 
+// KindEvents lists Kube's core/v1 Events about every HelmRelease.
+func (f *Fake) KindEvents(ctx context.Context, namespace string) ([]corev1.Event, error) {
+	l, err := f.Kube.CoreV1().Events(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var out []corev1.Event
+	for _, e := range l.Items {
+		if e.InvolvedObject.Kind == cluster.Kind {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
 // ReleaseSecrets lists Kube's Secrets with Helm's labels for the release.
 func (f *Fake) ReleaseSecrets(ctx context.Context, namespace, release string) ([]corev1.Secret, error) {
 	sel, err := labels.Parse(cluster.ReleaseSelector(release))
