@@ -27,12 +27,16 @@ type wanting struct {
 // evidenceWants collects the states of a fetch that want Events. Runs are
 // analyzed concurrently, so it locks.
 type evidenceWants struct {
+	off  bool // not wanted: a listing for the controller's load only
 	mu   sync.Mutex
 	list []wanting
 }
 
 func (w *evidenceWants) note(slot *[]inspect.RetryState, states []inspect.RetryState, raws [][]byte) {
 	for i := range states {
+		if w.off {
+			return
+		}
 		if states[i].WantsEvents() {
 			w.mu.Lock()
 			w.list = append(w.list, wanting{slot: slot, i: i, raw: bytes.Clone(raws[i])})

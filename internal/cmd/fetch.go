@@ -44,10 +44,20 @@ func (f *settingsFuture) get() inspect.Settings {
 // analysis falls behind, reading waits (the connection's window fills), so
 // memory holds a few runs of JSON, never the whole list. trim, when not
 // nil, is applied to each state as soon as it is made (status drops what
-// its table does not print).
+// its table does not print). The releases whose windows their Events
+// sharpen are analyzed again with them (evidence.go).
 func fetchStates(ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
 	settings *settingsFuture, trim func(*inspect.RetryState)) ([]inspect.RetryState, error) {
+	return fetch(ctx, client, t, chunkSize, now, settings, trim, true)
+}
+
+// fetch is fetchStates, with the Events read or not.
+func fetch(ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
+	settings *settingsFuture, trim func(*inspect.RetryState), evidence bool) ([]inspect.RetryState, error) {
 	var wants evidenceWants
+	if !evidence {
+		wants.off = true
+	}
 	analyze := func(raws [][]byte, slot *[]inspect.RetryState) {
 		states := inspect.AnalyzeDecoded(inspect.DecodeAll(raws), now, settings.get())
 		wants.note(slot, states, raws)

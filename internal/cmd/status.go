@@ -28,6 +28,7 @@ type StatusOptions struct {
 	watchTimeout time.Duration
 	helmStorage  bool
 	check        bool
+	noLoad       bool
 	maxFailures  int64
 	stuckAfter   time.Duration
 	ctxFlags     contextFlags
@@ -79,6 +80,7 @@ release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
 	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
 	f.BoolVar(&o.helmStorage, "helm-storage", false, "With NAMEs: read Helm's release Secrets and list what a rollback (last or next) will not undo (needs list on secrets in the storage namespace)")
+	f.BoolVar(&o.noLoad, "no-load", false, "With NAMEs: do not list the other HelmReleases to account for the controller's load (their Helm actions holding its workers); the windows then say so")
 	f.BoolVar(&o.check, "check", false, "Exit 5 when a selected release is stuck: stalled, or failing past --max-failures or --stuck-after (marked STUCK; stuck and stuckReason in -o json)")
 	f.Int64Var(&o.maxFailures, "max-failures", 0, "With --check: stuck when more than this many attempts of the current streak failed (0: no limit)")
 	f.DurationVar(&o.stuckAfter, "stuck-after", 0, "With --check: stuck when failing for longer than this (0: no limit)")
@@ -159,6 +161,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		o.addRisks(ctx, client, states, now, settings.get())
 	}
 	load := o.target.withLoad(states, settings.get(), now)
+	if len(o.target.names) > 0 {
+		load = loadForNames(ctx, client, states, o.sel.chunkSize, now, settings, o.noLoad)
+	}
 	states, stuck, err := o.choose(states, now)
 	if err != nil {
 		return err

@@ -72,8 +72,9 @@ func slicesContain(s []string, v string) bool {
 
 func TestStatusNamed(t *testing.T) {
 	r := execute(t, fleet(t), "status", "stalled-retries-exceeded")
-	if r.code != ExitOK || !strings.Contains(r.stdout, "stalled-retries-exceeded") || len(r.fake.Lists()) != 0 {
-		t.Errorf("one name: exit %d, %d lists; want the detail view from a GET", r.code, len(r.fake.Lists()))
+	if lists := r.fake.Lists(); r.code != ExitOK || !strings.Contains(r.stdout, "stalled-retries-exceeded") ||
+		len(lists) != 1 || lists[0].Namespace != "" {
+		t.Errorf("one name: exit %d, lists %+v; want the detail view from a GET, and one LIST of every namespace for the load", r.code, lists)
 	}
 
 	r = execute(t, fleet(t), "status", "ready", "nope", "gone", "-o", "name")
@@ -176,9 +177,23 @@ func TestStatusControllerLoad(t *testing.T) {
 	if l == nil || l.Busy != 1 || !l.Full || !l.LowerBound || l.Queued != 2 {
 		t.Errorf("controllerLoad = %+v", l)
 	}
-	// One NAME says nothing of the others: no load.
+	// One NAME: the others are listed for the load, so it is queued as in
+	// the listing; with --no-load it is not, and says so.
 	r = execute(t, fake, "status", "retrying-upgrade", "-o", "json")
-	if strings.Contains(r.stdout, "controllerLoad") || strings.Contains(r.stdout, `"queued"`) {
-		t.Errorf("a named release gets no load:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, `"queued": true`) || strings.Contains(r.stdout, "loadNote") {
+		t.Errorf("a named release is judged under the load:\n%s", r.stdout)
+	}
+	r = execute(t, fake, "status", "retrying-upgrade", "-o", "json", "--no-load")
+	if strings.Contains(r.stdout, `"queued"`) || !strings.Contains(r.stdout, `"loadNote": "the controller's load was not considered: --no-load"`) {
+		t.Errorf("--no-load:\n%s", r.stdout)
+	}
+	// Forbidden to list the others: the window says why.
+	locked := clustertest.New(states(t, "progressing", "retrying-upgrade")...)
+	locked.Dynamic.PrependReactor("list", "helmreleases", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(cluster.HelmReleases.GroupResource(), "", errors.New("RBAC"))
+	})
+	r = execute(t, locked, "status", "retrying-upgrade", "-o", "json")
+	if r.code != ExitOK || !strings.Contains(r.stdout, `the other HelmReleases could not be listed`) {
+		t.Errorf("forbidden: exit %d\n%s", r.code, r.stdout)
 	}
 }

@@ -203,7 +203,11 @@ type Next struct {
 	// uncertainty for the rule, and says why the evidence the cluster
 	// keeps cannot narrow it: the window is a bound, not a prediction.
 	Bound string `json:"bound,omitempty"`
-	Why   string `json:"why"`
+	// LoadNote is set on a named release's window when the controller's
+	// load (the other releases holding its workers) was not considered,
+	// and says why (--no-load, RBAC): the window may then be late.
+	LoadNote string `json:"loadNote,omitempty"`
+	Why      string `json:"why"`
 }
 
 // Anchor is the condition the window was computed from.

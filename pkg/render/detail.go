@@ -50,6 +50,9 @@ func Detail(w io.Writer, st inspect.RetryState, o Options) error {
 	if st.Next.Bound != "" {
 		field("Bound", Escape(st.Next.Bound, false))
 	}
+	if st.Next.LoadNote != "" {
+		field("Load", Escape(st.Next.LoadNote, false))
+	}
 	if a := st.Next.Anchor; a != nil {
 		field("Anchored on", fmt.Sprintf("%s/%s at %s", a.Condition, a.Reason, stamp(a.Time)))
 	}
