@@ -121,6 +121,11 @@ func (w *waiter) states(now time.Time) ([]inspect.RetryState, map[string]*inspec
 		}
 	}
 	w.o.target.withLoad(all, w.s, now)
+	if len(w.o.target.names) > 0 {
+		// One watch per name sees no other release: the windows say so
+		// rather than pass for load-aware ones.
+		markUnloaded(all, "wait watches only the releases it waits for (status NAME judges the window under the load)")
+	}
 	byKey := make(map[string]*inspect.RetryState, len(all))
 	for i := range all {
 		byKey[all[i].Namespace+"/"+all[i].Name] = &all[i]

@@ -133,6 +133,9 @@ func (w *waiter) observe(ev watch.Event) (bool, error) {
 	res, done := Evaluate(d, w.req, now, w.a.Settings)
 	if !done {
 		st := d.Analyze(now, w.a.Settings)
+		// The watch sees the forced releases only, not the others that
+		// may hold the controller's workers.
+		st.Next.LoadNote = "the controller's load was not considered: force --wait watches only the forced releases"
 		w.last[k] = &st
 		return false, nil
 	}

@@ -32,7 +32,7 @@ func scenarios() []scenario {
 		{"10-fixed", fixed},
 		{"11-template-error-remediate", templateErrorDefault},
 		{"12-remediate-backoff", remediateBackoff},
-	}, slices.Concat(forceScenarios(), wave2Scenarios(), driftScenarios(), remediationScenarios(), historyScenarios(), waitScenarios())...)
+	}, slices.Concat(forceScenarios(), wave2Scenarios(), driftScenarios(), remediationScenarios(), historyScenarios(), waitScenarios(), wave3Scenarios())...)
 }
 
 // attemptTimeout bounds a step that waits for n attempts: generous, as a

@@ -1,0 +1,94 @@
+package groundtruth
+
+import (
+	"fmt"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+func wave3Scenarios() []scenario {
+	return []scenario{
+		{"37-values-missing-repeated", valuesMissingRepeated},
+	}
+}
+
+// 37 (issue 21): a Ready release gets a valuesFrom a ConfigMap that does not
+// exist and fails before Helm eight times in a row: reconcileRelease
+// returns the ValuesError (r.Eventf first), controller-runtime requeues it
+// rate-limited, 0.75 s doubling (ItemExponentialFailureRateLimiter; the
+// install's success had made the queue Forget the release). The object
+// does not change from one failure to the next, so the binary is also run
+// every 3 s: each such view must contain the next reconcile (the verdict)
+// and, from the third failure on, be no wider than half the real step plus
+// 5 s (the width the Event's count and times allow).
+func valuesMissingRepeated(s *stage) {
+	s.publish("app", "ok", "0.1.0")
+	rec := s.release("app", spec("app", "1h", ""))
+	s.waitFor(rec, "the install", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return ready(hr) })
+	s.update(rec, "valuesFrom a missing ConfigMap", func(hr *v2.HelmRelease) {
+		hr.Spec.ValuesFrom = []v2.ValuesReference{{Kind: "ConfigMap", Name: "missing"}}
+	})
+	// 0.75 + 1.5 + ... + 48 s: seven steps, eight failures, then one
+	// more step of 96 s that the last views are judged against.
+	deadline := time.Now().Add(5 * time.Minute)
+	for len(failuresBeforeHelm(rec.attempts())) < 9 && time.Now().Before(deadline) {
+		rec.runPlugin(s.ctx, true)
+		s.hold(3 * time.Second)
+	}
+	s.wantActions(rec, "install", "reconcile", "reconcile", "reconcile", "reconcile", "reconcile", "reconcile", "reconcile", "reconcile")
+	s.checkWidths(rec, 3)
+	s.finish(expectation{Desc: "values missing, failing before Helm", Match: specChangedBeforeHelm("ValuesError"),
+		Phase: inspect.PhaseFailed, Action: inspect.ActionReconcile})
+}
+
+// failuresBeforeHelm is the reconciles that failed before Helm.
+func failuresBeforeHelm(as []attempt) []attempt {
+	var out []attempt
+	for _, a := range as {
+		if a.Action == "reconcile" {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// checkWidths holds every view made after the minFailures-th failure before
+// Helm to the width the issue allows: half the real step (the gap from the
+// failure before the view to the attempt after it) plus 5 s. Containment is
+// the verdict's; this is the sharpness.
+func (s *stage) checkWidths(rec *recorder, minFailures int) {
+	s.t.Helper()
+	fails := failuresBeforeHelm(rec.attempts())
+	rec.mu.Lock()
+	preds := append([]prediction(nil), rec.preds...)
+	rec.mu.Unlock()
+	checked := 0
+	for _, p := range preds {
+		if !p.Polled || p.RS.Next.Earliest == nil || p.RS.Next.Latest == nil {
+			continue
+		}
+		k := 0
+		for k < len(fails) && fails[k].At.Before(p.Ran) {
+			k++
+		}
+		if k < minFailures || k >= len(fails) {
+			continue
+		}
+		step := fails[k].At.Sub(fails[k-1].At)
+		width := p.RS.Next.Latest.Sub(*p.RS.Next.Earliest)
+		budget := step/2 + 5*time.Second
+		checked++
+		s.note("view at failure %d: window %.1f s wide (bound %q), real step %.1f s, budget %.1f s",
+			k, width.Seconds(), p.RS.Next.Bound, step.Seconds(), budget.Seconds())
+		if width > budget {
+			s.t.Errorf("%s: the view at %s (after failure %d) is %.1f s wide, over half the real step (%.1f s) + 5 s: %s",
+				rec.name, p.Ran.Format("15:04:05.000"), k, width.Seconds(), step.Seconds(), fmt.Sprint(p.RS.Next.Why))
+		}
+	}
+	if checked == 0 {
+		s.t.Errorf("%s: no view after failure %d was checked for width", rec.name, minFailures)
+	}
+}
