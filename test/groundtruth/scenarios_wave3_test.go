@@ -65,7 +65,7 @@ func (s *stage) checkWidths(rec *recorder, minFailures int) {
 	rec.mu.Lock()
 	preds := append([]prediction(nil), rec.preds...)
 	rec.mu.Unlock()
-	checked := 0
+	checked, noted := 0, map[int]bool{}
 	for _, p := range preds {
 		if !p.Polled || p.RS.Next.Earliest == nil || p.RS.Next.Latest == nil {
 			continue
@@ -81,8 +81,11 @@ func (s *stage) checkWidths(rec *recorder, minFailures int) {
 		width := p.RS.Next.Latest.Sub(*p.RS.Next.Earliest)
 		budget := step/2 + 5*time.Second
 		checked++
-		s.note("view at failure %d: window %.1f s wide (bound %q), real step %.1f s, budget %.1f s",
-			k, width.Seconds(), p.RS.Next.Bound, step.Seconds(), budget.Seconds())
+		if !noted[k] {
+			noted[k] = true
+			s.note("views after failure %d: window %.1f s wide (bound %q), real step %.1f s, budget %.1f s",
+				k, width.Seconds(), p.RS.Next.Bound, step.Seconds(), budget.Seconds())
+		}
 		if width > budget {
 			s.t.Errorf("%s: the view at %s (after failure %d) is %.1f s wide, over half the real step (%.1f s) + 5 s: %s",
 				rec.name, p.Ran.Format("15:04:05.000"), k, width.Seconds(), step.Seconds(), fmt.Sprint(p.RS.Next.Why))
