@@ -61,7 +61,27 @@ func controllerArgs(jitter int, gates, metricsAddr, healthAddr string, workers i
 	if gates != "" {
 		args = append(args, "--feature-gates="+gates)
 	}
+	if lo, hi, ok := retryDelays(); ok {
+		args = append(args, "--min-retry-delay="+lo.String(), "--max-retry-delay="+hi.String())
+	}
 	return args
+}
+
+// retryDelays is HRRETRY_GT_RETRY_DELAYS ("MIN,MAX", e.g. "1s,40s"), the
+// controller's --min-retry-delay and --max-retry-delay; ok is false when
+// unset (the controller's defaults, 750ms and 15m).
+func retryDelays() (lo, hi time.Duration, ok bool) {
+	v := strings.TrimSpace(os.Getenv("HRRETRY_GT_RETRY_DELAYS"))
+	a, b, found := strings.Cut(v, ",")
+	if !found {
+		return 750 * time.Millisecond, 15 * time.Minute, false
+	}
+	lo, err1 := time.ParseDuration(strings.TrimSpace(a))
+	hi, err2 := time.ParseDuration(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil || lo <= 0 || hi < lo {
+		panic("HRRETRY_GT_RETRY_DELAYS: want MIN,MAX durations, got " + v)
+	}
+	return lo, hi, true
 }
 
 // featureGates is HRRETRY_GT_GATES, the controller's --feature-gates (e.g.

@@ -102,7 +102,7 @@ func specChangeValuesMissing(s *stage) {
 	})
 	s.hold(15 * time.Second)
 	s.wantActions(rec, "install", "reconcile", "reconcile", "reconcile")
-	maxDelay := maxRetryDelay
+	_, maxDelay, _ := retryDelays()
 	failed := expectation{Desc: "spec changed, values missing", Match: specChangedBeforeHelm("ValuesError"),
 		Phase: inspect.PhaseFailed, Action: inspect.ActionReconcile, Warning: inspect.WarnSpecChanged, NotSaying: claimsReset,
 		Check: func(_ *v2.HelmRelease, p prediction) string {
@@ -119,9 +119,6 @@ func specChangeValuesMissing(s *stage) {
 	s.finish(failed, forced)
 }
 
-// maxRetryDelay is the controller's --max-retry-delay (its default: the
-// ground truth does not set it).
-const maxRetryDelay = 15 * time.Minute
 
 // cacheSyncWait is the longest the controller polls its cache after its
 // status patch (HelmReleaseReconciler.Reconcile's deferred
