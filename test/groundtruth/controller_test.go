@@ -301,5 +301,13 @@ const reconcilerError = "Reconciler error"
 // ready, nothing else about the release changes, so this line is the only
 // sign of the controller's recheck.
 func isDependencyCheck(msg string) bool {
-	return strings.HasPrefix(msg, "checking ") && strings.HasSuffix(msg, " dependencies")
+	return strings.HasPrefix(msg, "checking ") && strings.HasSuffix(msg, " dependencies") ||
+		isSourceNotReady(msg)
+}
+
+// isSourceNotReady: a reconcile stopped at a source that is not ready logs
+// why, and writes nothing new while the source stays so
+// (reconcileRelease: log.Info(msg) from isSourceReady, then RequeueAfter).
+func isSourceNotReady(msg string) bool {
+	return strings.Contains(msg, "' is not ready: ")
 }

@@ -119,7 +119,6 @@ func specChangeValuesMissing(s *stage) {
 	s.finish(failed, forced)
 }
 
-
 // cacheSyncWait is the longest the controller polls its cache after its
 // status patch (HelmReleaseReconciler.Reconcile's deferred
 // waitForHistoryCacheSync, 10 s timeout).

@@ -5,13 +5,53 @@ import (
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+	"github.com/hrretry/kubectl-hrretry/test/fixtures/charts"
 )
 
 func wave3Scenarios() []scenario {
 	return []scenario{
 		{"37-values-missing-repeated", valuesMissingRepeated},
+		{"38-source-not-ready", sourceNotReady},
+	}
+}
+
+// 38 (issue 21): a release whose OCIRepository source-controller has not
+// reconciled yet (no status): reconcileRelease finds the source not ready
+// (isSourceReady: "latest generation of object has not been reconciled"),
+// marks Ready False SourceNotReady and returns the jittered
+// --requeue-dependency, no Event: the controller rechecks every 5 s (±j)
+// with nothing new on the object. Then the chart is published: the
+// OCIRepository watch starts the install.
+func sourceNotReady(s *stage) {
+	s.unreadySource("app")
+	rec := s.release("app", spec("app", "1h", ""))
+	s.waitFor(rec, "three rechecks of the source", attemptTimeout(1), func(_ *v2.HelmRelease, a []attempt) bool {
+		return len(a) >= 3 && a[len(a)-1].Action == "recheck"
+	})
+	for range 3 {
+		rec.runPlugin(s.ctx, true)
+		s.hold(2 * time.Second)
+	}
+	s.publish("app", "ok", "0.1.0")
+	s.waitFor(rec, "the install", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return ready(hr) })
+	s.finish(expectation{Desc: "source not ready", Match: func(hr *v2.HelmRelease) bool { return readyReason(hr) == "SourceNotReady" },
+		Phase: inspect.PhaseWaiting, Action: inspect.ActionRecheck})
+}
+
+// unreadySource creates the OCIRepository name with no status, as before
+// source-controller's first reconcile.
+func (s *stage) unreadySource(name string) {
+	s.t.Helper()
+	repo := &unstructured.Unstructured{}
+	repo.SetGroupVersionKind(charts.OCIRepository)
+	repo.SetNamespace(s.ns)
+	repo.SetName(name)
+	repo.Object["spec"] = map[string]any{"url": "oci://127.0.0.1/unready", "interval": "10m", "ref": map[string]any{"tag": "0.1.0"}}
+	if err := s.w.cl.c.Create(s.ctx, repo); err != nil {
+		s.t.Fatalf("OCIRepository %s: %v", name, err)
 	}
 }
 
