@@ -5,9 +5,10 @@
 # the busy set (TestGroundTruthBusy: --concurrent=2, attempts queued behind
 # Helm waits, jitter 5 %), once.
 #
-#   hack/groundtruth.sh all   jitter 0, 5 and 20 %, and the DefaultToRetryOnFailure gate (at 5 %); busy
-#   hack/groundtruth.sh ci    jitter 5 %, and one of {0 %, 20 %, the gate} in rotation by the
-#                             day of the year (UTC), to keep CI's time down; busy
+#   hack/groundtruth.sh all   jitter 0, 5 and 20 %, the DefaultToRetryOnFailure gate (at 5 %) and
+#                             --min-retry-delay=1s --max-retry-delay=40s (delays, at 5 %); busy
+#   hack/groundtruth.sh ci    jitter 5 %, and one of {0 %, 20 %, the gate, delays} in rotation by
+#                             the day of the year (UTC), to keep CI's time down; busy
 #
 # KUBEBUILDER_ASSETS, HRRETRY_BIN and HELM_CONTROLLER_BIN come from the
 # environment (the Makefile sets them). Each run writes its results table
@@ -19,11 +20,11 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case $mode in
-all) settings=(jitter0 jitter5 jitter20 gate busy) ;;
+all) settings=(jitter0 jitter5 jitter20 gate delays busy) ;;
 ci)
-	rotation=(jitter0 jitter20 gate)
+	rotation=(jitter0 jitter20 gate delays)
 	day=$((10#$(date -u +%j)))
-	settings=(jitter5 "${rotation[$((day % 3))]}" busy)
+	settings=(jitter5 "${rotation[$((day % 4))]}" busy)
 	;;
 *)
 	echo "usage: $0 all|ci" >&2
@@ -35,18 +36,19 @@ out=${HRRETRY_GT_REPORT_DIR:-$(mktemp -d "${TMPDIR:-/tmp}/hrretry-groundtruth.XX
 mkdir -p "$out"
 status=0
 for setting in "${settings[@]}"; do
-	jitter=5 gates="" test=TestGroundTruth
+	jitter=5 gates="" delays="" test=TestGroundTruth
 	case $setting in
+	delays) delays=1s,40s ;;
 	busy) test=TestGroundTruthBusy ;;
 	jitter*) jitter=${setting#jitter} ;;
 	gate) gates=DefaultToRetryOnFailure=true ;;
 	esac
 	start=$SECONDS
 	result=ok
-	HRRETRY_GT_JITTER=$jitter HRRETRY_GT_GATES=$gates HRRETRY_GT_REPORT="$out/$setting.md" \
+	HRRETRY_GT_JITTER=$jitter HRRETRY_GT_GATES=$gates HRRETRY_GT_RETRY_DELAYS=$delays HRRETRY_GT_REPORT="$out/$setting.md" \
 		HRRETRY_GT_LOG="$out/$setting-controller.log" \
 		go test -count=1 -timeout 30m -run "^$test\$" -v ./test/groundtruth/... >"$out/$setting.log" 2>&1 || result=FAIL
-	echo "groundtruth $setting ($test, jitter $jitter %, gates '${gates}'): $result in $((SECONDS - start))s"
+	echo "groundtruth $setting ($test, jitter $jitter %, gates '${gates}', retry delays '${delays}'): $result in $((SECONDS - start))s"
 	if [[ $result != ok ]]; then
 		status=1
 		grep -E '^\s+--- FAIL|DISAGREE|never matched|no agreeing|did not create' "$out/$setting.log" | head -40 || true

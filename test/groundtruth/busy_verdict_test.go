@@ -207,14 +207,14 @@ func (b busyResult) notCreated() string {
 // summary is the busy set's figures as Markdown.
 func (b busyResult) summary(smp *sampler) string {
 	smp.mu.Lock()
-	runs, kept := smp.runs, smp.kept
+	runs, kept, named := smp.runs, smp.kept, smp.named
 	maxQueued := 0
 	for _, l := range smp.loads {
 		maxQueued = max(maxQueued, l.Load.Queued)
 	}
 	smp.mu.Unlock()
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "- `status -A -o json` runs: %d, kept %d (no release changed during the run)\n", runs, kept)
+	fmt.Fprintf(&sb, "- `status -A -o json` runs: %d, kept %d (no release changed during the run); `status NAME -o json` runs kept (judged as listed items, under the load): %d\n", runs, kept, named)
 	fmt.Fprintf(&sb, "- kept runs while the recording shows every worker held: %d; runs whose controllerLoad says full: %d; most attempts queued in one run: %d\n",
 		b.fullSamples, b.pluginFull, maxQueued)
 	fmt.Fprintf(&sb, "- predictions marked queued: %d, agreeing with the attempt: %d\n", b.queued, b.queuedAgreed)

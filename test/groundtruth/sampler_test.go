@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os/exec"
 	"reflect"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -29,6 +30,9 @@ type sampler struct {
 	errs    []string
 	lastRun map[*recorder]prediction // the last prediction added, to skip repeats
 	shot    *tables                  // `status -A` as people see it, once attempts are queued
+	// named counts the `status NAME` runs kept (issue 21: one name judged
+	// under the controller's load like a listing); next is the round robin.
+	named, next int
 }
 
 // tables is `status -A` piped (plain, absolute times) and on a terminal
@@ -58,6 +62,7 @@ func (s *sampler) add(rec *recorder) { s.recs[rec.ns+"/"+rec.name] = rec }
 func (s *sampler) run(ctx context.Context, every time.Duration) {
 	for ctx.Err() == nil {
 		s.once(ctx)
+		s.onceNamed(ctx)
 		s.captureTables(ctx)
 		select {
 		case <-ctx.Done():
@@ -135,6 +140,59 @@ func (s *sampler) once(ctx context.Context) {
 		rec.preds = append(rec.preds, p)
 		rec.mu.Unlock()
 	}
+}
+
+// onceNamed runs `status NAME -o json` on one release (round robin) and
+// keeps it as a listed prediction: status NAME lists every namespace for the
+// controller's load and applies the same queue model, so the busy verdict
+// (a queued window, never overdue while every worker is held) holds it to
+// the same standard as the items of `status -A`.
+func (s *sampler) onceNamed(ctx context.Context) {
+	s.mu.Lock()
+	var rec *recorder
+	keys := make([]string, 0, len(s.recs))
+	for k := range s.recs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	if len(keys) > 0 {
+		rec = s.recs[keys[s.next%len(keys)]]
+		s.next++
+	}
+	s.mu.Unlock()
+	if rec == nil {
+		return
+	}
+	before := s.newest()
+	idx, ok := before[rec]
+	if !ok {
+		return
+	}
+	ran := time.Now()
+	out, err := exec.CommandContext(ctx, s.plugin, "status", rec.name, "-n", rec.ns, "-o", "json", "--kubeconfig", s.kubeconfig).Output()
+	if ctx.Err() != nil {
+		return
+	}
+	var it inspect.RetryState
+	if err == nil {
+		err = json.Unmarshal(out, &it)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err != nil {
+		s.errs = append(s.errs, fmt.Sprintf("kubectl-hrretry status %s: %v", rec.name, err))
+		return
+	}
+	if !reflect.DeepEqual(before, s.newest()) || it.Next.LoadNote != "" {
+		return // a release changed during the run, or the load was left out
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if !sameConditions(rec.states[idx].HR, it) {
+		return
+	}
+	s.named++
+	rec.preds = append(rec.preds, prediction{State: idx, Ran: ran, RS: it, JSON: out, Listed: true, Polled: true})
 }
 
 // newest is, per release, the index of its newest state (releases with no
