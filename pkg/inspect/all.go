@@ -48,10 +48,11 @@ func (d Decoded) AnalyzeWith(now time.Time, s Settings, ev Evidence) RetryState 
 	return withProblems(AnalyzeWith(d.Object, now, s, ev), d.Problems)
 }
 
-// WantsEvents: the window of this state is only a bound because the
-// release's Events were not read; AnalyzeWith and the Events sharpen it.
+// WantsEvents: the window of this state is only a bound that the
+// release's Events may sharpen (a backoff the object does not count, a
+// dependency recheck it does not time); AnalyzeWith takes them.
 func (st *RetryState) WantsEvents() bool {
-	return st.Next.Bound == boundNoFailureCount || st.Next.Bound == boundDependencyNoEvents
+	return st.Next.Bound != "" && (st.Next.Rule == RuleErrorBackoff || st.Next.Rule == RuleDependency)
 }
 
 // DecodeAll decodes many objects, in order, on every core: decoding is most

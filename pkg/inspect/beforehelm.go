@@ -52,6 +52,12 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 // the finalizer's requeue behind it (k ≤ 1). why is set when the range
 // leaves the window wider than one step.
 func (o *observation) streakBase(e Event) (lo, hi int64, why string) {
+	return o.streakBaseWithin(e, 0)
+}
+
+// streakBaseWithin is streakBase where the Event's span may also hold one
+// wait of up to extra (the cache wait after a remediation).
+func (o *observation) streakBaseWithin(e Event, extra time.Duration) (lo, hi int64, why string) {
 	top := capExponent(o.s)
 	allowed := func(k int64) bool { return true }
 	if p, ok := o.ev.before(e.First, e); ok && forgets(p.Reason) {
@@ -63,7 +69,7 @@ func (o *observation) streakBase(e Event) (lo, hi int64, why string) {
 	span := e.Last.Sub(e.First)
 	for k := int64(0); k <= top; k++ {
 		want := streakSpan(k, int64(e.Count), o.s)
-		fits := want <= span+lttResolution && span <= want+lttResolution+time.Duration(e.Count-1)*stepAllowance
+		fits := want <= span+lttResolution && span <= want+extra+lttResolution+time.Duration(e.Count-1)*stepAllowance
 		if fits && allowed(k) {
 			if lo < 0 {
 				lo = k

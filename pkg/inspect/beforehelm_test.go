@@ -148,3 +148,27 @@ func TestDependencyFromEvents(t *testing.T) {
 		})
 	}
 }
+
+// A rollback that keeps erroring without changing storage (fixture
+// rollback-errored, Ready RollbackFailed at 11:59:52): its Event (the
+// condition's message plus Helm's log) counts the repeats. Four in 22 s fit
+// steps from 1.5 s (k0 1: 1.5+3+6 s, with the one cache wait) or 3 s (k0 2:
+// 3+6+12 s): the next wait is 12 or 24 s. Without the Event, a bound.
+func TestFailedActionFromEvents(t *testing.T) {
+	msg := "Helm rollback to previous release apps/podinfo.v1 failed: timed out\n\nLast Helm logs:\n..."
+	st := stateWith(t, "rollback-errored", Evidence{EventsRead: true, Events: []Event{
+		ev("RollbackFailed", msg, 4, "11:59:30", "11:59:52")}})
+	if st.Next.Action != ActionRollback || st.Next.Bound != "" {
+		t.Fatalf("next %s, bound %q", st.Next.Action, st.Next.Bound)
+	}
+	if got, want := fmtTime(st.Next.Earliest), fmtTime(at(t, "12:00:04")); got != want {
+		t.Errorf("earliest %s, want %s", got, want)
+	}
+	if got, want := fmtTime(st.Next.Latest), fmtTime(at(t, "12:00:19.2")); got != want {
+		t.Errorf("latest %s, want %s", got, want)
+	}
+	st = stateWith(t, "rollback-errored", Evidence{})
+	if !strings.Contains(st.Next.Bound, "bounded by the failure counters") {
+		t.Errorf("without Events: bound %q", st.Next.Bound)
+	}
+}

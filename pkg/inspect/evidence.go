@@ -76,16 +76,19 @@ func EventsFromV1(in []eventsv1.Event) []Event {
 }
 
 // latestFor is the newest Event of the failure the condition reports: the
-// same reason, and a message the condition's contains (the controller
-// records err.Error() and some conditions prefix it, as ArtifactFailed's
-// "Could not load chart: "). A restarted controller starts a new Event
+// same reason, and a message the condition's contains or that contains
+// the condition's (the controller records err.Error() and some conditions
+// prefix it, as ArtifactFailed's "Could not load chart: "; a failed
+// remediation's Event appends Helm's log). A restarted controller starts a new Event
 // (its correlator's cache is empty) and a new backoff: the newest is the
 // one that counts.
 func (ev Evidence) latestFor(reason, message string) (Event, bool) {
 	var best Event
 	found := false
 	for _, e := range ev.Events {
-		if e.Reason != reason || e.Message == "" || !strings.Contains(message, e.Message) {
+		// Some Events carry more than the condition (RollbackFailed adds
+		// Helm's log), some less (a prefix on the condition).
+		if e.Reason != reason || e.Message == "" || !(strings.Contains(message, e.Message) || strings.Contains(e.Message, message)) {
 			continue
 		}
 		if !found || e.Last.After(best.Last) {

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -91,9 +92,30 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 	n := Next{Action: action, Rule: RuleErrorBackoff, Bound: e.bound(), Anchor: &Anchor{Condition: o.ready.Type, Reason: o.ready.Reason, Time: at},
 		Why: fmt.Sprintf("the %s failed with an error before anything reached Helm storage; the controller tries it again with exponential backoff (%s doubling, at most %s)%s",
 			action, o.s.MinRetryDelay, o.s.MaxRetryDelay, e.note(o.s))}
+	if ev, ok := o.ev.latestFor(o.ready.Reason, o.ready.Message); ok && ev.Count >= 2 && !ev.Last.Before(at.Add(-lttResolution)) {
+		// The same error again and again: its Event counts the failures in
+		// a row (each one rate-limited requeue), as for a failure before
+		// Helm. Only the first of them waited for the cache (the history
+		// changed once, before the first remediation), so the Event's span
+		// may hold one cache wait.
+		if lo, hi, why := o.streakBaseWithin(ev, o.s.cacheWait()); why == "" {
+			count := int64(ev.Count)
+			n.Anchor = &Anchor{Condition: "Event", Reason: ev.Reason, Time: ev.Last}
+			n.Bound = ""
+			n.Why += fmt.Sprintf("; its Event says %d failure(s) in a row, the last at %s, so the next wait is %s",
+				count, ev.Last.UTC().Format(time.RFC3339), stepRange(o.s, lo+count-1, hi+count-1))
+			return window{earliest: ev.Last.Add(backoffStep(lo+count-1, o.s)),
+				latest: ev.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}.toNext(n, o.now)
+		}
+	}
 	w := errorRetry(at, e, o.s)
 	if action == ActionRollback || action == ActionUninstall {
-		w.latest = w.latest.Add(cacheSyncWait)
+		w.latest = w.latest.Add(o.s.cacheWait())
+	}
+	if n.Bound == "" {
+		// The counters bound the step from above only: the earliest is the
+		// failure itself.
+		n.Bound = "backoff step bounded by the failure counters; no Event counts this error's repeats"
 	}
 	return w.toNext(n, o.now)
 }
