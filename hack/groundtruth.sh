@@ -5,10 +5,11 @@
 # the busy set (TestGroundTruthBusy: --concurrent=2, attempts queued behind
 # Helm waits, jitter 5 %), once.
 #
-#   hack/groundtruth.sh all   jitter 0, 5 and 20 %, the DefaultToRetryOnFailure gate (at 5 %) and
+#   hack/groundtruth.sh all   jitter 0, 5 and 20 %, the DefaultToRetryOnFailure gate (at 5 %), the
+#                             CancelHealthCheckOnNewRevision gate (cancel, at 5 %) and
 #                             --min-retry-delay=1s --max-retry-delay=40s (delays, at 5 %); busy
-#   hack/groundtruth.sh ci    jitter 5 %, and one of {0 %, 20 %, the gate, delays} in rotation by
-#                             the day of the year (UTC), to keep CI's time down; busy
+#   hack/groundtruth.sh ci    jitter 5 %, and one of {0 %, 20 %, the gate, delays, cancel} in
+#                             rotation by the day of the year (UTC), to keep CI's time down; busy
 #
 # KUBEBUILDER_ASSETS, HRRETRY_BIN and HELM_CONTROLLER_BIN come from the
 # environment (the Makefile sets them). Each run writes its results table
@@ -20,11 +21,11 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case $mode in
-all) settings=(jitter0 jitter5 jitter20 gate delays busy) ;;
+all) settings=(jitter0 jitter5 jitter20 gate delays cancel busy) ;;
 ci)
-	rotation=(jitter0 jitter20 gate delays)
+	rotation=(jitter0 jitter20 gate delays cancel)
 	day=$((10#$(date -u +%j)))
-	settings=(jitter5 "${rotation[$((day % 4))]}" busy)
+	settings=(jitter5 "${rotation[$((day % 5))]}" busy)
 	;;
 *)
 	echo "usage: $0 all|ci" >&2
@@ -39,6 +40,7 @@ for setting in "${settings[@]}"; do
 	jitter=5 gates="" delays="" test=TestGroundTruth
 	case $setting in
 	delays) delays=1s,40s ;;
+	cancel) gates=CancelHealthCheckOnNewRevision=true ;;
 	busy) test=TestGroundTruthBusy ;;
 	jitter*) jitter=${setting#jitter} ;;
 	gate) gates=DefaultToRetryOnFailure=true ;;

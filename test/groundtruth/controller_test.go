@@ -88,6 +88,10 @@ func retryDelays() (lo, hi time.Duration, ok bool) {
 // DefaultToRetryOnFailure=true); empty by default.
 func featureGates() string { return strings.TrimSpace(os.Getenv("HRRETRY_GT_GATES")) }
 
+// cancelGate: the controller runs with CancelHealthCheckOnNewRevision, so a
+// request during an install or upgrade cancels its health checks.
+func cancelGate() bool { return strings.Contains(featureGates(), "CancelHealthCheckOnNewRevision=true") }
+
 // defaultToRetry: the DefaultToRetryOnFailure gate is on, so a release that
 // sets no strategy retries (every 5m) instead of remediating
 // (HelmRelease GetRetry(defaultToRetryOnFailure), api v2).

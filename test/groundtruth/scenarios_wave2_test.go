@@ -161,8 +161,16 @@ func requestDuringAction(s *stage) {
 		Check: func(hr *v2.HelmRelease, p prediction) string {
 			c := reconciling(hr)
 			bound := c.LastTransitionTime.Add(timeout + cacheSyncWait)
+			what := "the install's timeout"
+			if cancelGate() {
+				// helper.IsObjectEnqueued in reconcileRelease: the request
+				// cancels the install's health checks, which returns
+				// HealthCheckCanceled with a requeue (the cache wait, then
+				// the backoff): measured 10.3 s after the request.
+				bound, what = patched.Add(cacheSyncWait-time.Second), "the request"
+			}
 			if l := p.RS.Next.Latest; l == nil || l.Before(bound) {
-				return fmt.Sprintf("a window ending no earlier than the install's timeout + the %s cache wait (%s)", cacheSyncWait, bound.Format(time.RFC3339))
+				return fmt.Sprintf("a window ending no earlier than %s + the %s cache wait (%s)", what, cacheSyncWait, bound.Format(time.RFC3339))
 			}
 			return ""
 		}})
