@@ -128,6 +128,11 @@ func benchSize(cfg config, self string, n int) error {
 		{name: "(c) kubectl hrretry status -A", argv: []string{cfg.plugin, kc, "status", "-A", "--debug-requests"}},
 		{name: "(c) kubectl hrretry status -A -o json", argv: []string{cfg.plugin, kc, "status", "-A", "-o", "json", "--debug-requests"}},
 	}
+	// One name: the detail view also lists every namespace for the
+	// controller's load (issue 21); --no-load is the GET alone.
+	cases = append(cases,
+		measure{name: "(f) kubectl hrretry status NAME (the load listed)", argv: []string{cfg.plugin, kc, "status", "app-00003", "-n", "team-03", "--debug-requests"}},
+		measure{name: "(f) kubectl hrretry status NAME --no-load", argv: []string{cfg.plugin, kc, "status", "app-00003", "-n", "team-03", "--no-load", "--debug-requests"}})
 	if cfg.before != "" {
 		cases = append(cases, measure{name: "(c) status -A, the -before build", argv: []string{cfg.before, kc, "status", "-A", "--debug-requests"}})
 	}
