@@ -76,12 +76,8 @@ func watchScope(ctx context.Context, client Cluster, t target, rv string, every 
 		return err
 	}
 	defer w.Stop()
-	var tick <-chan time.Time
-	if every > 0 {
-		ticker := time.NewTicker(every)
-		defer ticker.Stop()
-		tick = ticker.C
-	}
+	tick, stop := ticks(every)
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():

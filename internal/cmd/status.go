@@ -116,6 +116,12 @@ func (o *StatusOptions) Validate() error {
 	if o.watch && o.out.Format != "" && o.out.Format != "wide" {
 		return usageErrorf("--watch prints the table; it cannot be combined with -o %s", o.out.Format)
 	}
+	if o.watchTimeout != 0 && !o.watch {
+		return usageErrorf("--timeout ends a watch: give it with --watch (-w)")
+	}
+	if o.watchTimeout < 0 {
+		return usageErrorf("--timeout must not be negative")
+	}
 	if o.helmStorage && (len(o.target.names) == 0 || o.watch) {
 		return usageErrorf("--helm-storage reads each release's Secrets: give NAMEs, without --watch")
 	}
