@@ -65,6 +65,14 @@ func NewCmdStatus(g *globalOptions, deps Deps, runF func(*StatusOptions) error) 
 		Long: `Show what each HelmRelease will do next, and when: the failure strategy in
 force, the next attempt's window, and the way out of a stuck state.
 
+With --watch on a terminal the table is redrawn in place and always fits
+the window. Too narrow: MESSAGE is cut (to 20 columns), then columns go in
+this order: -o wide's, ACTION, STRATEGY, READY, MESSAGE, FAILURES, NAMESPACE;
+NAME, PHASE and NEXT stay. Too short: the releases that matter most stay
+(overdue, stalled, retrying/remediating/failed, queued, progressing,
+waiting, pending, deleting, suspended, ready last) and the last line counts
+the others. See docs/live.md.
+
 Exit codes: 0 listed; 1 an error; 2 bad usage; 5 with --check, a selected
 release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 		Example:           statusExample,

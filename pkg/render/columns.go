@@ -28,19 +28,66 @@ const minMessage = 20
 // terminal, for the help text.
 func DropOrder() []string { return slices.Clone(dropOrder) }
 
-// fitColumns returns the table's headers and rows narrowed to width: the
-// MESSAGE cells cut, then columns dropped in dropOrder. rows is modified.
+// fitColumns returns the table's headers and rows narrowed to cols: the
+// MESSAGE cells cut, columns dropped in dropOrder until the rest fits, then
+// those dropped taken back, most useful first, where the room left holds
+// them (a narrow column can come back after a wide one went). rows' cells
+// are modified.
 func fitColumns(headers []string, rows [][]string, cols int, boxed bool) ([]string, [][]string) {
-	for _, next := range dropOrder {
-		if shrinkMessage(headers, rows, cols, boxed, minMessage) {
-			return headers, rows
+	full := columnWidths(headers, rows)
+	keep := make([]bool, len(headers))
+	for i := range keep {
+		keep[i] = true
+	}
+	msg := slices.Index(headers, "MESSAGE")
+	fits := func() bool {
+		ws := make([]int, 0, len(full))
+		for i, w := range full {
+			if keep[i] {
+				if i == msg {
+					w = min(w, minMessage) // MESSAGE takes what is left, at least this
+				}
+				ws = append(ws, w)
+			}
 		}
-		if i := slices.Index(headers, next); i >= 0 {
-			headers, rows = dropColumn(headers, rows, i)
+		return tableWidth(ws, boxed) <= cols
+	}
+	var dropped []int
+	for _, name := range dropOrder {
+		if fits() {
+			break
+		}
+		if i := slices.Index(headers, name); i >= 0 {
+			keep[i] = false
+			dropped = append(dropped, i)
 		}
 	}
+	for _, i := range slices.Backward(dropped) {
+		if keep[i] = true; !fits() {
+			keep[i] = false
+		}
+	}
+	var kept []int
+	for i, k := range keep {
+		if k {
+			kept = append(kept, i)
+		}
+	}
+	headers = pick(headers, kept)
+	for r := range rows {
+		rows[r] = pick(rows[r], kept)
+	}
+	shrinkMessage(headers, rows, cols, boxed, 1)
 	shrinkWidest(headers, rows, cols, boxed)
 	return headers, rows
+}
+
+func pick(cells []string, idx []int) []string {
+	out := make([]string, len(idx))
+	for j, i := range idx {
+		out[j] = cells[i]
+	}
+	return out
 }
 
 // shrinkWidest is the last resort, when NAME, PHASE and NEXT alone are
@@ -129,12 +176,4 @@ func tableWidth(widths []int, boxed bool) int {
 		return n + 3*len(widths) + 1
 	}
 	return n + 2*max(len(widths)-1, 0)
-}
-
-func dropColumn(headers []string, rows [][]string, i int) ([]string, [][]string) {
-	headers = slices.Delete(slices.Clone(headers), i, i+1)
-	for r := range rows {
-		rows[r] = slices.Delete(rows[r], i, i+1)
-	}
-	return headers, rows
 }

@@ -46,6 +46,9 @@ func (t LiveTable) Lines(cols, height int) []string {
 	}
 	o.Summary = false // the last line counts what is left out instead
 	k := height - chrome - len(load) - 1
+	if k < 1 && len(load) > 0 {
+		load, k = nil, k+1 // a release's row before the controller's load
+	}
 	if k < 1 {
 		// Not even one row: the counts alone.
 		return []string{fmt.Sprintf("%d HelmRelease(s): %s", len(t.States), counts(t.States))}

@@ -70,16 +70,18 @@ func (s *screen) read() {
 	defer close(s.done)
 	buf := make([]byte, 64<<10)
 	var pending []byte
+	synced := false
 	for {
 		n, err := s.ptmx.Read(buf)
 		pending = append(pending, buf[:n]...)
+		synced = synced || bytes.Contains(pending, []byte(syncBegin))
 		for {
-			i := bytes.Index(pending, []byte(render.SyncEnd))
-			if i < 0 {
+			end := frameEnd(pending, synced)
+			if end < 0 {
 				break
 			}
-			s.frame(pending[:i+len(render.SyncEnd)])
-			pending = pending[i+len(render.SyncEnd):]
+			s.frame(pending[:end])
+			pending = pending[end:]
 		}
 		if err != nil { // EIO once the plugin exits
 			s.mu.Lock()
@@ -88,6 +90,26 @@ func (s *screen) read() {
 			return
 		}
 	}
+}
+
+// syncBegin starts a frame of a build that marks them (render.Live).
+const syncBegin = "\x1b[?2026h"
+
+// frameEnd is where the first complete frame in p ends, -1 if none has.
+// A build that does not mark its frames (before issue 25) is read one
+// frame behind: each ends where the next one's redraw ("\r\x1b[…A")
+// begins, so those frames can be checked (and fail) too.
+func frameEnd(p []byte, synced bool) int {
+	if synced {
+		if i := bytes.Index(p, []byte(render.SyncEnd)); i >= 0 {
+			return i + len(render.SyncEnd)
+		}
+		return -1
+	}
+	if i := bytes.Index(p[min(1, len(p)):], []byte("\r\x1b[")); i >= 0 {
+		return i + 1
+	}
+	return -1
 }
 
 func (s *screen) write(p []byte) {
@@ -115,10 +137,11 @@ func (s *screen) frame(p []byte) {
 // frame, then the caller's checks.
 func (s *screen) checkFrame() []string {
 	var out []string
-	rows, wide := s.rows(), rowsOf(s.wide)
-	for y := range rows {
-		if rows[y] != wide[y] {
-			out = append(out, fmt.Sprintf("frame %d: row %d wrapped or shifted: %q (a wider terminal shows %q)", s.frames, y, rows[y], wide[y]))
+	narrow, wide := frameRows(s.term), frameRows(s.wide)
+	for y := range max(len(narrow), len(wide)) {
+		if y >= len(narrow) || y >= len(wide) || narrow[y] != wide[y] {
+			out = append(out, fmt.Sprintf("frame %d: the frame's rows differ on a terminal 500 columns wider (a line wrapped):\n%s\n---\n%s",
+				s.frames, strings.Join(narrow, "\n"), strings.Join(wide, "\n")))
 			break
 		}
 	}
@@ -130,6 +153,20 @@ func (s *screen) checkFrame() []string {
 		out = append(out, fmt.Sprintf("frame %d: the scrollback grew from %d to %d lines", s.frames, s.scrollback, sb))
 	}
 	return append(out, s.check(s)...)
+}
+
+// frameRows is the rows of the last frame: from its first line (a live
+// view's header: the clock, or wait's "Waiting for") to the cursor. The
+// lines above it are the prompt and notes, which may wrap.
+func frameRows(e *vt.Emulator) []string {
+	rows := rowsOf(e)
+	end := min(max(e.CursorPosition().Y, 0), len(rows))
+	for y := range end {
+		if strings.Contains(rows[y], "(watching; Ctrl-C to stop)") || strings.HasPrefix(rows[y], "Waiting for ") {
+			return rows[y:end]
+		}
+	}
+	return rows[:end]
 }
 
 // rows is the screen, a string per row without trailing blanks.

@@ -84,7 +84,7 @@ func TestWatchOnATerminal(t *testing.T) {
 	})
 }
 
-var moreLine = regexp.MustCompile(`^… and (\d+) more \(`)
+var moreLine = regexp.MustCompile(`^(?:… and (\d+) more \(|(\d+) HelmRelease\(s\): )`)
 
 // watchFrame checks one frame of `status --watch` for n releases: the
 // clock line once, nothing of an old frame above it or under the new one,
@@ -133,7 +133,7 @@ func watchFrame(n int) func(*screen) []string {
 				shown++
 			}
 			if m := moreLine.FindStringSubmatch(r); m != nil {
-				counted, _ = strconv.Atoi(m[1])
+				counted, _ = strconv.Atoi(m[1] + m[2])
 			}
 		}
 		if shown+counted != n {
