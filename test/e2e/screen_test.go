@@ -31,6 +31,8 @@ type screen struct {
 	frames      int
 	skip        int // frames not to check: drawn for a size the terminal no longer has
 	scrollback  int // after the first frame; -1 before
+	kept        func(s *screen) int // lines written for good so far, which may scroll the frame up (nil: none)
+	keptAt      int
 	problems    []string
 	check       func(s *screen) []string
 	frameSignal chan struct{}
@@ -146,11 +148,16 @@ func (s *screen) checkFrame() []string {
 		}
 	}
 	sb := s.term.ScrollbackLen()
+	kept := 0 // lines the command keeps above its frame (wait's "reached")
+	if s.kept != nil {
+		kept = s.kept(s)
+	}
 	switch {
 	case s.scrollback < 0:
-		s.scrollback = sb
-	case sb != s.scrollback:
-		out = append(out, fmt.Sprintf("frame %d: the scrollback grew from %d to %d lines", s.frames, s.scrollback, sb))
+		s.scrollback, s.keptAt = sb, kept
+	case sb > s.scrollback+kept-s.keptAt:
+		out = append(out, fmt.Sprintf("frame %d: the scrollback grew from %d to %d lines, with %d line(s) printed for good since",
+			s.frames, s.scrollback, sb, kept-s.keptAt))
 	}
 	return append(out, s.check(s)...)
 }
@@ -210,6 +217,12 @@ func (s *screen) scrollbackText() []string {
 		lines[y] = strings.TrimRight(b.String(), " ")
 	}
 	return lines
+}
+
+func (s *screen) frameCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.frames
 }
 
 // waitFrames returns once n frames (in all) have been drawn.

@@ -8,6 +8,10 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	v2 "github.com/fluxcd/helm-controller/api/v2"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 )
@@ -142,3 +146,134 @@ func watchFrame(n int) func(*screen) []string {
 		return out
 	}
 }
+
+// `wait` on a real terminal, both streams on it: the releases that reach
+// the goal get their "reached" line (stdout) above the frame (stderr),
+// once, and nothing of an old frame is left on the screen. Twelve releases
+// on 100×10: the frame keeps those still waiting and counts the others.
+func TestWaitOnATerminal(t *testing.T) {
+	h := env(t)
+	ctx := context.Background()
+	const ns = "tty-wait"
+	var rs []fixtures.Release
+	for i := range 12 {
+		st := fixtures.Retrying
+		if i < 4 {
+			st = fixtures.Ready
+		}
+		rs = append(rs, fixtures.Release{Name: fmt.Sprintf("web-%02d", i), Namespace: ns, State: st})
+	}
+	if err := fixtures.CreateAll(ctx, h.admin, rs, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	s := h.startScreen(t, 100, 10, waitFrame(12), "wait", "-n", ns, "--all", "--for", "ready", "--timeout", "2m")
+	s.kept = func(s *screen) int { return len(reachedLines(s)) }
+	s.waitFrames(t, 1)
+	for i, r := range rs[4:] {
+		hr := &v2.HelmRelease{}
+		if err := h.admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: r.Name}, hr); err != nil {
+			t.Fatal(err)
+		}
+		released(t, h.admin, hr, "1.6.0")
+		if i%3 == 0 {
+			s.waitFrames(t, s.frameCount()+1)
+		}
+	}
+	select {
+	case <-s.done:
+	case <-time.After(time.Minute):
+		t.Fatalf("wait did not end once every release was ready:\n%s", s.dump())
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	all := append(s.scrollbackText(), s.rows()...)
+	for _, r := range rs {
+		if n := countLines(all, ns+"/"+r.Name+" reached ready"); n != 1 {
+			t.Errorf("%s reached ready: %d line(s), want 1", r.Name, n)
+		}
+	}
+	if countLines(all, "All 12 HelmRelease(s) reached ready.") != 1 {
+		t.Errorf("no final line")
+	}
+	t.Logf("the terminal at the end:\n%s", s.dump())
+}
+
+func countLines(lines []string, want string) int {
+	n := 0
+	for _, l := range lines {
+		if l == want {
+			n++
+		}
+	}
+	return n
+}
+
+// reachedLines is every "reached" line on the screen and in the scrollback.
+func reachedLines(s *screen) []string {
+	var out []string
+	for _, l := range append(s.scrollbackText(), s.rows()...) {
+		if strings.HasSuffix(l, " reached ready") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// waitFrame checks one frame of wait for n releases: its header once,
+// the "reached" lines above it and each once, no line of an old frame
+// above it, nothing under it, every release shown or counted.
+func waitFrame(n int) func(*screen) []string {
+	return func(s *screen) []string {
+		rows := s.rows()
+		cursor := s.term.CursorPosition()
+		var out []string
+		header := -1
+		for y, r := range rows {
+			if strings.HasPrefix(r, "Waiting for ready: ") {
+				if header >= 0 {
+					out = append(out, fmt.Sprintf("frame %d: two headers, rows %d and %d: an old frame is left", s.frames, header, y))
+				}
+				header = y
+			}
+		}
+		if header < 0 {
+			return append(out, fmt.Sprintf("frame %d: no header on the screen", s.frames))
+		}
+		for y, r := range rows[:header] {
+			if strings.HasPrefix(r, "  tty-wait/") || strings.HasPrefix(r, "  … and") {
+				out = append(out, fmt.Sprintf("frame %d: row %d above the frame is a line of an old one: %q", s.frames, y, r))
+			}
+		}
+		for y, r := range rows[header:] {
+			if strings.HasSuffix(r, " reached ready") {
+				out = append(out, fmt.Sprintf("frame %d: a reached line inside or under the frame, row %d: %q", s.frames, header+y, r))
+			}
+		}
+		seen := map[string]int{}
+		for _, l := range reachedLines(s) {
+			if seen[l]++; seen[l] == 2 {
+				out = append(out, fmt.Sprintf("frame %d: %q twice", s.frames, l))
+			}
+		}
+		for y := cursor.Y; y < len(rows) && y >= 0; y++ {
+			if rows[y] != "" {
+				out = append(out, fmt.Sprintf("frame %d: row %d under the frame is not blank: %q", s.frames, y, rows[y]))
+			}
+		}
+		shown, counted := 0, 0
+		for _, r := range rows[header+1 : max(cursor.Y, header+1)] {
+			if strings.HasPrefix(r, "  tty-wait/") {
+				shown++
+			}
+			if m := waitMore.FindStringSubmatch(r); m != nil {
+				counted, _ = strconv.Atoi(m[1])
+			}
+		}
+		if shown+counted != n {
+			out = append(out, fmt.Sprintf("frame %d: %d releases shown and %d counted, not %d", s.frames, shown, counted, n))
+		}
+		return out
+	}
+}
+
+var waitMore = regexp.MustCompile(`^  … and (\d+) more \(`)
