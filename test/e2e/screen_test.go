@@ -29,8 +29,8 @@ type screen struct {
 	mu          sync.Mutex
 	term, wide  *vt.Emulator
 	frames      int
-	skip        int // frames not to check: drawn for a size the terminal no longer has
-	scrollback  int // after the first frame; -1 before
+	skip        int                 // frames not to check: drawn for a size the terminal no longer has
+	scrollback  int                 // after the first frame; -1 before
 	kept        func(s *screen) int // lines written for good so far, which may scroll the frame up (nil: none)
 	keptAt      int
 	problems    []string
