@@ -63,7 +63,7 @@ func TestWatchOnATerminal(t *testing.T) {
 		t.Fatalf("seeding: %v", err)
 	}
 	for _, set := range []int{8, 500} {
-		for _, size := range [][2]int{{80, 24}, {100, 10}, {200, 50}} {
+		for _, size := range [][2]int{{80, 24}, {100, 10}, {100, 24}, {200, 50}} {
 			t.Run(fmt.Sprintf("%d releases at %dx%d", set, size[0], size[1]), func(t *testing.T) {
 				s := h.startScreen(t, size[0], size[1], watchFrame(set), "status", "-A", "-l", fmt.Sprintf("tty=%d", set), "--watch")
 				s.waitFrames(t, 3)
