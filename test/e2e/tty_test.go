@@ -6,11 +6,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
+	"golang.org/x/sync/errgroup"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
@@ -44,13 +44,44 @@ func ttyReleases() []fixtures.Release {
 	return rs
 }
 
-var seedTTY = sync.OnceValue(func() error {
-	h, err := suite()
-	if err != nil {
-		return err
+// seedTTY creates rs and removes them when t ends: other tests list all
+// namespaces (wait -A --phase suspended, status -A --check) and count
+// what they find.
+func seedTTY(t *testing.T, h *harness, rs []fixtures.Release) {
+	t.Helper()
+	t.Cleanup(func() { removeReleases(t, h, rs) })
+	if err := fixtures.CreateAll(context.Background(), h.admin, rs, h.seededAt); err != nil {
+		t.Fatalf("seeding: %v", err)
 	}
-	return fixtures.CreateAll(context.Background(), h.admin, ttyReleases(), h.seededAt)
-})
+}
+
+// removeReleases deletes rs, their finalizer first: no controller runs
+// here to remove it, and a namespace is never deleted for good without
+// kube-controller-manager.
+func removeReleases(t *testing.T, h *harness, rs []fixtures.Release) {
+	ctx := context.Background()
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for _, r := range rs {
+		g.Go(func() error {
+			hr := &v2.HelmRelease{}
+			if err := h.admin.Get(ctx, client.ObjectKey{Namespace: r.Namespace, Name: r.Name}, hr); err != nil {
+				return client.IgnoreNotFound(err)
+			}
+			if len(hr.Finalizers) > 0 {
+				patch := client.MergeFrom(hr.DeepCopy())
+				hr.Finalizers = nil
+				if err := h.admin.Patch(ctx, hr, patch); err != nil {
+					return client.IgnoreNotFound(err)
+				}
+			}
+			return client.IgnoreNotFound(h.admin.Delete(ctx, hr))
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Errorf("removing the releases of this test: %v", err)
+	}
+}
 
 // `status -A --watch` on a real terminal, read back from the screen:
 // every frame fits (no wrapped line, not taller than the screen), each
@@ -59,9 +90,7 @@ var seedTTY = sync.OnceValue(func() error {
 // and one terminal resized while it watches.
 func TestWatchOnATerminal(t *testing.T) {
 	h := env(t)
-	if err := seedTTY(); err != nil {
-		t.Fatalf("seeding: %v", err)
-	}
+	seedTTY(t, h, ttyReleases())
 	for _, set := range []int{8, 500} {
 		for _, size := range [][2]int{{80, 24}, {100, 10}, {100, 24}, {200, 50}} {
 			t.Run(fmt.Sprintf("%d releases at %dx%d", set, size[0], size[1]), func(t *testing.T) {
@@ -163,9 +192,7 @@ func TestWaitOnATerminal(t *testing.T) {
 		}
 		rs = append(rs, fixtures.Release{Name: fmt.Sprintf("web-%02d", i), Namespace: ns, State: st})
 	}
-	if err := fixtures.CreateAll(ctx, h.admin, rs, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	seedTTY(t, h, rs)
 	s := h.startScreen(t, 100, 10, waitFrame(12), "wait", "-n", ns, "--all", "--for", "ready", "--timeout", "2m")
 	s.kept = func(s *screen) int { return len(reachedLines(s)) }
 	s.waitFrames(t, 1)
