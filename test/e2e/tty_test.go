@@ -50,7 +50,7 @@ func ttyReleases() []fixtures.Release {
 func seedTTY(t *testing.T, h *harness, rs []fixtures.Release) {
 	t.Helper()
 	t.Cleanup(func() { removeReleases(t, h, rs) })
-	if err := fixtures.CreateAll(context.Background(), h.admin, rs, h.seededAt); err != nil {
+	if err := fixtures.CreateAll(context.Background(), h.admin, rs, time.Now()); err != nil {
 		t.Fatalf("seeding: %v", err)
 	}
 }
