@@ -90,6 +90,20 @@ type terminal struct {
 	tty   bool // the output is a terminal
 	inTTY bool // the input is a terminal: a person can answer a prompt
 	width int
+	file  *os.File // the terminal, to read its size again (live views)
+}
+
+// size is the terminal's width and height now: a live view reads it for
+// every frame, so a resized terminal gets frames that fit it. 0: unknown.
+func (t terminal) size() (width, height int) {
+	if t.file == nil {
+		return t.width, 0
+	}
+	w, h, err := term.GetSize(int(t.file.Fd()))
+	if err != nil {
+		return t.width, 0
+	}
+	return w, h
 }
 
 // detectTerminal applies --color, NO_COLOR (https://no-color.org) and
@@ -97,7 +111,7 @@ type terminal struct {
 func (g *globalOptions) detectTerminal(out io.Writer, getenv func(string) string) (terminal, error) {
 	t := terminal{inTTY: isTerminal(g.in)}
 	if f, ok := out.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
-		t.tty = true
+		t.tty, t.file = true, f
 		if w, _, err := term.GetSize(int(f.Fd())); err == nil {
 			t.width = w
 		}

@@ -33,7 +33,8 @@ type follower interface {
 // follow is `status --watch` and `wait`: one LIST of the target (one
 // namespace, or all of them), then one WATCH from the list's
 // resourceVersion, and a new LIST when that version expired (410 Gone).
-// Between events it calls tick every `every` (0: never). It returns the
+// Between events it calls tick every `every` (0: never), and at once when
+// the terminal is resized (ticks). It returns the
 // first error of a request or of the follower, or ctx's.
 func follow(ctx context.Context, client Cluster, t target, chunkSize int64, every time.Duration, f follower) error {
 	for {
@@ -76,12 +77,8 @@ func watchScope(ctx context.Context, client Cluster, t target, rv string, every 
 		return err
 	}
 	defer w.Stop()
-	var tick <-chan time.Time
-	if every > 0 {
-		ticker := time.NewTicker(every)
-		defer ticker.Stop()
-		tick = ticker.C
-	}
+	tick, stop := ticks(every)
+	defer stop()
 	for {
 		select {
 		case <-ctx.Done():

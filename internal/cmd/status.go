@@ -65,6 +65,14 @@ func NewCmdStatus(g *globalOptions, deps Deps, runF func(*StatusOptions) error) 
 		Long: `Show what each HelmRelease will do next, and when: the failure strategy in
 force, the next attempt's window, and the way out of a stuck state.
 
+With --watch on a terminal the table is redrawn in place and always fits
+the window. Too narrow: MESSAGE is cut (to 20 columns), then columns go in
+this order: -o wide's, ACTION, STRATEGY, READY, MESSAGE, FAILURES, NAMESPACE;
+NAME, PHASE and NEXT stay. Too short: the releases that matter most stay
+(overdue, stalled, retrying/remediating/failed, queued, progressing,
+waiting, pending, deleting, suspended, ready last) and the last line counts
+the others. See docs/live.md.
+
 Exit codes: 0 listed; 1 an error; 2 bad usage; 5 with --check, a selected
 release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 		Example:           statusExample,
@@ -115,6 +123,12 @@ func (o *StatusOptions) Validate() error {
 	}
 	if o.watch && o.out.Format != "" && o.out.Format != "wide" {
 		return usageErrorf("--watch prints the table; it cannot be combined with -o %s", o.out.Format)
+	}
+	if o.watchTimeout != 0 && !o.watch {
+		return usageErrorf("--timeout ends a watch: give it with --watch (-w)")
+	}
+	if o.watchTimeout < 0 {
+		return usageErrorf("--timeout must not be negative")
 	}
 	if o.helmStorage && (len(o.target.names) == 0 || o.watch) {
 		return usageErrorf("--helm-storage reads each release's Secrets: give NAMEs, without --watch")

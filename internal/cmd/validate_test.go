@@ -17,6 +17,8 @@ func TestStatusFlags(t *testing.T) {
 	}{
 		{[]string{"-w", "web"}, "--watch works on a selection"},
 		{[]string{"-w", "-o", "json"}, "cannot be combined with -o json"},
+		{[]string{"--timeout", "1m"}, "--timeout ends a watch: give it with --watch"},
+		{[]string{"-w", "--timeout", "-1s"}, "--timeout must not be negative"},
 		{[]string{"--chunk-size", "-1"}, "--chunk-size must not be negative"},
 		{[]string{"--qps", "0"}, "--qps and --burst must be positive"},
 		{[]string{"--burst", "0"}, "--qps and --burst must be positive"},

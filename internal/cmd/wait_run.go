@@ -32,8 +32,8 @@ type waiter struct {
 	items   []render.WaitItem // the last judgement
 	shown   map[string]string // pipe: the last line printed per release
 	judged  map[string]inspect.Verdict
-	lines   int // terminal: lines of the last frame
-	code    int // the exit code once decided, -1 until then
+	live    render.Live // terminal: the last frame, to redraw in place
+	code    int         // the exit code once decided, -1 until then
 }
 
 func newWaiter(o *WaitOptions, f *settingsFuture, deadline time.Time) *waiter {

@@ -17,20 +17,18 @@ func (w *waiter) renderOptions(now time.Time) render.Options {
 // terminal, a line per change on a pipe) and, to stdout, each release
 // that reached the goal.
 func (w *waiter) show(now time.Time, tick bool) {
+	if w.o.term.tty {
+		w.showFrame(now)
+		return
+	}
 	errOut := w.o.deps.Streams.ErrOut
 	ro := w.renderOptions(now)
-	if w.o.term.tty {
-		w.lines, _ = render.WaitFrame(errOut, w.lines, w.o.goal, w.items, w.deadline, ro)
-	}
 	for _, it := range w.items {
 		k := it.Namespace + "/" + it.Name
 		before := w.judged[k]
 		w.judged[k] = it.Verdict
 		if it.Verdict == inspect.VerdictReached && before != inspect.VerdictReached {
 			_ = render.WaitReached(w.o.deps.Streams.Out, it, w.o.goal)
-		}
-		if w.o.term.tty {
-			continue
 		}
 		// A tick changes no object: only a new verdict is worth a line
 		// (an unanchored window moves with the clock).
@@ -40,6 +38,29 @@ func (w *waiter) show(now time.Time, tick bool) {
 			_ = render.WaitLog(errOut, it, ro)
 		}
 	}
+}
+
+// showFrame draws the terminal's frame, fitted to its size now. The
+// "reached" lines go above it: the old frame is cleared first, so they
+// take its place and the new frame starts under them.
+func (w *waiter) showFrame(now time.Time) {
+	errOut := w.o.deps.Streams.ErrOut
+	width, height := w.o.term.size()
+	cleared := false
+	for _, it := range w.items {
+		k := it.Namespace + "/" + it.Name
+		before := w.judged[k]
+		w.judged[k] = it.Verdict
+		if it.Verdict == inspect.VerdictReached && before != inspect.VerdictReached {
+			if !cleared {
+				_ = w.live.Clear(errOut, width)
+				cleared = true
+			}
+			_ = render.WaitReached(w.o.deps.Streams.Out, it, w.o.goal)
+		}
+	}
+	header, body := render.WaitFrame(w.o.goal, w.items, w.deadline, w.renderOptions(now))
+	_ = w.live.Draw(errOut, render.Fit(header, body, width, height), width)
 }
 
 // finish explains the outcome on stderr and returns its exit code.

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"time"
@@ -18,8 +17,8 @@ import (
 type liveView struct {
 	o     *StatusOptions
 	s     inspect.Settings
-	known     // in the order the LIST returned them
-	lines int // lines of the last frame, to redraw in place
+	known             // in the order the LIST returned them
+	live  render.Live // the last frame on a terminal, to redraw in place
 }
 
 func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.Settings) error {
@@ -118,23 +117,34 @@ func (v *liveView) states(now time.Time) []inspect.RetryState {
 	return out
 }
 
+// drawAll shows every release: on a terminal a frame that fits it, drawn
+// over the last one; on a pipe the table once (after the LIST).
 func (v *liveView) drawAll() {
 	now := v.o.deps.Now()
-	var b bytes.Buffer
 	states, load := v.statesWithLoad(now)
 	ro := v.o.renderOptions(now)
 	ro.Load = load
-	if v.o.term.tty {
-		b.WriteString(render.Redraw(v.lines))
-		fmt.Fprintf(&b, "%s  (watching; Ctrl-C to stop)\n", now.Format("15:04:05"))
+	out := v.o.deps.Streams.Out
+	none := render.NoneFound(v.o.target.namespace, v.o.target.allNamespaces)
+	if !v.o.term.tty {
+		if len(states) == 0 {
+			_, _ = fmt.Fprintln(out, none)
+			return
+		}
+		_ = render.Table(out, states, ro) // streamed: a fleet's table is megabytes
+		return
 	}
+	var body render.Body = render.LiveTable{States: states, O: ro}
 	if len(states) == 0 {
-		fmt.Fprintln(&b, render.NoneFound(v.o.target.namespace, v.o.target.allNamespaces))
-	} else {
-		_ = render.Table(&b, states, ro)
+		body = render.Text{none}
 	}
-	v.lines = bytes.Count(b.Bytes(), []byte{'\n'})
-	_, _ = v.o.deps.Streams.Out.Write(b.Bytes())
+	width, height := v.o.term.size() // again for every frame: the terminal may have been resized
+	_ = v.live.Draw(out, render.Fit(v.header(now), body, width, height), width)
+}
+
+// header is the frame's lines above the table: the clock.
+func (v *liveView) header(now time.Time) []string {
+	return []string{now.Format("15:04:05") + "  (watching; Ctrl-C to stop)"}
 }
 
 func (v *liveView) drawOne(d inspect.Decoded) error {

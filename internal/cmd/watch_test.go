@@ -120,7 +120,7 @@ func TestWatchTerminalRedraws(t *testing.T) {
 	if !strings.Contains(out.String(), "No HelmReleases found in namespace apps.") || !strings.Contains(out.String(), "(watching; Ctrl-C to stop)") {
 		t.Errorf("empty frame:\n%s", out.String())
 	}
-	lines := v.lines
+	lines := strings.Count(out.String(), "\n")
 	for _, name := range []string{"stalled-retries-exceeded", "retrying-upgrade"} {
 		if err := v.apply(watch.Event{Type: watch.Modified, Object: states(t, name)[0]}); err != nil {
 			t.Fatal(err)

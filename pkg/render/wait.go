@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,27 +76,75 @@ func WaitLog(w io.Writer, it WaitItem, o Options) error {
 	return err
 }
 
-// WaitFrame writes the live view of a terminal over the previous frame of
-// prevLines lines: a header, then one line per release. It returns the
-// lines it wrote, for the next redraw.
-func WaitFrame(w io.Writer, prevLines int, goal inspect.Goal, items []WaitItem, deadline time.Time, o Options) (int, error) {
-	var b strings.Builder
-	b.WriteString(Redraw(prevLines))
+// WaitFrame is the live view of a terminal: a header line, then one line
+// per release (WaitList).
+func WaitFrame(goal inspect.Goal, items []WaitItem, deadline time.Time, o Options) ([]string, WaitList) {
 	reached := 0
-	width := 0
 	for _, it := range items {
 		if it.Verdict == inspect.VerdictReached {
 			reached++
 		}
-		width = max(width, len(it.ref()))
 	}
-	fmt.Fprintf(&b, "Waiting for %s: %d of %d reached, timeout %s  (Ctrl-C to stop)\n",
+	header := fmt.Sprintf("Waiting for %s: %d of %d reached, timeout %s  (Ctrl-C to stop)",
 		Escape(goal.String(), false), reached, len(items), when(deadline, o))
-	for _, it := range items {
-		fmt.Fprintf(&b, "  %-*s  %s\n", width, it.ref(), WaitLine(it, o))
+	return []string{header}, WaitList{Items: items, O: o}
+}
+
+// WaitList is the releases of a wait's live frame as a Body: all of them
+// when the terminal is tall enough; otherwise those not there yet first
+// (one that cannot get there, then one waiting), and a last line counting
+// the others.
+type WaitList struct {
+	Items []WaitItem
+	O     Options
+}
+
+// Lines lays the list out in height lines (Fit cuts them to the width).
+func (l WaitList) Lines(_, height int) []string {
+	items := l.Items
+	var hidden []WaitItem
+	if len(items) > height {
+		items = slices.Clone(items)
+		slices.SortStableFunc(items, func(a, b WaitItem) int { return waitRank(a) - waitRank(b) })
+		k := max(height-1, 0)
+		items, hidden = items[:k], items[k:]
 	}
-	_, err := io.WriteString(w, b.String())
-	return 1 + len(items), err
+	pad := 0
+	for _, it := range items {
+		pad = max(pad, len(it.ref()))
+	}
+	lines := make([]string, 0, len(items)+1)
+	for _, it := range items {
+		lines = append(lines, fmt.Sprintf("  %-*s  %s", pad, it.ref(), WaitLine(it, l.O)))
+	}
+	if len(hidden) > 0 {
+		byVerdict := map[inspect.Verdict]int{}
+		var order []string
+		for _, it := range hidden {
+			if byVerdict[it.Verdict] == 0 {
+				order = append(order, string(it.Verdict))
+			}
+			byVerdict[it.Verdict]++
+		}
+		parts := make([]string, len(order))
+		for i, v := range order {
+			parts[i] = fmt.Sprintf("%d %s", byVerdict[inspect.Verdict(v)], v)
+		}
+		lines = append(lines, fmt.Sprintf("  … and %d more (%s)", len(hidden), strings.Join(parts, ", ")))
+	}
+	return lines
+}
+
+// waitRank orders a wait's releases for a short terminal: what cannot get
+// there, then what waits, then what is there.
+func waitRank(it WaitItem) int {
+	switch it.Verdict {
+	case inspect.VerdictReached:
+		return 2
+	case inspect.VerdictWaiting:
+		return 1
+	}
+	return 0
 }
 
 // WaitReached is the line on standard output for a release that reached

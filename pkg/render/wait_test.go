@@ -41,12 +41,17 @@ func TestGoldenWait(t *testing.T) {
 		render func(*bytes.Buffer) error
 	}{
 		{"wait-frame-tty.golden", func(b *bytes.Buffer) error {
-			_, err := WaitFrame(b, 0, ready, all, deadline, Options{Now: testNow, Color: true, Relative: true})
-			return err
+			header, body := WaitFrame(ready, all, deadline, Options{Now: testNow, Color: true, Relative: true})
+			return (&Live{}).Draw(b, Fit(header, body, 0, 0), 0)
 		}},
 		{"wait-frame-redraw.golden", func(b *bytes.Buffer) error {
-			_, err := WaitFrame(b, 4, version, mixed, deadline, Options{Now: testNow, Relative: true})
-			return err
+			header, body := WaitFrame(version, mixed, deadline, Options{Now: testNow, Relative: true})
+			return (&Live{drawn: []int{40, 40, 40, 40}}).Draw(b, Fit(header, body, 0, 0), 0)
+		}},
+		{"wait-frame-fit.golden", func(b *bytes.Buffer) error {
+			// 60 × 5: four lines, the ones not there yet first.
+			header, body := WaitFrame(ready, all, deadline, Options{Now: testNow, Relative: true})
+			return (&Live{}).Draw(b, Fit(header, body, 60, 5), 60)
 		}},
 		{"wait-pipe.golden", func(b *bytes.Buffer) error {
 			for _, it := range append(all, mixed...) {
@@ -98,8 +103,8 @@ func TestWaitItemsJudged(t *testing.T) {
 			t.Errorf("%s: %s, want %s", it.Name, it.Verdict, want[i])
 		}
 	}
-	if n, err := WaitFrame(&bytes.Buffer{}, 0, ready, all, testNow, piped); n != 6 || err != nil {
-		t.Errorf("a frame of 5 releases is 6 lines: %d", n)
+	if header, body := WaitFrame(ready, all, testNow, piped); len(Fit(header, body, 0, 0)) != 6 {
+		t.Errorf("a frame of 5 releases is 6 lines: %q", Fit(header, body, 0, 0))
 	}
 	if line := WaitLine(all[1], piped); strings.Contains(line, "in ") || !strings.Contains(line, "2026-11-23T12:03:45Z") {
 		t.Errorf("piped lines carry absolute times: %q", line)
