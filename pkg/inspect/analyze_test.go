@@ -19,15 +19,7 @@ var testNow = time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
 // the command uses.
 func loadState(t *testing.T, name string, s Settings) RetryState {
 	t.Helper()
-	y, err := os.ReadFile(filepath.Join("testdata", "states", name+".yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := yaml.YAMLToJSON(y)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	st := AnalyzeJSON(j, testNow, s)
+	st := AnalyzeJSON(mustJSON(t, name), testNow, s)
 	for _, w := range st.Warnings {
 		if w.Code == "UndecodableField" {
 			t.Fatalf("%s: fixture does not decode: %s", name, w.Message)
