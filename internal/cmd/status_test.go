@@ -71,10 +71,15 @@ func slicesContain(s []string, v string) bool {
 }
 
 func TestStatusNamed(t *testing.T) {
+	// A stalled release: nothing is due, so no LIST for the load.
 	r := execute(t, fleet(t), "status", "stalled-retries-exceeded")
-	if lists := r.fake.Lists(); r.code != ExitOK || !strings.Contains(r.stdout, "stalled-retries-exceeded") ||
-		len(lists) != 1 || lists[0].Namespace != "" {
-		t.Errorf("one name: exit %d, lists %+v; want the detail view from a GET, and one LIST of every namespace for the load", r.code, lists)
+	if lists := r.fake.Lists(); r.code != ExitOK || !strings.Contains(r.stdout, "stalled-retries-exceeded") || len(lists) != 0 {
+		t.Errorf("one name: exit %d, lists %+v; want the detail view from a GET alone", r.code, lists)
+	}
+	// A retrying one: one LIST of every namespace for the load.
+	r = execute(t, fleet(t), "status", "retrying-upgrade")
+	if lists := r.fake.Lists(); r.code != ExitOK || len(lists) != 1 || lists[0].Namespace != "" {
+		t.Errorf("a retrying release: exit %d, lists %+v; want one LIST of every namespace for the load", r.code, lists)
 	}
 
 	r = execute(t, fleet(t), "status", "ready", "nope", "gone", "-o", "name")
