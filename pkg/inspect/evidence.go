@@ -88,7 +88,8 @@ func (ev Evidence) latestFor(reason, message string) (Event, bool) {
 	for _, e := range ev.Events {
 		// Some Events carry more than the condition (RollbackFailed adds
 		// Helm's log), some less (a prefix on the condition).
-		if e.Reason != reason || e.Message == "" || !(strings.Contains(message, e.Message) || strings.Contains(e.Message, message)) {
+		related := strings.Contains(message, e.Message) || strings.Contains(e.Message, message)
+		if e.Reason != reason || e.Message == "" || !related {
 			continue
 		}
 		if !found || e.Last.After(best.Last) {

@@ -90,7 +90,9 @@ func featureGates() string { return strings.TrimSpace(os.Getenv("HRRETRY_GT_GATE
 
 // cancelGate: the controller runs with CancelHealthCheckOnNewRevision, so a
 // request during an install or upgrade cancels its health checks.
-func cancelGate() bool { return strings.Contains(featureGates(), "CancelHealthCheckOnNewRevision=true") }
+func cancelGate() bool {
+	return strings.Contains(featureGates(), "CancelHealthCheckOnNewRevision=true")
+}
 
 // defaultToRetry: the DefaultToRetryOnFailure gate is on, so a release that
 // sets no strategy retries (every 5m) instead of remediating
