@@ -80,8 +80,8 @@ func NewCmdForce(g *globalOptions, deps Deps, runF func(*ForceOptions) error) *c
 	cmd := &cobra.Command{
 		Use:               "force [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR] [--all]",
 		Short:             "Make helm-controller retry now, and report what happened",
-		Long:              forceLong,
-		Example:           forceExample,
+		Long:              spell(deps.name(), forceLong),
+		Example:           spell(deps.name(), forceExample),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
@@ -175,7 +175,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 
 // applier patches through client and reports each result on out.
 func (o *ForceOptions) applier(client Cluster, settings inspect.Settings, out io.Writer) *trigger.Applier {
-	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty}
+	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty, Command: o.deps.name()}
 	return &trigger.Applier{HelmReleases: client.HelmReleases(), Concurrency: o.concurrency,
 		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
 		Now: o.deps.Now, Settings: settings,

@@ -75,7 +75,7 @@ the others. See docs/live.md.
 
 Exit codes: 0 listed; 1 an error; 2 bad usage; 5 with --check, a selected
 release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
-		Example:           statusExample,
+		Example:           spell(deps.name(), statusExample),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
@@ -106,6 +106,7 @@ func (o *StatusOptions) Complete(args []string) error {
 	if o.out, err = render.ParseOutput(o.output, os.ReadFile); err != nil {
 		return usageError(err)
 	}
+	o.out.Command = o.deps.name()
 	if o.sortBy == "" && o.sel.failing {
 		o.sortBy = "next" // what fails next, first
 	}
@@ -256,7 +257,7 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time, load *
 func (o *StatusOptions) renderOptions(now time.Time) render.Options {
 	return render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Width: o.term.width,
 		Wide: o.out.Format == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces,
-		Summary: o.term.tty && !o.noHeaders, Check: o.check}
+		Summary: o.term.tty && !o.noHeaders, Check: o.check, Command: o.deps.name()}
 }
 
 // addRisks reads Helm's storage of each named release and puts the

@@ -81,8 +81,8 @@ func NewCmdWait(g *globalOptions, deps Deps, runF func(*WaitOptions) error) *cob
 	cmd := &cobra.Command{
 		Use:               "wait [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR] [--for GOAL]",
 		Short:             "Wait until HelmReleases are released, and fail fast when they cannot be",
-		Long:              waitLong,
-		Example:           waitExample,
+		Long:              spell(deps.name(), waitLong),
+		Example:           spell(deps.name(), waitExample),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}

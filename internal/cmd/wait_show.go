@@ -10,7 +10,7 @@ import (
 
 // renderOptions: the progress is on stderr, so its terminal decides.
 func (w *waiter) renderOptions(now time.Time) render.Options {
-	return render.Options{Now: now, Color: w.o.term.color, Relative: w.o.term.tty}
+	return render.Options{Now: now, Color: w.o.term.color, Relative: w.o.term.tty, Command: w.o.deps.name()}
 }
 
 // show writes the progress to stderr (a frame redrawn in place on a
@@ -79,7 +79,7 @@ func (w *waiter) finish() error {
 		_ = render.WaitDone(errOut, w.o.goal, len(w.items))
 		return nil
 	case ExitSuperseded:
-		_ = render.WaitSuperseded(errOut, failed)
+		_ = render.WaitSuperseded(errOut, failed, w.o.deps.name())
 	default:
 		_ = render.WaitUnreachable(errOut, w.o.goal, failed, ro)
 	}
