@@ -53,12 +53,15 @@ namespaces with -A); the releases waited for are those selected at the start.
 
 --for is one of:
   ready           Ready=True for the current generation: a Ready left from the
-                  previous spec does not count (the default)
-  version=X       chart version X deployed, and Ready
+                  previous spec does not count (the default; kubectl's
+                  condition=Ready says the same)
+  version=X       chart version X deployed, and Ready; compared as semver, so
+                  version=0.1.0 matches 0.1.0+9505d804ef85 (a chart built from
+                  Git), and version=0.1.0+9505d804ef85 only that build
   revision=N      Helm revision N or later deployed, and Ready
   digest=sha256:… a release with that config, chart or OCI digest, and Ready
   generation=N    the controller has reconciled generation N or later, and Ready
-  deleted         the object is gone
+  deleted         the object is gone (kubectl's delete says the same)
 
 It gives up early when the goal cannot be reached without a change: stalled
 (RetriesExceeded, MissingRollbackTarget, AccessDenied, ...), suspended, being
@@ -89,12 +92,12 @@ func NewCmdWait(g *globalOptions, deps Deps, runF func(*WaitOptions) error) *cob
 	o.sel.addFlags(cmd, "Wait for")
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "Wait for every HelmRelease in the namespace")
-	f.StringVar(&o.forGoal, "for", "ready", "The goal: ready, version=X, revision=N, digest=sha256:…, generation=N or deleted")
+	f.StringVar(&o.forGoal, "for", "ready", "The goal: ready (or condition=Ready), version=X, revision=N, digest=sha256:…, generation=N or deleted (or delete)")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "Give up after this long")
 	f.Int64Var(&o.maxFailures, "max-failures", 0, "Give up when more than this many attempts of the current streak failed (0: no limit; RetryOnFailure never stalls)")
 	f.DurationVar(&o.stuckAfter, "stuck-after", 0, "Give up when a release has been failing for longer than this (0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("for", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"ready", "version=", "revision=", "digest=sha256:", "generation=", "deleted"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		return []string{"ready", "condition=Ready", "version=", "revision=", "digest=sha256:", "generation=", "deleted", "delete"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
 	o.ctxFlags.addFlags(cmd, g)
 	return cmd
