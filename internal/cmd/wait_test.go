@@ -32,7 +32,7 @@ func TestWaitValidate(t *testing.T) {
 		"name the HelmReleases":         {},
 		"cannot be combined with --all": {"a", "--all-namespaces"},
 		"--all cannot be combined":      {"a", "--all"},
-		"want ready, version=X":         {"a", "--for", "healthy"},
+		"want ready (or condition=Ready), version=X":         {"a", "--for", "healthy"},
 		"takes no value":                {"a", "--for", "ready=1"},
 		"positive integer":              {"a", "--for", "revision=0"},
 		"--timeout must be positive":    {"a", "--timeout", "0s"},
