@@ -34,6 +34,7 @@ type ForceOptions struct {
 	timeout          time.Duration
 	concurrency      int
 	ctxFlags         contextFlags
+	output           resultOutput
 
 	contexts []string // several clusters (--contexts, --all-contexts); nil: one
 	target   target
@@ -99,6 +100,7 @@ func NewCmdForce(g *globalOptions, deps Deps, runF func(*ForceOptions) error) *c
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "How long --wait waits")
 	f.IntVar(&o.concurrency, "concurrency", 10, "Patches in flight at once (per cluster, with --contexts)")
 	o.ctxFlags.addFlags(cmd, g)
+	o.output.addFlag(cmd, "each release's outcome")
 	return cmd
 }
 
@@ -109,6 +111,9 @@ func (o *ForceOptions) Complete(args []string) error {
 		return err
 	}
 	if o.contexts, err = o.ctxFlags.resolve(o.g); err != nil {
+		return err
+	}
+	if err := o.output.complete(o.deps.name()); err != nil {
 		return err
 	}
 	o.req = trigger.Request{Token: o.deps.Now().UTC().Format(time.RFC3339Nano), Force: !o.noForce, Reset: o.reset, Resume: o.resume}
@@ -129,6 +134,9 @@ func (o *ForceOptions) Validate() error {
 	case "none", "client", "server":
 	default:
 		return usageErrorf(`--dry-run must be "none", "client" or "server", not %q`, o.dryRun)
+	}
+	if o.output.set() && (o.dryRun == "client" || o.contexts != nil) {
+		return usageErrorf("-o prints the results of patches sent to one cluster: not with --dry-run=client (the plan) or --contexts")
 	}
 	if o.concurrency < 1 || o.timeout <= 0 {
 		return usageErrorf("--concurrency and --timeout must be positive")
@@ -165,8 +173,17 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 		return err
 	}
 
-	results := o.applier(client, settings, o.deps.Streams.Out).Apply(ctx, plan)
+	lines := o.deps.Streams.Out
+	if o.output.set() {
+		lines = errOut // stdout is the document's
+	}
+	results := o.applier(client, settings, lines).Apply(ctx, plan)
 	_, _ = fmt.Fprintln(errOut, render.ForceSummary(results))
+	if o.output.set() {
+		if err := render.ForceResults(o.deps.Streams.Out, o.req.Token, sortedResults(results), len(o.target.names) == 1, o.output.out); err != nil {
+			return err
+		}
+	}
 	if code := exitCodeFor(results); code != ExitOK {
 		return silentError(code)
 	}

@@ -26,6 +26,7 @@ type StatusOptions struct {
 	noHeaders    bool
 	watch        bool
 	watchTimeout time.Duration
+	watchEvents  bool
 	helmStorage  bool
 	check        bool
 	noLoad       bool
@@ -87,6 +88,7 @@ release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 	f.BoolVar(&o.noHeaders, "no-headers", false, "Omit the table header and summary")
 	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
 	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
+	f.BoolVar(&o.watchEvents, "output-watch-events", false, `With --watch and -o json|yaml|name|jsonpath|go-template: each change as a watch event, {"type":"ADDED|MODIFIED|DELETED","object":{...}}, as kubectl does`)
 	f.BoolVar(&o.helmStorage, "helm-storage", false, "With NAMEs: read Helm's release Secrets and list what a rollback (last or next) will not undo (needs list on secrets in the storage namespace)")
 	f.BoolVar(&o.noLoad, "no-load", false, "With NAMEs: do not list the other HelmReleases to account for the controller's load (their Helm actions holding its workers); the windows then say so")
 	f.BoolVar(&o.check, "check", false, "Exit 5 when a selected release is stuck: stalled, or failing past --max-failures or --stuck-after (marked STUCK; stuck and stuckReason in -o json)")
@@ -122,8 +124,11 @@ func (o *StatusOptions) Validate() error {
 	if o.watch && len(o.target.names) > 0 {
 		return usageErrorf("--watch works on a selection (-n, -A, -l), not on names; use --field-selector metadata.name=NAME")
 	}
-	if o.watch && o.out.Format != "" && o.out.Format != "wide" {
-		return usageErrorf("--watch prints the table; it cannot be combined with -o %s", o.out.Format)
+	if o.watch && o.out.Format != "" && o.out.Format != "wide" && !dataFormats[o.out.Format] {
+		return usageErrorf("--watch prints the table, or one document per change with -o json, yaml, name, jsonpath or go-template; not -o %s", o.out.Format)
+	}
+	if o.watchEvents && (!o.watch || !dataFormats[o.out.Format]) {
+		return usageErrorf("--output-watch-events needs --watch and -o json, yaml, name, jsonpath or go-template")
 	}
 	if o.watchTimeout != 0 && !o.watch {
 		return usageErrorf("--timeout ends a watch: give it with --watch (-w)")

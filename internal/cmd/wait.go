@@ -21,6 +21,7 @@ type WaitOptions struct {
 	maxFailures int64
 	stuckAfter  time.Duration
 	ctxFlags    contextFlags
+	output      resultOutput
 
 	contexts []string // several clusters (--contexts, --all-contexts); nil: one
 	target   target
@@ -100,6 +101,7 @@ func NewCmdWait(g *globalOptions, deps Deps, runF func(*WaitOptions) error) *cob
 		return []string{"ready", "condition=Ready", "version=", "revision=", "digest=sha256:", "generation=", "deleted", "delete"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
 	o.ctxFlags.addFlags(cmd, g)
+	o.output.addFlag(cmd, "each release's verdict, once the wait is over,")
 	return cmd
 }
 
@@ -111,6 +113,9 @@ func (o *WaitOptions) Complete(args []string) error {
 	}
 	if o.goal, err = inspect.ParseGoal(o.forGoal); err != nil {
 		return usageError(err)
+	}
+	if err := o.output.complete(o.deps.name()); err != nil {
+		return err
 	}
 	if o.contexts, err = o.ctxFlags.resolve(o.g); err != nil {
 		return err
@@ -135,6 +140,9 @@ func (o *WaitOptions) Validate() error {
 	}
 	if o.timeout <= 0 {
 		return usageErrorf("--timeout must be positive")
+	}
+	if o.output.set() && o.contexts != nil {
+		return usageErrorf("-o prints the verdicts of one cluster: not with --contexts")
 	}
 	if o.maxFailures < 0 || o.stuckAfter < 0 {
 		return usageErrorf("--max-failures and --stuck-after must not be negative")

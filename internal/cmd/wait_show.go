@@ -27,7 +27,7 @@ func (w *waiter) show(now time.Time, tick bool) {
 		k := it.Namespace + "/" + it.Name
 		before := w.judged[k]
 		w.judged[k] = it.Verdict
-		if it.Verdict == inspect.VerdictReached && before != inspect.VerdictReached {
+		if it.Verdict == inspect.VerdictReached && before != inspect.VerdictReached && !w.o.output.set() {
 			_ = render.WaitReached(w.o.deps.Streams.Out, it, w.o.goal)
 		}
 		// A tick changes no object: only a new verdict is worth a line
@@ -74,6 +74,9 @@ func (w *waiter) finish() error {
 			failed = append(failed, it)
 		}
 	}
+	if err := w.printResults(); err != nil {
+		return err
+	}
 	switch w.code {
 	case ExitOK:
 		_ = render.WaitDone(errOut, w.o.goal, len(w.items))
@@ -92,5 +95,8 @@ func (w *waiter) timedOut() error {
 		return fmt.Errorf("timed out after %s before the API server answered the LIST: check the connection, or raise --timeout", render.Human(w.o.timeout))
 	}
 	_ = render.WaitTimedOut(w.o.deps.Streams.ErrOut, w.o.goal, w.o.timeout, w.items, w.renderOptions(w.o.deps.Now()))
+	if err := w.printResults(); err != nil {
+		return err
+	}
 	return silentError(ExitFailed)
 }
