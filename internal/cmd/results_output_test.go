@@ -57,8 +57,8 @@ func TestForceOutput(t *testing.T) {
 		"-o name":                         "helmrelease.helm.toolkit.fluxcd.io/ready\nhelmrelease.helm.toolkit.fluxcd.io/waiting-dependency\n",
 		"-o jsonpath={.items[*].outcome}": "ready not-honoured",
 		"-o yaml":                         "apiVersion: hrretry.kubectl.io/v1alpha1\nitems:\n- apiVersion",
-		"-o go-template={{len .items}}":   "2",
-		"--wait=false -o jsonpath={.items[*].outcome}": "patched patched",
+		"-o go-template={{range.items}}{{.outcome}},{{end}}": "ready,not-honoured,",
+		"--wait=false -o jsonpath={.items[*].outcome}":       "patched patched",
 	} {
 		r := execute(t, fake, append([]string{"force", "waiting-dependency", "ready"}, strings.Fields(args)...)...)
 		if !strings.HasPrefix(r.stdout, want) {
