@@ -50,6 +50,9 @@ const statusExample = `  # Every HelmRelease in the cluster, failing ones at a g
   # For scripts: the documented RetryState schema
   kubectl hrretry status -A -o json
 
+  # A live stream for programs: one JSON object per line per change
+  kubectl hrretry status -A --watch -o json | jq -c '{name, phase, next: .next.action}'
+
   # For cron and alerts: exit 5 when a release is stalled, has failed more
   # than 3 attempts in a row, or has been failing for over an hour
   kubectl hrretry status -A --check --max-failures 3 --stuck-after 1h
@@ -86,7 +89,7 @@ release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 		" (default: the table, or the detail view for one NAME)")
 	f.StringVar(&o.sortBy, "sort-by", "", "Sort by a column ("+strings.Join(render.SortKeys, ", ")+") or a JSONPath such as .next.earliest (default with --failing: next)")
 	f.BoolVar(&o.noHeaders, "no-headers", false, "Omit the table header and summary")
-	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
+	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe; with -o json one JSON object per line per change")
 	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
 	f.BoolVar(&o.watchEvents, "output-watch-events", false, `With --watch and -o json|yaml|name|jsonpath|go-template: each change as a watch event, {"type":"ADDED|MODIFIED|DELETED","object":{...}}, as kubectl does`)
 	f.BoolVar(&o.helmStorage, "helm-storage", false, "With NAMEs: read Helm's release Secrets and list what a rollback (last or next) will not undo (needs list on secrets in the storage namespace)")
