@@ -60,7 +60,10 @@ const forceExample = `  # Retry a stalled or failing release now, and wait for t
   kubectl hrretry force -A --all --yes --wait=false --qps 500 --burst 1000
 
   # The stalled releases of several clusters, each patched through its own
-  kubectl hrretry force -A --phase stalled --contexts prod-eu,prod-us`
+  kubectl hrretry force -A --phase stalled --contexts prod-eu,prod-us
+
+  # For a pipeline: each release's outcome as one JSON document (progress on stderr)
+  kubectl hrretry force -A --phase stalled --reset --yes -o json`
 
 const forceLong = `Ask helm-controller to act now: sets reconcile.fluxcd.io/requestedAt and
 reconcile.fluxcd.io/forceAt to one token (--reset adds reconcile.fluxcd.io/resetAt),

@@ -41,8 +41,11 @@ const waitExample = `  # In CI, after kubectl apply or a flux push: wait until t
   # A whole team's releases; give up on RetryOnFailure after 3 failed attempts
   kubectl hrretry wait -A -l team=payments --max-failures 3
 
-  # Until the release is gone
+  # Until the release is gone (kubectl's --for=delete says the same)
   kubectl hrretry wait hr/old-app -n apps --for deleted
+
+  # kubectl's spelling, and the verdicts as JSON once the wait is over
+  kubectl hrretry wait -A -l team=payments --for=condition=Ready -o json
 
   # The same release in several clusters (progress lines start with [CONTEXT])
   kubectl hrretry wait my-app -n apps --contexts staging,prod-eu,prod-us`
