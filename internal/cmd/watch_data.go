@@ -2,7 +2,6 @@ package cmd
 
 import (
 	"context"
-	"time"
 
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -37,25 +36,28 @@ func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, s insp
 
 // listed prints what is new or changed since the last print: the whole
 // listing the first time, and after a re-list (410 Gone) only the
-// differences, with DELETED for what went away meanwhile.
+// differences, with DELETED for what went away meanwhile. The listing is
+// analyzed once, with the load over all of it (not once per object: at
+// 20,000 releases that would be 20,000 analyses per object).
 func (v *dataView) listed(objs []inspect.Decoded) error {
 	before := v.objects
 	v.objects, v.order = map[string]inspect.Decoded{}, nil
 	for _, d := range objs {
 		v.put(d)
 	}
+	states := v.analyzeAll()
 	for _, d := range objs {
 		typ := watch.Modified
 		if _, ok := before[key(d)]; !ok {
 			typ = watch.Added
 		}
-		if err := v.print(d, typ); err != nil {
+		if err := v.print(d, states[key(d)], typ); err != nil {
 			return err
 		}
 	}
 	for k, d := range before {
 		if _, ok := v.objects[k]; !ok {
-			if err := v.print(d, watch.Deleted); err != nil {
+			if err := v.print(d, d.Analyze(v.o.deps.Now(), v.s), watch.Deleted); err != nil {
 				return err
 			}
 		}
@@ -63,7 +65,9 @@ func (v *dataView) listed(objs []inspect.Decoded) error {
 	return nil
 }
 
-// apply prints one change.
+// apply prints one change: a deleted release as last seen, any other with
+// the load over every object seen (a retry due while every worker is busy
+// says queued), as the table's line for it does.
 func (v *dataView) apply(ev watch.Event) error {
 	d, deleted, ok, err := decodeEvent(ev)
 	if !ok {
@@ -71,56 +75,50 @@ func (v *dataView) apply(ev watch.Event) error {
 	}
 	if deleted {
 		delete(v.objects, key(d))
-		return v.print(d, watch.Deleted)
+		return v.print(d, d.Analyze(v.o.deps.Now(), v.s), watch.Deleted)
 	}
 	typ := watch.Modified
 	if _, known := v.objects[key(d)]; !known {
 		typ = watch.Added
 	}
 	v.put(d)
-	return v.print(d, typ)
+	return v.print(d, v.analyzeAll()[key(d)], typ)
 }
 
 func (v *dataView) tick() error { return nil }
 
-// print writes d's state, analyzed now with the controller's load over
-// every object seen (a retry due while every worker is busy says queued),
-// unless the filter drops it or it was printed at this resourceVersion.
-func (v *dataView) print(d inspect.Decoded, typ watch.EventType) error {
-	k := key(d)
-	if typ == watch.Deleted {
-		delete(v.seen, k)
-	} else if rv := d.Object.ResourceVersion; rv != "" && v.seen[k] == rv {
-		return nil
-	} else {
-		v.seen[k] = rv
-	}
+// analyzeAll analyzes every object seen at one clock reading, with the
+// controller's load over all of them, by key.
+func (v *dataView) analyzeAll() map[string]inspect.RetryState {
 	now := v.o.deps.Now()
-	st := d.Analyze(now, v.s)
-	if typ != watch.Deleted {
-		st = v.withLoad(k, st, now)
+	all := make([]inspect.RetryState, 0, len(v.order))
+	for _, k := range v.order {
+		if d, ok := v.objects[k]; ok {
+			all = append(all, d.Analyze(now, v.s))
+		}
+	}
+	v.o.target.withLoad(all, v.s, now)
+	byKey := make(map[string]inspect.RetryState, len(all))
+	for _, st := range all {
+		byKey[st.Namespace+"/"+st.Name] = st
+	}
+	return byKey
+}
+
+// print writes st, d's state, unless the filter drops it or d was printed
+// at this resourceVersion already (a re-list repeats what did not change).
+func (v *dataView) print(d inspect.Decoded, st inspect.RetryState, typ watch.EventType) error {
+	k, rv := key(d), d.Object.ResourceVersion
+	switch {
+	case typ == watch.Deleted:
+		delete(v.seen, k)
+	case rv != "" && v.seen[k] == rv:
+		return nil
+	default:
+		v.seen[k] = rv
 	}
 	if !v.o.filter.Keep(st) {
 		return nil
 	}
 	return render.WatchChange(v.o.deps.Streams.Out, st, string(typ), v.events, v.o.out)
-}
-
-// withLoad is st as the listing's load marks it.
-func (v *dataView) withLoad(k string, st inspect.RetryState, now time.Time) inspect.RetryState {
-	all := make([]inspect.RetryState, 0, len(v.order))
-	idx := -1
-	for _, id := range v.order {
-		if d, ok := v.objects[id]; ok {
-			if id == k {
-				idx = len(all)
-			}
-			all = append(all, d.Analyze(now, v.s))
-		}
-	}
-	v.o.target.withLoad(all, v.s, now)
-	if idx < 0 {
-		return st
-	}
-	return all[idx]
 }
