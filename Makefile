@@ -9,7 +9,7 @@ LDFLAGS      := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X mai
 KUBE_BIN_DIR ?= $(HOME)/.cache/kubectl-hrretry/kube-v1.37.2
 export KUBE_BIN_DIR
 
-.PHONY: build kube-bin test unit unit-race lint lint-bin e2e fuzz demo demo-down clean bench bench-contexts
+.PHONY: build kube-bin flux-bin test unit unit-race lint lint-bin e2e fuzz demo demo-down clean bench bench-contexts
 
 # CGO_ENABLED=0 as the release archives (hack/dist): the binary the tests and
 # `make bench` run is the one users install. With cgo the linker also exports
@@ -21,6 +21,12 @@ build:
 # The real control plane (kube-apiserver, etcd, kubectl), built once into $(KUBE_BIN_DIR).
 kube-bin:
 	@hack/kube-bin.sh >/dev/null
+
+# The real flux CLI (pinned in .ci/flux) for test/flux, built once into
+# ~/.cache/kubectl-hrretry/tools (cold: 17 min on 2 cores shared with other
+# builds, 6.5 min of CPU).
+flux-bin:
+	@hack/flux-bin.sh >/dev/null
 
 # The helpers of the tests and the demo (test/fixtures, hack/demo) have unit tests too.
 UNIT_PKGS := ./cmd/... ./internal/... ./pkg/... ./test/fixtures/... ./hack/demo/...
@@ -43,11 +49,12 @@ lint-bin:
 	@hack/lint.sh --build-only >/dev/null
 
 # End-to-end tests against the real control plane; they fail (never skip) under CI=true.
-# test/demo runs `make demo`'s program with the real helm-controller, up and down.
-E2E_PKGS := ./test/e2e/... ./test/force/... ./test/krew/... ./test/demo/...
-e2e: build kube-bin
+# test/demo runs `make demo`'s program with the real helm-controller, up and down;
+# test/flux installs the plugin with the real flux CLI and runs it through flux.
+E2E_PKGS := ./test/e2e/... ./test/force/... ./test/krew/... ./test/demo/... ./test/flux/...
+e2e: build kube-bin flux-bin
 	@hack/kube-bin.sh --with-controller >/dev/null
-	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
+	KUBEBUILDER_ASSETS=$(KUBE_BIN_DIR) HRRETRY_BIN=$(abspath $(BIN)) FLUX_BIN=$$(hack/flux-bin.sh) $(GO) test -count=1 -timeout 45m $(E2E_PKGS)
 
 # Everything: unit and golden tests (under the race detector), end-to-end
 # tests, and the predictions checked against the real helm-controller
@@ -92,11 +99,12 @@ demo-down:
 clean:
 	rm -rf bin dist
 
-# Release archives (six os/arch pairs) into dist/ and plugin.yaml for VERSION,
-# reproducibly, with nothing but the Go toolchain: make dist VERSION=v0.1.0
+# Release archives (six os/arch pairs) into dist/, plugin.yaml (krew) and
+# hrretry.yaml (the flux CLI's plugin catalog) for VERSION, reproducibly, with
+# nothing but the Go toolchain: make dist VERSION=v0.1.0
 .PHONY: dist
 dist:
-	$(GO) run ./hack/dist -version $(VERSION) -commit $(COMMIT) -date $(DATE) -out dist -manifest plugin.yaml
+	$(GO) run ./hack/dist -version $(VERSION) -commit $(COMMIT) -date $(DATE) -out dist -manifest plugin.yaml -flux-manifest hrretry.yaml
 
 # The plugin's predictions checked against the real helm-controller v1.6.4
 # (test/groundtruth); the controller is built once into $(KUBE_BIN_DIR).

@@ -22,7 +22,7 @@ require (
 require github.com/charmbracelet/x/exp/ordered v0.1.0 // indirect
 
 require (
-	github.com/Masterminds/semver/v3 v3.5.0 // indirect
+	github.com/Masterminds/semver/v3 v3.5.0
 	github.com/Masterminds/squirrel v1.5.4 // indirect
 	github.com/go-gorp/gorp/v3 v3.1.0 // indirect
 	github.com/jmoiron/sqlx v1.4.0 // indirect

@@ -1,5 +1,6 @@
-// Command kubectl-hrretry is the kubectl plugin `kubectl hrretry`: what every
-// Flux HelmRelease will do next after a failure, when, and how to move it.
+// Command kubectl-hrretry is the kubectl plugin `kubectl hrretry` and, installed
+// as flux-hrretry, the flux plugin `flux hrretry`: what every Flux HelmRelease
+// will do next after a failure, when, and how to move it.
 package main
 
 import (
@@ -42,6 +43,7 @@ func main() {
 		Now:     time.Now,
 		Getenv:  os.Getenv,
 		Build:   cmd.BuildInfo{Version: buildVersion(), Commit: commit, Date: date},
+		Name:    cmd.NameFor(os.Args[0]),
 		Cluster: cmd.Connect,
 	})
 	err := root.ExecuteContext(ctx)

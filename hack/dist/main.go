@@ -1,8 +1,16 @@
-// Command dist builds the release archives of kubectl-hrretry and the krew
-// manifest that points at them. It needs nothing but the Go toolchain (no GNU
-// tar flags, no goreleaser), and is reproducible: the same sources, toolchain
-// and flags give byte-identical archives, because every archive entry has a
-// fixed mode, owner and modification time and the entries are sorted.
+// Command dist builds the release archives of kubectl-hrretry, the krew
+// manifest that points at them (plugin.yaml) and the flux CLI plugin manifest
+// that points at the same archives (hrretry.yaml). It needs nothing but the Go
+// toolchain (no GNU tar flags, no goreleaser), and is reproducible: the same
+// sources, toolchain and flags give byte-identical archives, because every
+// archive entry has a fixed mode, owner and modification time and the entries
+// are sorted.
+//
+// The flux manifest names the archive's kubectl-hrretry as extractPath
+// rather than shipping a second binary named flux-hrretry: one binary per
+// archive (half the download), one checksum for both plugin managers, and
+// flux installs the file under the manifest's bin name, flux-hrretry, which
+// is the name the plugin reads to spell itself `flux hrretry`.
 //
 // Run it from the repository root:
 //
@@ -55,10 +63,11 @@ type Platform struct {
 }
 
 type options struct {
-	version, commit, date string
-	out, manifest, tmpl   string
-	license, completion   string
-	platforms             string
+	version, commit, date  string
+	out, manifest, tmpl    string
+	fluxManifest, fluxTmpl string
+	license, completion    string
+	platforms              string
 }
 
 func main() {
@@ -69,6 +78,8 @@ func main() {
 	flag.StringVar(&o.out, "out", "dist", "folder for the archives")
 	flag.StringVar(&o.manifest, "manifest", "plugin.yaml", "krew manifest to write")
 	flag.StringVar(&o.tmpl, "template", "hack/plugin.yaml.tmpl", "manifest template")
+	flag.StringVar(&o.fluxManifest, "flux-manifest", "", "flux CLI plugin manifest to write (cli.fluxcd.io/v1beta1 Plugin); none when empty")
+	flag.StringVar(&o.fluxTmpl, "flux-template", "hack/hrretry.yaml.tmpl", "flux plugin manifest template")
 	flag.StringVar(&o.license, "license", "LICENSE", "license file to ship")
 	flag.StringVar(&o.completion, "completion", "hack/kubectl_complete-hrretry", "completion helper to ship")
 	flag.StringVar(&o.platforms, "platforms", "", "comma-separated os/arch subset to build (default: all six; the manifest then lists only those)")
@@ -169,17 +180,33 @@ func run(o options) error {
 	if len(platforms) == 0 {
 		return fmt.Errorf("-platforms %q names none of the six targets", o.platforms)
 	}
+	if err := writeManifest(tmpl, o.manifest, o.version, platforms); err != nil {
+		return err
+	}
+	if o.fluxManifest == "" {
+		return nil
+	}
+	fluxTmpl, err := template.New(filepath.Base(o.fluxTmpl)).Option("missingkey=error").ParseFiles(o.fluxTmpl)
+	if err != nil {
+		return err
+	}
+	// flux's catalog versions carry no v (`flux plugin install hrretry@0.1.0`).
+	return writeManifest(fluxTmpl, o.fluxManifest, strings.TrimPrefix(o.version, "v"), platforms)
+}
+
+// writeManifest executes a manifest template for version and platforms.
+func writeManifest(tmpl *template.Template, path, version string, platforms []Platform) error {
 	var manifest bytes.Buffer
 	if err := tmpl.Execute(&manifest, struct {
 		Version   string
 		Platforms []Platform
-	}{o.version, platforms}); err != nil {
+	}{version, platforms}); err != nil {
 		return err
 	}
-	if err := os.WriteFile(o.manifest, manifest.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, manifest.Bytes(), 0o644); err != nil {
 		return err
 	}
-	fmt.Printf("wrote %s for %s\n", o.manifest, o.version)
+	fmt.Printf("wrote %s for %s\n", path, version)
 	return nil
 }
 

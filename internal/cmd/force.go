@@ -34,6 +34,7 @@ type ForceOptions struct {
 	timeout          time.Duration
 	concurrency      int
 	ctxFlags         contextFlags
+	output           resultOutput
 
 	contexts []string // several clusters (--contexts, --all-contexts); nil: one
 	target   target
@@ -59,7 +60,10 @@ const forceExample = `  # Retry a stalled or failing release now, and wait for t
   kubectl hrretry force -A --all --yes --wait=false --qps 500 --burst 1000
 
   # The stalled releases of several clusters, each patched through its own
-  kubectl hrretry force -A --phase stalled --contexts prod-eu,prod-us`
+  kubectl hrretry force -A --phase stalled --contexts prod-eu,prod-us
+
+  # For a pipeline: each release's outcome as one JSON document (progress on stderr)
+  kubectl hrretry force -A --phase stalled --reset --yes -o json`
 
 const forceLong = `Ask helm-controller to act now: sets reconcile.fluxcd.io/requestedAt and
 reconcile.fluxcd.io/forceAt to one token (--reset adds reconcile.fluxcd.io/resetAt),
@@ -80,8 +84,8 @@ func NewCmdForce(g *globalOptions, deps Deps, runF func(*ForceOptions) error) *c
 	cmd := &cobra.Command{
 		Use:               "force [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR] [--all]",
 		Short:             "Make helm-controller retry now, and report what happened",
-		Long:              forceLong,
-		Example:           forceExample,
+		Long:              spell(deps.name(), forceLong),
+		Example:           spell(deps.name(), forceExample),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
@@ -99,6 +103,7 @@ func NewCmdForce(g *globalOptions, deps Deps, runF func(*ForceOptions) error) *c
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "How long --wait waits")
 	f.IntVar(&o.concurrency, "concurrency", 10, "Patches in flight at once (per cluster, with --contexts)")
 	o.ctxFlags.addFlags(cmd, g)
+	o.output.addFlag(cmd, "each release's outcome")
 	return cmd
 }
 
@@ -109,6 +114,9 @@ func (o *ForceOptions) Complete(args []string) error {
 		return err
 	}
 	if o.contexts, err = o.ctxFlags.resolve(o.g); err != nil {
+		return err
+	}
+	if err := o.output.complete(o.deps.name()); err != nil {
 		return err
 	}
 	o.req = trigger.Request{Token: o.deps.Now().UTC().Format(time.RFC3339Nano), Force: !o.noForce, Reset: o.reset, Resume: o.resume}
@@ -129,6 +137,9 @@ func (o *ForceOptions) Validate() error {
 	case "none", "client", "server":
 	default:
 		return usageErrorf(`--dry-run must be "none", "client" or "server", not %q`, o.dryRun)
+	}
+	if o.output.set() && (o.dryRun == "client" || o.contexts != nil) {
+		return usageErrorf("-o prints the results of patches sent to one cluster: not with --dry-run=client (the plan) or --contexts")
 	}
 	if o.concurrency < 1 || o.timeout <= 0 {
 		return usageErrorf("--concurrency and --timeout must be positive")
@@ -165,8 +176,17 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 		return err
 	}
 
-	results := o.applier(client, settings, o.deps.Streams.Out).Apply(ctx, plan)
+	lines := o.deps.Streams.Out
+	if o.output.set() {
+		lines = errOut // stdout is the document's
+	}
+	results := o.applier(client, settings, lines).Apply(ctx, plan)
 	_, _ = fmt.Fprintln(errOut, render.ForceSummary(results))
+	if o.output.set() {
+		if err := render.ForceResults(o.deps.Streams.Out, o.req.Token, sortedResults(results), len(o.target.names) == 1, o.output.out); err != nil {
+			return err
+		}
+	}
 	if code := exitCodeFor(results); code != ExitOK {
 		return silentError(code)
 	}
@@ -175,7 +195,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 
 // applier patches through client and reports each result on out.
 func (o *ForceOptions) applier(client Cluster, settings inspect.Settings, out io.Writer) *trigger.Applier {
-	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty}
+	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty, Command: o.deps.name()}
 	return &trigger.Applier{HelmReleases: client.HelmReleases(), Concurrency: o.concurrency,
 		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
 		Now: o.deps.Now, Settings: settings,

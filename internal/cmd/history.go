@@ -47,7 +47,7 @@ transitions, the release's Events, the request tokens the controller handled
 and, with --helm-storage, every revision in Helm's storage with its hooks and
 tests; the last line is what the plugin predicts comes next. With
 --helm-storage it also lists what the last or next rollback will not undo.`,
-		Example:           historyExample,
+		Example:           spell(deps.name(), historyExample),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
@@ -114,9 +114,9 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, n)
 	}
 	if o.out.Format != "" {
-		return render.HistoryData(o.deps.Streams.Out, report, o.out.Format)
+		return render.HistoryData(o.deps.Streams.Out, report, o.out.Format, o.deps.name())
 	}
-	return render.History(o.deps.Streams.Out, report, render.Options{Now: now, Color: o.term.color, Relative: o.term.tty})
+	return render.History(o.deps.Streams.Out, report, render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Command: o.deps.name()})
 }
 
 func (o *HistoryOptions) noteSettings(f *settingsFuture) {

@@ -27,6 +27,9 @@ type Deps struct {
 	Now     func() time.Time
 	Getenv  func(string) string
 	Build   BuildInfo
+	// Name is how the user calls the plugin, "kubectl hrretry" or "flux
+	// hrretry" (NameFor): decided once, in main.
+	Name string
 	// Cluster connects to the API server the flags name (Connect in the
 	// binary, a fake in tests).
 	Cluster func(genericclioptions.RESTClientGetter, cluster.Rate) (Cluster, error)
@@ -89,15 +92,17 @@ func NewRootCmd(deps Deps) *cobra.Command {
 // newRoot is the root command and the flags every command shares.
 func newRoot(deps Deps) (*cobra.Command, *globalOptions) {
 	g := &globalOptions{deps: deps, configFlags: genericclioptions.NewConfigFlags(true), in: deps.Streams.In}
+	name := deps.name()
 	root := &cobra.Command{
 		// The binary's name, so `completion bash|zsh|fish` scripts register
-		// for it; help shows the annotation's "kubectl hrretry".
-		Use:   "kubectl-hrretry",
+		// for it; help shows the annotation's "kubectl hrretry" (or "flux
+		// hrretry").
+		Use:   binary(name),
 		Short: "What every Flux HelmRelease will do next after a failure, when, and how to move it",
-		Long: `kubectl hrretry reads Flux HelmReleases and tells, for each one, what happened,
+		Long: name + ` reads Flux HelmReleases and tells, for each one, what happened,
 which failure strategy (RemediateOnFailure or RetryOnFailure) is in force, what
 helm-controller will do next and when, and how to get a stuck release moving.`,
-		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl hrretry"},
+		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: name},
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

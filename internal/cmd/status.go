@@ -26,6 +26,7 @@ type StatusOptions struct {
 	noHeaders    bool
 	watch        bool
 	watchTimeout time.Duration
+	watchEvents  bool
 	helmStorage  bool
 	check        bool
 	noLoad       bool
@@ -48,6 +49,9 @@ const statusExample = `  # Every HelmRelease in the cluster, failing ones at a g
 
   # For scripts: the documented RetryState schema
   kubectl hrretry status -A -o json
+
+  # A live stream for programs: one JSON object per line per change
+  kubectl hrretry status -A --watch -o json | jq -c '{name, phase, next: .next.action}'
 
   # For cron and alerts: exit 5 when a release is stalled, has failed more
   # than 3 attempts in a row, or has been failing for over an hour
@@ -75,7 +79,7 @@ the others. See docs/live.md.
 
 Exit codes: 0 listed; 1 an error; 2 bad usage; 5 with --check, a selected
 release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
-		Example:           statusExample,
+		Example:           spell(deps.name(), statusExample),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
@@ -85,8 +89,9 @@ release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
 		" (default: the table, or the detail view for one NAME)")
 	f.StringVar(&o.sortBy, "sort-by", "", "Sort by a column ("+strings.Join(render.SortKeys, ", ")+") or a JSONPath such as .next.earliest (default with --failing: next)")
 	f.BoolVar(&o.noHeaders, "no-headers", false, "Omit the table header and summary")
-	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe")
+	f.BoolVarP(&o.watch, "watch", "w", false, "After listing, watch for changes: the table redraws in place on a terminal (countdowns move), one line per change on a pipe; with -o json one JSON object per line per change")
 	f.DurationVar(&o.watchTimeout, "timeout", 0, "With --watch, stop after this long (0: until Ctrl-C)")
+	f.BoolVar(&o.watchEvents, "output-watch-events", false, `With --watch and -o json|yaml|name|jsonpath|go-template: each change as a watch event, {"type":"ADDED|MODIFIED|DELETED","object":{...}}, as kubectl does`)
 	f.BoolVar(&o.helmStorage, "helm-storage", false, "With NAMEs: read Helm's release Secrets and list what a rollback (last or next) will not undo (needs list on secrets in the storage namespace)")
 	f.BoolVar(&o.noLoad, "no-load", false, "With NAMEs: do not list the other HelmReleases to account for the controller's load (their Helm actions holding its workers); the windows then say so")
 	f.BoolVar(&o.check, "check", false, "Exit 5 when a selected release is stuck: stalled, or failing past --max-failures or --stuck-after (marked STUCK; stuck and stuckReason in -o json)")
@@ -106,6 +111,7 @@ func (o *StatusOptions) Complete(args []string) error {
 	if o.out, err = render.ParseOutput(o.output, os.ReadFile); err != nil {
 		return usageError(err)
 	}
+	o.out.Command = o.deps.name()
 	if o.sortBy == "" && o.sel.failing {
 		o.sortBy = "next" // what fails next, first
 	}
@@ -121,8 +127,11 @@ func (o *StatusOptions) Validate() error {
 	if o.watch && len(o.target.names) > 0 {
 		return usageErrorf("--watch works on a selection (-n, -A, -l), not on names; use --field-selector metadata.name=NAME")
 	}
-	if o.watch && o.out.Format != "" && o.out.Format != "wide" {
-		return usageErrorf("--watch prints the table; it cannot be combined with -o %s", o.out.Format)
+	if o.watch && o.out.Format != "" && o.out.Format != "wide" && !dataFormats[o.out.Format] {
+		return usageErrorf("--watch prints the table, or one document per change with -o json, yaml, name, jsonpath or go-template; not -o %s", o.out.Format)
+	}
+	if o.watchEvents && (!o.watch || !dataFormats[o.out.Format]) {
+		return usageErrorf("--output-watch-events needs --watch and -o json, yaml, name, jsonpath or go-template")
 	}
 	if o.watchTimeout != 0 && !o.watch {
 		return usageErrorf("--timeout ends a watch: give it with --watch (-w)")
@@ -256,7 +265,7 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time, load *
 func (o *StatusOptions) renderOptions(now time.Time) render.Options {
 	return render.Options{Now: now, Color: o.term.color, Relative: o.term.tty, Width: o.term.width,
 		Wide: o.out.Format == "wide", NoHeaders: o.noHeaders, ShowNamespace: o.target.allNamespaces,
-		Summary: o.term.tty && !o.noHeaders, Check: o.check}
+		Summary: o.term.tty && !o.noHeaders, Check: o.check, Command: o.deps.name()}
 }
 
 // addRisks reads Helm's storage of each named release and puts the

@@ -16,9 +16,11 @@ func TestStatusFlags(t *testing.T) {
 		want string
 	}{
 		{[]string{"-w", "web"}, "--watch works on a selection"},
-		{[]string{"-w", "-o", "json"}, "cannot be combined with -o json"},
 		{[]string{"--timeout", "1m"}, "--timeout ends a watch: give it with --watch"},
 		{[]string{"-w", "--timeout", "-1s"}, "--timeout must not be negative"},
+		{[]string{"-w", "-o", "custom-columns=N:.name"}, "not -o custom-columns"},
+		{[]string{"--output-watch-events", "-o", "json"}, "--output-watch-events needs --watch"},
+		{[]string{"-w", "--output-watch-events"}, "--output-watch-events needs --watch and -o json"},
 		{[]string{"--chunk-size", "-1"}, "--chunk-size must not be negative"},
 		{[]string{"--qps", "0"}, "--qps and --burst must be positive"},
 		{[]string{"--burst", "0"}, "--qps and --burst must be positive"},

@@ -11,11 +11,11 @@ import (
 func NewCmdVersion(deps Deps) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
-		Short: "Print the version of kubectl hrretry",
+		Short: "Print the version of " + deps.name(),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			b := deps.Build
-			_, err := fmt.Fprintf(deps.Streams.Out, "kubectl-hrretry %s (commit %s, built %s)\n", b.Version, b.Commit, b.Date)
+			_, err := fmt.Fprintf(deps.Streams.Out, "%s %s (commit %s, built %s)\n", binary(deps.name()), b.Version, b.Commit, b.Date)
 			return err
 		},
 	}

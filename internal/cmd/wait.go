@@ -21,6 +21,7 @@ type WaitOptions struct {
 	maxFailures int64
 	stuckAfter  time.Duration
 	ctxFlags    contextFlags
+	output      resultOutput
 
 	contexts []string // several clusters (--contexts, --all-contexts); nil: one
 	target   target
@@ -40,8 +41,11 @@ const waitExample = `  # In CI, after kubectl apply or a flux push: wait until t
   # A whole team's releases; give up on RetryOnFailure after 3 failed attempts
   kubectl hrretry wait -A -l team=payments --max-failures 3
 
-  # Until the release is gone
+  # Until the release is gone (kubectl's --for=delete says the same)
   kubectl hrretry wait hr/old-app -n apps --for deleted
+
+  # kubectl's spelling, and the verdicts as JSON once the wait is over
+  kubectl hrretry wait -A -l team=payments --for=condition=Ready -o json
 
   # The same release in several clusters (progress lines start with [CONTEXT])
   kubectl hrretry wait my-app -n apps --contexts staging,prod-eu,prod-us`
@@ -53,12 +57,15 @@ namespaces with -A); the releases waited for are those selected at the start.
 
 --for is one of:
   ready           Ready=True for the current generation: a Ready left from the
-                  previous spec does not count (the default)
-  version=X       chart version X deployed, and Ready
+                  previous spec does not count (the default; kubectl's
+                  condition=Ready says the same)
+  version=X       chart version X deployed, and Ready; compared as semver, so
+                  version=0.1.0 matches 0.1.0+9505d804ef85 (a chart built from
+                  Git), and version=0.1.0+9505d804ef85 only that build
   revision=N      Helm revision N or later deployed, and Ready
   digest=sha256:… a release with that config, chart or OCI digest, and Ready
   generation=N    the controller has reconciled generation N or later, and Ready
-  deleted         the object is gone
+  deleted         the object is gone (kubectl's delete says the same)
 
 It gives up early when the goal cannot be reached without a change: stalled
 (RetriesExceeded, MissingRollbackTarget, AccessDenied, ...), suspended, being
@@ -81,22 +88,23 @@ func NewCmdWait(g *globalOptions, deps Deps, runF func(*WaitOptions) error) *cob
 	cmd := &cobra.Command{
 		Use:               "wait [NAME...|hr/NAME...] [-n NAMESPACE | -A] [-l SELECTOR] [--for GOAL]",
 		Short:             "Wait until HelmReleases are released, and fail fast when they cannot be",
-		Long:              waitLong,
-		Example:           waitExample,
+		Long:              spell(deps.name(), waitLong),
+		Example:           spell(deps.name(), waitExample),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
 	}
 	o.sel.addFlags(cmd, "Wait for")
 	f := cmd.Flags()
 	f.BoolVar(&o.all, "all", false, "Wait for every HelmRelease in the namespace")
-	f.StringVar(&o.forGoal, "for", "ready", "The goal: ready, version=X, revision=N, digest=sha256:…, generation=N or deleted")
+	f.StringVar(&o.forGoal, "for", "ready", "The goal: ready (or condition=Ready), version=X, revision=N, digest=sha256:…, generation=N or deleted (or delete)")
 	f.DurationVar(&o.timeout, "timeout", 5*time.Minute, "Give up after this long")
 	f.Int64Var(&o.maxFailures, "max-failures", 0, "Give up when more than this many attempts of the current streak failed (0: no limit; RetryOnFailure never stalls)")
 	f.DurationVar(&o.stuckAfter, "stuck-after", 0, "Give up when a release has been failing for longer than this (0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("for", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return []string{"ready", "version=", "revision=", "digest=sha256:", "generation=", "deleted"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+		return []string{"ready", "condition=Ready", "version=", "revision=", "digest=sha256:", "generation=", "deleted", "delete"}, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
 	o.ctxFlags.addFlags(cmd, g)
+	o.output.addFlag(cmd, "each release's verdict, once the wait is over,")
 	return cmd
 }
 
@@ -108,6 +116,9 @@ func (o *WaitOptions) Complete(args []string) error {
 	}
 	if o.goal, err = inspect.ParseGoal(o.forGoal); err != nil {
 		return usageError(err)
+	}
+	if err := o.output.complete(o.deps.name()); err != nil {
+		return err
 	}
 	if o.contexts, err = o.ctxFlags.resolve(o.g); err != nil {
 		return err
@@ -132,6 +143,9 @@ func (o *WaitOptions) Validate() error {
 	}
 	if o.timeout <= 0 {
 		return usageErrorf("--timeout must be positive")
+	}
+	if o.output.set() && o.contexts != nil {
+		return usageErrorf("-o prints the verdicts of one cluster: not with --contexts")
 	}
 	if o.maxFailures < 0 || o.stuckAfter < 0 {
 		return usageErrorf("--max-failures and --stuck-after must not be negative")

@@ -10,7 +10,7 @@ import (
 
 // renderOptions: the progress is on stderr, so its terminal decides.
 func (w *waiter) renderOptions(now time.Time) render.Options {
-	return render.Options{Now: now, Color: w.o.term.color, Relative: w.o.term.tty}
+	return render.Options{Now: now, Color: w.o.term.color, Relative: w.o.term.tty, Command: w.o.deps.name()}
 }
 
 // show writes the progress to stderr (a frame redrawn in place on a
@@ -27,7 +27,7 @@ func (w *waiter) show(now time.Time, tick bool) {
 		k := it.Namespace + "/" + it.Name
 		before := w.judged[k]
 		w.judged[k] = it.Verdict
-		if it.Verdict == inspect.VerdictReached && before != inspect.VerdictReached {
+		if it.Verdict == inspect.VerdictReached && before != inspect.VerdictReached && !w.o.output.set() {
 			_ = render.WaitReached(w.o.deps.Streams.Out, it, w.o.goal)
 		}
 		// A tick changes no object: only a new verdict is worth a line
@@ -74,12 +74,15 @@ func (w *waiter) finish() error {
 			failed = append(failed, it)
 		}
 	}
+	if err := w.printResults(); err != nil {
+		return err
+	}
 	switch w.code {
 	case ExitOK:
 		_ = render.WaitDone(errOut, w.o.goal, len(w.items))
 		return nil
 	case ExitSuperseded:
-		_ = render.WaitSuperseded(errOut, failed)
+		_ = render.WaitSuperseded(errOut, failed, w.o.deps.name())
 	default:
 		_ = render.WaitUnreachable(errOut, w.o.goal, failed, ro)
 	}
@@ -92,5 +95,8 @@ func (w *waiter) timedOut() error {
 		return fmt.Errorf("timed out after %s before the API server answered the LIST: check the connection, or raise --timeout", render.Human(w.o.timeout))
 	}
 	_ = render.WaitTimedOut(w.o.deps.Streams.ErrOut, w.o.goal, w.o.timeout, w.items, w.renderOptions(w.o.deps.Now()))
+	if err := w.printResults(); err != nil {
+		return err
+	}
 	return silentError(ExitFailed)
 }

@@ -29,19 +29,19 @@ func parseWait(t *testing.T, args ...string) (*WaitOptions, int, string) {
 
 func TestWaitValidate(t *testing.T) {
 	bad := map[string][]string{
-		"name the HelmReleases":         {},
-		"cannot be combined with --all": {"a", "--all-namespaces"},
-		"--all cannot be combined":      {"a", "--all"},
-		"want ready, version=X":         {"a", "--for", "healthy"},
-		"takes no value":                {"a", "--for", "ready=1"},
-		"positive integer":              {"a", "--for", "revision=0"},
-		"--timeout must be positive":    {"a", "--timeout", "0s"},
-		"must not be negative":          {"a", "--max-failures", "-1"},
-		"a deletion does not fail":      {"a", "--for", "deleted", "--stuck-after", "1m"},
-		"--chunk-size":                  {"-A", "--chunk-size", "-1"},
-		"unknown phase":                 {"-A", "--phase", "happy"},
-		"only HelmReleases":             {"deploy/a"},
-		"--qps and --burst":             {"a", "--qps", "0"},
+		"name the HelmReleases":                      {},
+		"cannot be combined with --all":              {"a", "--all-namespaces"},
+		"--all cannot be combined":                   {"a", "--all"},
+		"want ready (or condition=Ready), version=X": {"a", "--for", "healthy"},
+		"takes no value":                             {"a", "--for", "ready=1"},
+		"positive integer":                           {"a", "--for", "revision=0"},
+		"--timeout must be positive":                 {"a", "--timeout", "0s"},
+		"must not be negative":                       {"a", "--max-failures", "-1"},
+		"a deletion does not fail":                   {"a", "--for", "deleted", "--stuck-after", "1m"},
+		"--chunk-size":                               {"-A", "--chunk-size", "-1"},
+		"unknown phase":                              {"-A", "--phase", "happy"},
+		"only HelmReleases":                          {"deploy/a"},
+		"--qps and --burst":                          {"a", "--qps", "0"},
 	}
 	for want, args := range bad {
 		if o, code, stderr := parseWait(t, args...); o != nil || code != ExitUsage || !strings.Contains(stderr, want) ||

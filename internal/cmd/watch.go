@@ -27,6 +27,9 @@ func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.
 		ctx, cancel = context.WithTimeout(ctx, o.watchTimeout)
 		defer cancel()
 	}
+	if dataFormats[o.out.Format] {
+		return o.runWatchData(ctx, client, s) // watch_data.go: for programs
+	}
 	v := &liveView{o: o, s: s}
 	every := time.Duration(0)
 	if o.term.tty {

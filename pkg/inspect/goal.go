@@ -28,9 +28,11 @@ const (
 )
 
 // ParseGoal reads ready, version=X, revision=N, digest=sha256:…,
-// generation=N or deleted.
+// generation=N or deleted, and kubectl wait's spellings of two of them:
+// delete, and condition=Ready (or condition=Ready=true).
 func ParseGoal(s string) (Goal, error) {
-	kind, value, hasValue := strings.Cut(strings.TrimSpace(s), "=")
+	s = kubectlSpelling(strings.TrimSpace(s))
+	kind, value, hasValue := strings.Cut(s, "=")
 	g := Goal{Kind: GoalKind(kind), Value: value}
 	switch g.Kind {
 	case GoalReady, GoalDeleted:
@@ -47,10 +49,30 @@ func ParseGoal(s string) (Goal, error) {
 			return Goal{}, fmt.Errorf("--for=%s needs a positive integer, got %q", kind, value)
 		}
 		g.N = n
+	case "condition":
+		return Goal{}, fmt.Errorf("--for=%s: only condition=Ready is a goal here (the same as --for=ready)", s)
 	default:
-		return Goal{}, fmt.Errorf("--for=%q: want ready, version=X, revision=N, digest=sha256:…, generation=N or deleted", s)
+		return Goal{}, fmt.Errorf("--for=%q: want ready (or condition=Ready), version=X, revision=N, digest=sha256:…, generation=N or deleted (or delete)", s)
 	}
 	return g, nil
+}
+
+// kubectlSpelling maps kubectl wait's forms to ours: `--for=delete` and
+// `--for=condition=Ready` (the value true is kubectl's default, and the
+// condition's name is matched without regard to case, as kubectl does).
+func kubectlSpelling(s string) string {
+	if s == "delete" {
+		return string(GoalDeleted)
+	}
+	cond, ok := strings.CutPrefix(s, "condition=")
+	if !ok {
+		return s
+	}
+	name, value, hasValue := strings.Cut(cond, "=")
+	if strings.EqualFold(name, "Ready") && (!hasValue || strings.EqualFold(value, "true")) {
+		return string(GoalReady)
+	}
+	return s
 }
 
 func (g Goal) String() string {
@@ -141,7 +163,7 @@ func (g Goal) reached(st RetryState) bool {
 	}
 	switch g.Kind {
 	case GoalVersion:
-		return latest != nil && latest.ChartVersion == g.Value
+		return latest != nil && sameVersion(latest.ChartVersion, g.Value)
 	case GoalRevision:
 		return latest != nil && int64(latest.Revision) >= g.N
 	case GoalDigest:

@@ -15,13 +15,21 @@ func TestParseGoal(t *testing.T) {
 		"generation=2":      {Kind: GoalGeneration, Value: "2", N: 2},
 		"digest=sha256:abc": {Kind: GoalDigest, Value: "sha256:abc"},
 		" ready ":           {Kind: GoalReady},
+		// kubectl wait's spellings
+		"delete":                     {Kind: GoalDeleted},
+		"condition=Ready":            {Kind: GoalReady},
+		"condition=ready":            {Kind: GoalReady},
+		"condition=Ready=true":       {Kind: GoalReady},
+		"condition=Ready=True":       {Kind: GoalReady},
+		"version=0.1.0+9505d804ef85": {Kind: GoalVersion, Value: "0.1.0+9505d804ef85"},
 	}
 	for in, want := range good {
 		if got, err := ParseGoal(in); err != nil || got != want {
 			t.Errorf("ParseGoal(%q) = %+v, %v; want %+v", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "Ready", "ready=1", "version=", "revision=0", "revision=x", "generation=-1", "digest", "healthy"} {
+	for _, in := range []string{"", "Ready", "ready=1", "version=", "revision=0", "revision=x", "generation=-1", "digest", "healthy",
+		"condition=Ready=false", "condition=Stalled", "condition=", "deleted=1", "delete=1"} {
 		if _, err := ParseGoal(in); err == nil {
 			t.Errorf("ParseGoal(%q) must fail", in)
 		}
@@ -170,5 +178,56 @@ func TestMark(t *testing.T) {
 	}
 	if n := (Limits{}).Mark(sts, testNow); n != 1 || sts[2].Stuck || sts[2].StuckReason != "" {
 		t.Errorf("without limits only the stall is stuck, and a mark is cleared: %d", n)
+	}
+}
+
+// --for version= compares chart versions as semver: a +build suffix (what
+// source-controller appends to charts built from Git) matches its base.
+func TestSameVersion(t *testing.T) {
+	for _, c := range []struct {
+		deployed, wanted string
+		want             bool
+	}{
+		{"0.1.0", "0.1.0", true},
+		{"0.1.0+9505d804ef85", "0.1.0", true},
+		{"0.1.0+9505d804ef85", "0.1.0+9505d804ef85", true},
+		{"0.1.0+9505d804ef85", "0.1.0+51312de1fd0c", false},
+		{"0.1.0", "0.1.0+9505d804ef85", false},
+		{"v6.5.0", "6.5.0", true},
+		{"6.5.0", "6.5", true}, // semver's coercion, as Helm's
+		{"0.1.0-rc.1", "0.1.0", false},
+		{"0.1.0-rc.1+abc", "0.1.0-rc.1", true},
+		{"0.1.1", "0.1.0", false},
+		{"latest", "latest", true}, // not semver: as text
+		{"latest", "0.1.0", false},
+		{"", "0.1.0", false},
+	} {
+		if got := sameVersion(c.deployed, c.wanted); got != c.want {
+			t.Errorf("sameVersion(%q, %q) = %v, want %v", c.deployed, c.wanted, got, c.want)
+		}
+	}
+}
+
+// A release whose chart version carries build metadata reaches
+// --for version=<base> (the demo's releases: 0.1.0+<digest>).
+func TestGoalVersionWithBuildMetadata(t *testing.T) {
+	st := loadState(t, "ready", DefaultSettings())
+	if len(st.History) == 0 {
+		t.Fatal("the ready fixture has no history")
+	}
+	base := st.History[0].ChartVersion
+	st.History[0].ChartVersion = base + "+9505d804ef85"
+	for _, goal := range []string{"version=" + base, "version=" + base + "+9505d804ef85", "condition=Ready"} {
+		g, err := ParseGoal(goal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v, why := g.Judge(st, Limits{}, testNow); v != VerdictReached {
+			t.Errorf("--for %s on %s: %s (%s)", goal, st.History[0].ChartVersion, v, why)
+		}
+	}
+	g, _ := ParseGoal("version=" + base + "+51312de1fd0c")
+	if v, _ := g.Judge(st, Limits{}, testNow); v == VerdictReached {
+		t.Errorf("another build of %s reached", base)
 	}
 }

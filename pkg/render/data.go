@@ -58,9 +58,12 @@ type ContextError struct {
 }
 
 // Wrap gives a RetryState its apiVersion and kind, and the wayOut sentences
-// of its next steps.
-func Wrap(st inspect.RetryState) Document {
-	st.WayOut = wayOut(st)
+// of its next steps, spelled for kubectl (DefaultCommand).
+func Wrap(st inspect.RetryState) Document { return WrapAs(st, "") }
+
+// WrapAs is Wrap with the wayOut command lines spelled with command.
+func WrapAs(st inspect.RetryState, command string) Document {
+	st.WayOut = wayOut(st, command)
 	return Document{APIVersion: APIVersion, Kind: KindState, Metadata: Metadata{Name: st.Name, Namespace: st.Namespace}, RetryState: st}
 }
 
@@ -75,7 +78,7 @@ func wrapList(states []inspect.RetryState, out Output) ListDocument {
 	l := ListDocument{APIVersion: APIVersion, Kind: KindList, ControllerLoad: out.Load,
 		ControllerLoads: out.Loads, Errors: out.Errors, Items: make([]Document, 0, len(states))}
 	for _, st := range states {
-		l.Items = append(l.Items, Wrap(st))
+		l.Items = append(l.Items, WrapAs(st, out.Command))
 	}
 	return l
 }
@@ -84,9 +87,7 @@ func wrapList(states []inspect.RetryState, out Output) ListDocument {
 // json`), otherwise a list. Values are raw: scripts get the exact message.
 func JSON(w io.Writer, states []inspect.RetryState, single bool, load *inspect.Load) error {
 	if single && len(states) == 1 {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "    ")
-		return enc.Encode(Wrap(states[0]))
+		return jsonOne(w, Wrap(states[0]))
 	}
 	return jsonList(w, states, Output{Load: load})
 }
@@ -114,7 +115,7 @@ func jsonList(w io.Writer, states []inspect.RetryState, out Output) error {
 	}
 	bw.WriteString("\n    \"items\": [")
 	for i, st := range states {
-		item, err := json.MarshalIndent(Wrap(st), "        ", "    ")
+		item, err := json.MarshalIndent(WrapAs(st, out.Command), "        ", "    ")
 		if err != nil {
 			return err
 		}
@@ -131,6 +132,13 @@ func jsonList(w io.Writer, states []inspect.RetryState, out Output) error {
 	return bw.Flush()
 }
 
+// jsonOne writes one document, indented as kubectl does.
+func jsonOne(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "    ")
+	return enc.Encode(v)
+}
+
 func quote(s string) string {
 	b, _ := json.Marshal(s) // a string always marshals
 	return string(b)
@@ -144,7 +152,7 @@ func YAML(w io.Writer, states []inspect.RetryState, single bool, load *inspect.L
 func yamlOut(w io.Writer, states []inspect.RetryState, single bool, o Output) error {
 	var v any = wrapList(states, o)
 	if single && len(states) == 1 {
-		v = Wrap(states[0])
+		v = WrapAs(states[0], o.Command)
 	}
 	out, err := yaml.Marshal(v)
 	if err != nil {

@@ -58,7 +58,7 @@ func Detail(w io.Writer, st inspect.RetryState, o Options) error {
 	}
 	field("Why", Escape(st.Next.Why, false))
 
-	if way := wayOut(st); len(way) > 0 {
+	if way := wayOut(st, o.Command); len(way) > 0 {
 		section("Way out")
 		for _, s := range way {
 			fmt.Fprintf(b, "  %s\n", Escape(s, false))

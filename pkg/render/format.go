@@ -34,6 +34,10 @@ type Options struct {
 	// Load is the controller's load, printed under the table when a
 	// worker is busy.
 	Load *inspect.Load
+	// Command is how the user calls the plugin ("kubectl hrretry" or
+	// "flux hrretry"; DefaultCommand when empty): the command lines of the
+	// way out are spelled with it.
+	Command string
 	// ShowContext adds the CONTEXT column first (several clusters);
 	// Loads are their controllers' loads (each with its Context), and
 	// Errors the clusters that could not be read: a row each, after the

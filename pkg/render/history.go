@@ -24,15 +24,15 @@ type HistoryDocument struct {
 }
 
 // WrapHistory gives a report its apiVersion and kind, and the state its
-// wayOut sentences.
-func WrapHistory(r history.Report) HistoryDocument {
-	r.State = Wrap(r.State).RetryState
+// wayOut sentences, spelled with command (Options.Command).
+func WrapHistory(r history.Report, command string) HistoryDocument {
+	r.State = WrapAs(r.State, command).RetryState
 	return HistoryDocument{APIVersion: APIVersion, Kind: KindHistory, Metadata: Metadata{Name: r.Name, Namespace: r.Namespace}, Report: r}
 }
 
 // HistoryData writes the report as JSON or YAML. Values are raw.
-func HistoryData(w io.Writer, r history.Report, format string) error {
-	doc := WrapHistory(r)
+func HistoryData(w io.Writer, r history.Report, format, command string) error {
+	doc := WrapHistory(r, command)
 	if format == "yaml" {
 		out, err := yaml.Marshal(doc)
 		if err != nil {

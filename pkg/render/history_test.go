@@ -40,8 +40,8 @@ func TestGoldenHistory(t *testing.T) {
 		{"history-storage-piped.golden", func(b *bytes.Buffer) error { return History(b, storyReport(true), pipedH) }},
 		{"history-storage-tty.golden", func(b *bytes.Buffer) error { return History(b, storyReport(true), ttyH) }},
 		{"history-no-storage-piped.golden", func(b *bytes.Buffer) error { return History(b, storyReport(false), pipedH) }},
-		{"history-storage.json", func(b *bytes.Buffer) error { return HistoryData(b, storyReport(true), "json") }},
-		{"history-no-storage.yaml", func(b *bytes.Buffer) error { return HistoryData(b, storyReport(false), "yaml") }},
+		{"history-storage.json", func(b *bytes.Buffer) error { return HistoryData(b, storyReport(true), "json", "") }},
+		{"history-no-storage.yaml", func(b *bytes.Buffer) error { return HistoryData(b, storyReport(false), "yaml", "") }},
 		{"detail-rollback-risks-piped.golden", func(b *bytes.Buffer) error { return Detail(b, storyReport(true).State, pipedH) }},
 	}
 	for _, v := range views {

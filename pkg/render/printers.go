@@ -27,6 +27,8 @@ type Output struct {
 	// could not read (errors).
 	Loads  []inspect.Load
 	Errors []ContextError
+	// Command spells the wayOut command lines (Options.Command).
+	Command string
 }
 
 // Formats lists what -o accepts, for help and completion.
@@ -69,7 +71,7 @@ func Print(w io.Writer, states []inspect.RetryState, single bool, out Output) er
 	switch out.Format {
 	case "json":
 		if single && len(states) == 1 {
-			return JSON(w, states, true, nil)
+			return jsonOne(w, WrapAs(states[0], out.Command))
 		}
 		return jsonList(w, states, out)
 	case "yaml":
@@ -77,7 +79,7 @@ func Print(w io.Writer, states []inspect.RetryState, single bool, out Output) er
 	case "name":
 		return Names(w, states)
 	case "custom-columns":
-		return customColumns(w, states, out.Template)
+		return customColumns(w, states, out.Template, out.Command)
 	}
 	obj, err := object(states, single, out)
 	if err != nil {
@@ -109,7 +111,7 @@ func Print(w io.Writer, states []inspect.RetryState, single bool, out Output) er
 func object(states []inspect.RetryState, single bool, out Output) (runtime.Object, error) {
 	var v any = wrapList(states, out)
 	if single && len(states) == 1 {
-		v = Wrap(states[0])
+		v = WrapAs(states[0], out.Command)
 	}
 	m, err := toMap(v)
 	if err != nil {
@@ -129,7 +131,7 @@ func toMap(v any) (map[string]any, error) {
 
 // customColumns is kubectl's custom-columns: "HEADER:.json.path,...", or
 // the file form (a line of headers over a line of paths).
-func customColumns(w io.Writer, states []inspect.RetryState, spec string) error {
+func customColumns(w io.Writer, states []inspect.RetryState, spec, command string) error {
 	headers, parsers, err := parseColumns(spec)
 	if err != nil {
 		return err
@@ -139,7 +141,7 @@ func customColumns(w io.Writer, states []inspect.RetryState, spec string) error 
 		return err
 	}
 	for _, st := range states {
-		m, err := toMap(Wrap(st))
+		m, err := toMap(WrapAs(st, command))
 		if err != nil {
 			return err
 		}

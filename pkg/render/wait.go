@@ -173,7 +173,7 @@ func WaitUnreachable(w io.Writer, goal inspect.Goal, items []WaitItem, o Options
 		if it.State == nil {
 			continue
 		}
-		if steps := wayOut(*it.State); len(steps) > 0 {
+		if steps := wayOut(*it.State, o.Command); len(steps) > 0 {
 			b.WriteString("  The way out:\n")
 			for _, s := range steps {
 				fmt.Fprintf(&b, "    %s\n", Escape(s, false))
@@ -185,12 +185,12 @@ func WaitUnreachable(w io.Writer, goal inspect.Goal, items []WaitItem, o Options
 }
 
 // WaitSuperseded explains a wait --for ready whose spec was replaced, and
-// how to wait for the new one.
-func WaitSuperseded(w io.Writer, items []WaitItem) error {
+// how to wait for the new one, spelled with command (Options.Command).
+func WaitSuperseded(w io.Writer, items []WaitItem, command string) error {
 	var b strings.Builder
 	for _, it := range items {
-		fmt.Fprintf(&b, "%s: %s.\n  To wait for the new spec: kubectl hrretry wait %s -n %s --for ready\n",
-			it.ref(), Escape(it.Why, false), it.Name, it.Namespace)
+		fmt.Fprintf(&b, "%s: %s.\n  To wait for the new spec: %s wait %s -n %s --for ready\n",
+			it.ref(), Escape(it.Why, false), commandOr(command), it.Name, it.Namespace)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

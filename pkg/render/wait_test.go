@@ -70,7 +70,7 @@ func TestGoldenWait(t *testing.T) {
 			}
 			return WaitUnreachable(b, ready, failed, piped)
 		}},
-		{"wait-superseded.golden", func(b *bytes.Buffer) error { return WaitSuperseded(b, all[2:3]) }},
+		{"wait-superseded.golden", func(b *bytes.Buffer) error { return WaitSuperseded(b, all[2:3], "") }},
 		{"wait-timed-out-pipe.golden", func(b *bytes.Buffer) error { return WaitTimedOut(b, version, 10*time.Minute, mixed, piped) }},
 		{"wait-timed-out-tty.golden", func(b *bytes.Buffer) error {
 			return WaitTimedOut(b, version, 10*time.Minute, mixed, Options{Now: testNow, Relative: true})

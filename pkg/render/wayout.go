@@ -6,15 +6,29 @@ import (
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
+// DefaultCommand is how the way out spells the plugin when the caller did
+// not say (Options.Command, Output.Command): as kubectl runs it.
+const DefaultCommand = "kubectl hrretry"
+
+// commandOr is command, or DefaultCommand when empty.
+func commandOr(command string) string {
+	if command == "" {
+		return DefaultCommand
+	}
+	return command
+}
+
 // wayOut is the one place the structured next steps become the sentences
-// and command lines of the detail view and of the JSON wayOut field.
-func wayOut(st inspect.RetryState) []string {
+// and command lines of the detail view and of the JSON wayOut field. The
+// command lines start with command ("kubectl hrretry" or "flux hrretry"),
+// so they can be pasted as they are.
+func wayOut(st inspect.RetryState, command string) []string {
 	if len(st.NextSteps) == 0 {
 		return nil
 	}
 	out := make([]string, 0, len(st.NextSteps))
 	for i, s := range st.NextSteps {
-		out = append(out, stepText(st, s, i == 0))
+		out = append(out, stepText(st, s, i == 0, command))
 	}
 	return out
 }
@@ -22,10 +36,10 @@ func wayOut(st inspect.RetryState) []string {
 // stepText: a force step is a command line with its effect as a shell
 // comment; the others are a sentence, a spec change being the alternative
 // to the steps before it.
-func stepText(st inspect.RetryState, s inspect.Step, first bool) string {
+func stepText(st inspect.RetryState, s inspect.Step, first bool, command string) string {
 	switch s.Kind {
 	case inspect.StepForce:
-		return forceCommand(st.Name, st.Namespace, s.Flags) + "   # " + joinNote(s.Effect, ": ", s.Note)
+		return forceCommand(command, st.Name, st.Namespace, s.Flags) + "   # " + joinNote(s.Effect, ": ", s.Note)
 	case inspect.StepFix:
 		return joinNote(s.Effect, "; ", s.Note)
 	case inspect.StepCheck:
@@ -39,8 +53,8 @@ func stepText(st inspect.RetryState, s inspect.Step, first bool) string {
 }
 
 // forceCommand is the command line that forces one release.
-func forceCommand(name, namespace string, flags []string) string {
-	cmd := "kubectl hrretry force " + name
+func forceCommand(command, name, namespace string, flags []string) string {
+	cmd := commandOr(command) + " force " + name
 	if namespace != "" {
 		cmd += " -n " + namespace
 	}

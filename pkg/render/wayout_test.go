@@ -60,3 +60,29 @@ func variant(t *testing.T, fixture, old, new string) inspect.RetryState {
 }
 
 func wayOutOf(st inspect.RetryState) []string { return Wrap(st).WayOut }
+
+// Called as `flux hrretry`, the command lines of the way out (detail view,
+// JSON wayOut, wait's exit lines) say so, and nothing says kubectl.
+func TestWayOutSpelledForFlux(t *testing.T) {
+	st := states(t, "stalled-retries-exceeded")[0]
+	doc := WrapAs(st, "flux hrretry")
+	if len(doc.WayOut) == 0 || !strings.HasPrefix(doc.WayOut[0], "flux hrretry force stalled-retries-exceeded -n apps") {
+		t.Errorf("wayOut: %q", doc.WayOut)
+	}
+	var b bytes.Buffer
+	if err := Detail(&b, st, Options{Now: testNow, Command: "flux hrretry"}); err != nil {
+		t.Fatal(err)
+	}
+	it := WaitItem{State: &st, Why: "a newer generation (3) replaced the spec waited for (2)"}
+	it.Namespace, it.Name = st.Namespace, st.Name
+	if err := WaitSuperseded(&b, []WaitItem{it}, "flux hrretry"); err != nil {
+		t.Fatal(err)
+	}
+	if err := WaitUnreachable(&b, inspect.Goal{Kind: inspect.GoalReady}, []WaitItem{it}, Options{Now: testNow, Command: "flux hrretry"}); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "wayout-flux.golden", b.Bytes())
+	if strings.Contains(b.String(), "kubectl hrretry") {
+		t.Errorf("called as flux hrretry, the text names kubectl hrretry:\n%s", b.String())
+	}
+}

@@ -92,7 +92,8 @@ func TestWaitFleet(t *testing.T) {
 		{[]string{"wait", "nope", "-n", "shop", "--for", "deleted"}, 0, "All 1 HelmRelease(s) reached deleted."},
 		{[]string{"wait", "-n", "shop"}, 2, "name the HelmReleases to wait for"},
 		{[]string{"wait", "a", "-A"}, 2, "cannot be combined"},
-		{[]string{"wait", "a", "--for", "healthy"}, 2, "want ready, version=X"},
+		{[]string{"wait", "a", "--for", "healthy"}, 2, "version=X, revision=N"},
+		{[]string{"wait", "nope", "-n", "shop", "--for=delete"}, 0, "All 1 HelmRelease(s) reached deleted."},
 		{[]string{"wait", "a", "--for", "deleted", "--max-failures", "2"}, 2, "a deletion does not fail"},
 	} {
 		if r := h.run(t, userReadOnly, c.args...); r.code != c.code || !strings.Contains(r.stderr, c.want) {
@@ -298,6 +299,31 @@ func TestWaitWatches(t *testing.T) {
 		b.wait(t)
 		if b.code != 1 || !strings.Contains(b.stderr.String(), ns+"/db cannot reach ready: stalled") {
 			t.Errorf("exit %d", b.code)
+		}
+	})
+
+	// A chart built from a Git source: source-controller gives it the
+	// version 1.6.0+<digest>; --for version=1.6.0 (kubectl's
+	// condition=Ready beside) matches it, and -o json says so on stdout.
+	t.Run("version with build metadata", func(t *testing.T) {
+		hr := create("git", fixtures.Retrying)
+		hr.Spec.Chart.Spec.Version = "1.6.0"
+		if err := h.admin.Update(ctx, hr); err != nil {
+			t.Fatal(err)
+		}
+		b := h.start(t, "wait", "git", "-n", ns, "--for", "version=1.6.0", "-o", "json", "--timeout", "1m")
+		b.next(t)
+		released(t, h.admin, hr, "1.6.0+9505d804ef85")
+		b.wait(t)
+		var doc struct {
+			Kind, Verdict, Goal string
+		}
+		if err := json.Unmarshal(b.stdout.Bytes(), &doc); err != nil || b.code != 0 ||
+			doc.Kind != "WaitResult" || doc.Verdict != "reached" || doc.Goal != "version=1.6.0" {
+			t.Errorf("exit %d, %v, stdout %q", b.code, err, b.stdout.String())
+		}
+		if r := h.run(t, userReadOnly, "wait", "git", "-n", ns, "--for=condition=Ready", "--timeout", "10s"); r.code != 0 {
+			t.Errorf("--for=condition=Ready: exit %d", r.code)
 		}
 	})
 
