@@ -81,6 +81,8 @@ func anyDue(states []inspect.RetryState) bool {
 // markUnloaded says on each window that the controller's load was left out.
 func markUnloaded(states []inspect.RetryState, why string) {
 	for i := range states {
-		states[i].Next.LoadNote = "the controller's load was not considered: " + why
+		if states[i].Next.Earliest != nil { // nothing scheduled, nothing to delay
+			states[i].Next.LoadNote = "the controller's load was not considered: " + why
+		}
 	}
 }

@@ -135,7 +135,9 @@ func (w *waiter) observe(ev watch.Event) (bool, error) {
 		st := d.Analyze(now, w.a.Settings)
 		// The watch sees the forced releases only, not the others that
 		// may hold the controller's workers.
-		st.Next.LoadNote = "the controller's load was not considered: force --wait watches only the forced releases"
+		if st.Next.Earliest != nil {
+			st.Next.LoadNote = "the controller's load was not considered: force --wait watches only the forced releases"
+		}
 		w.last[k] = &st
 		return false, nil
 	}
