@@ -35,7 +35,8 @@ func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.
 	return v.end(ctx, follow(ctx, client, o.target, o.sel.chunkSize, every, v))
 }
 
-// end: Ctrl-C and --timeout are a normal end of a watch (exit 0).
+// end: --timeout is a normal end of a watch (exit 0); after Ctrl-C or
+// SIGTERM main exits 130 or 143 whatever this returns.
 func (v *liveView) end(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return nil
