@@ -22,6 +22,7 @@ const (
 	ExitNotHonoured = 3   // the controller handled the request but did not honour force/reset
 	ExitSuperseded  = 4   // wait --for ready: a newer generation replaced the spec waited for
 	ExitStuck       = 5   // status --check: a selected release is stuck
+	ExitPartial     = 6   // status --check --contexts: a cluster could not be read; the others' releases are listed
 	ExitInterrupted = 130 // SIGINT (SIGTERM: 143), as a shell reports a process a signal ended
 )
 

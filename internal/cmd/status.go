@@ -74,7 +74,9 @@ waiting, pending, deleting, suspended, ready last) and the last line counts
 the others. See docs/live.md.
 
 Exit codes: 0 listed; 1 an error; 2 bad usage; 5 with --check, a selected
-release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
+release is stuck (stalled, or failing past --max-failures or --stuck-after);
+6 with --check --contexts, a cluster could not be read and the others were
+(their releases are listed, stuck or not); 130 Ctrl-C, 143 SIGTERM.`,
 		Example:           statusExample,
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
