@@ -175,6 +175,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if o.helmStorage {
 		// Before the load: addRisks analyzes each named release afresh.
 		o.addRisks(ctx, client, states, now, settings.get())
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted: a view without its storage would read as complete
+		}
 	}
 	load := o.target.withLoad(states, settings.get(), now)
 	if len(o.target.names) > 0 {

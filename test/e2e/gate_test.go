@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/pem"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -28,6 +29,7 @@ type gate struct {
 	mu      sync.Mutex
 	hold    func(*http.Request) bool
 	arrived chan string
+	closing chan struct{}
 }
 
 func newGate(t *testing.T, h *harness, name string) *gate {
@@ -42,16 +44,28 @@ func newGate(t *testing.T, h *harness, name string) *gate {
 	}
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	proxy.Transport, proxy.FlushInterval = transport, -1 // watches stream
-	g := &gate{arrived: make(chan string, 1)}
+	g := &gate{arrived: make(chan string, 1), closing: make(chan struct{})}
 	g.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if g.take(r) {
+			// The server notices a closed connection only once the body
+			// is read (a PATCH has one).
+			_, _ = io.Copy(io.Discard, r.Body)
 			g.arrived <- r.Method + " " + r.URL.String()
-			<-r.Context().Done() // the client gave up: it was interrupted
+			select {
+			case <-r.Context().Done(): // the client gave up: it was interrupted
+			case <-g.closing:
+			}
 			return
 		}
 		proxy.ServeHTTP(w, r)
 	}))
-	t.Cleanup(g.srv.Close)
+	t.Cleanup(func() {
+		// The proxied watches of the plugins signalled may linger: cut
+		// them, or Close waits for them.
+		close(g.closing)
+		g.srv.CloseClientConnections()
+		g.srv.Close()
+	})
 	g.kubeconfig = filepath.Join(h.dir, name+".kubeconfig")
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: g.srv.Certificate().Raw})
 	if err := controlplane.WriteKubeconfig(g.kubeconfig, "e2e-"+name, &rest.Config{Host: g.srv.URL,
