@@ -8,7 +8,9 @@ import (
 	"runtime/debug"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 
 	"github.com/hrretry/kubectl-hrretry/internal/cmd"
 )
@@ -33,6 +35,10 @@ func buildVersion() string {
 }
 
 func main() {
+	// client-go logs through klog to stderr (a watch's retries, a request
+	// throttled): never on the user's screen, where every API error is
+	// one sentence said once.
+	klog.SetLogger(logr.Discard())
 	ctx, stop := cmd.NotifySignals(context.Background())
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	root := cmd.NewRootCmd(cmd.Deps{

@@ -19,6 +19,7 @@ type liveView struct {
 	s     inspect.Settings
 	known             // in the order the LIST returned them
 	live  render.Live // the last frame on a terminal, to redraw in place
+	conn  connState   // the API server away (watch_conn.go)
 }
 
 func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.Settings) error {
@@ -143,9 +144,10 @@ func (v *liveView) drawAll() {
 	_ = v.live.Draw(out, render.Fit(v.header(now), body, width, height), width)
 }
 
-// header is the frame's lines above the table: the clock.
+// header is the frame's lines above the table: the clock, and while the
+// API server is away a line saying so (watch_conn.go).
 func (v *liveView) header(now time.Time) []string {
-	return []string{now.Format("15:04:05") + "  (watching; Ctrl-C to stop)"}
+	return append([]string{now.Format("15:04:05") + "  (watching; Ctrl-C to stop)"}, v.conn.header(now, v.o.term.color)...)
 }
 
 func (v *liveView) drawOne(d inspect.Decoded) error {
