@@ -210,9 +210,13 @@ func (g *globalOptions) runMember(ctx context.Context, i int, m *member, fn func
 	if m.settings == nil {
 		m.settings = readSettings(ctx, m.client, g)
 	}
-	err := fn(ctx, i, m)
+	if err := fn(ctx, i, m); err != nil {
+		// Failed: its settings are never shown, and a silent cluster
+		// would hold the fleet until the read gave up.
+		return err
+	}
 	m.settings.get() // read under ctx: done before its cancel
-	return err
+	return nil
 }
 
 // contextErrors are the members that failed, for the table and -o json.

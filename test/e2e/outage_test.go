@@ -37,20 +37,52 @@ type timedLine struct {
 
 func (h *harness) stream(t *testing.T, kubeconfig string, args ...string) *streamed {
 	t.Helper()
-	s := &streamed{lines: make(chan timedLine, 1000), done: make(chan struct{})}
-	s.cmd = exec.Command(h.bin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
-	s.cmd.Env = []string{"HOME=" + h.dir, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "TERM=dumb"}
-	out, err := s.cmd.StdoutPipe()
+	cmd := h.command(kubeconfig, args...)
+	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	errOut, err := s.cmd.StderrPipe()
+	errOut, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.cmd.Start(); err != nil {
+	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return follow(t, cmd, out, errOut)
+}
+
+// streamPTY is stream with stdout on a terminal (a pty of the test's own:
+// 200 columns, 50 rows), as a person watching sees it.
+func (h *harness) streamPTY(t *testing.T, kubeconfig string, args ...string) *streamed {
+	t.Helper()
+	master, slave, err := openPTY()
+	if err != nil {
+		t.Fatalf("a pty: %v", err)
+	}
+	cmd := h.command(kubeconfig, args...)
+	cmd.Env = append(cmd.Env[:len(cmd.Env)-1], "TERM=xterm") // NO_COLOR still: plain text
+	cmd.Stdout = slave
+	errOut, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_ = slave.Close() // the child's now: the master reads EIO once it exits
+	t.Cleanup(func() { _ = master.Close() })
+	return follow(t, cmd, master, errOut)
+}
+
+func (h *harness) command(kubeconfig string, args ...string) *exec.Cmd {
+	cmd := exec.Command(h.bin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+	cmd.Env = []string{"HOME=" + h.dir, "PATH=" + os.Getenv("PATH"), "NO_COLOR=1", "TERM=dumb"}
+	return cmd
+}
+
+func follow(t *testing.T, cmd *exec.Cmd, out, errOut io.Reader) *streamed {
+	s := &streamed{cmd: cmd, lines: make(chan timedLine, 10000), done: make(chan struct{})}
 	read := func(name string, r io.Reader, done chan<- struct{}) {
 		sc := bufio.NewScanner(r)
 		for sc.Scan() {
@@ -62,9 +94,9 @@ func (h *harness) stream(t *testing.T, kubeconfig string, args ...string) *strea
 	go read("out", out, outDone)
 	go read("err", errOut, errDone)
 	go func() {
-		<-outDone
 		<-errDone
 		_ = s.cmd.Wait()
+		<-outDone
 		s.code = s.cmd.ProcessState.ExitCode()
 		close(s.lines)
 		close(s.done)
@@ -93,6 +125,32 @@ func (s *streamed) until(t *testing.T, stream, want string) time.Time {
 			}
 		case <-deadline:
 			t.Fatalf("%s never said %q:\n%s", stream, want, s.all.String())
+		}
+	}
+}
+
+// untilFrame reads a terminal's lines until a frame's header (the clock
+// line) is followed by the table rather than a loss line.
+func (s *streamed) untilFrame(t *testing.T) {
+	t.Helper()
+	afterClock := false
+	deadline := time.After(time.Minute)
+	for {
+		select {
+		case l, ok := <-s.lines:
+			if !ok {
+				t.Fatalf("ended before a frame without the loss:\n%s", s.all.String())
+			}
+			fmt.Fprintf(&s.all, "%s: %s\n", l.stream, l.text)
+			if l.stream != "out" {
+				continue
+			}
+			if afterClock && strings.Contains(l.text, "NAMESPACE") {
+				return
+			}
+			afterClock = strings.Contains(l.text, "(watching; Ctrl-C to stop)")
+		case <-deadline:
+			t.Fatalf("no frame without the loss line:\n%s", s.all.String())
 		}
 	}
 }
@@ -145,6 +203,8 @@ func TestAPIServerOutage(t *testing.T) {
 
 	watchPipe := h.stream(t, kubeconfig, "status", "-A", "--watch")
 	watchPipe.until(t, "out", "web")
+	watchTTY := h.streamPTY(t, kubeconfig, "status", "-A", "--watch")
+	watchTTY.until(t, "out", "web")
 	wait := h.stream(t, kubeconfig, "wait", "web", "-n", ns, "--timeout", "20s")
 	wait.until(t, "err", "outage/web  retrying")
 
@@ -154,10 +214,12 @@ func TestAPIServerOutage(t *testing.T) {
 		t.Fatal(err)
 	}
 	down := time.Now()
+	ttySign := watchTTY.until(t, "out", "connection lost ")
 	pipeSign := watchPipe.until(t, "err", "connection to the API server lost (")
 	waitSign := wait.until(t, "err", "connection to the API server lost (")
-	fmt.Fprintf(os.Stderr, "e2e: kube-apiserver killed (SIGKILL, reaped in %.2fs): first sign %.2fs after the kill on status --watch's pipe, %.2fs on wait's\n",
-		down.Sub(stopped).Seconds(), pipeSign.Sub(stopped).Seconds(), waitSign.Sub(stopped).Seconds())
+	fmt.Fprintf(os.Stderr, "e2e: kube-apiserver killed (SIGKILL, reaped in %.2fs): first sign %.2fs after the kill on status --watch's terminal, %.2fs on its pipe, %.2fs on wait's\n",
+		down.Sub(stopped).Seconds(), ttySign.Sub(stopped).Seconds(), pipeSign.Sub(stopped).Seconds(), waitSign.Sub(stopped).Seconds())
+	watchTTY.until(t, "out", "connection lost 2s ago, retrying — data as of ") // the age counts up
 
 	// wait runs out its --timeout with the server away: exit 1, the loss
 	// in its last words.
@@ -175,6 +237,13 @@ func TestAPIServerOutage(t *testing.T) {
 	back := watchPipe.until(t, "err", "connection to the API server restored after")
 	fmt.Fprintf(os.Stderr, "e2e: kube-apiserver restarted in %.2fs; status --watch said it was back %.2fs after the restart began\n",
 		time.Since(restarted).Seconds(), back.Sub(restarted).Seconds())
+	watchTTY.untilFrame(t) // the loss line gone from the frame drawn after the fresh LIST
+	if err := watchTTY.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code := watchTTY.end(t); code != 130 {
+		t.Errorf("status --watch on a terminal after Ctrl-C: exit %d, want 130", code)
+	}
 	if err := watchPipe.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
