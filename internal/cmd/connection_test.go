@@ -11,6 +11,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
@@ -124,5 +125,18 @@ func TestWatchTerminalConnectionLost(t *testing.T) {
 	out.Reset()
 	if err := v.listed(nil); err != nil || strings.Contains(out.String(), "connection lost") {
 		t.Errorf("the fresh LIST's frame has no loss line:\n%s", out.String())
+	}
+}
+
+// An error the server sends inside the watch gets the same one sentence
+// as a refused request, naming the namespace.
+func TestWatchErrorEventSentence(t *testing.T) {
+	fake := clustertest.New(states(t, "ready")...)
+	w := watch.NewFake()
+	watchSeq(fake, w)
+	go w.Error(&metav1.Status{Status: metav1.StatusFailure, Code: 403, Reason: metav1.StatusReasonForbidden, Message: "RBAC"})
+	r := execute(t, fake, "status", "-w")
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "Error: forbidden: you may not watch helmreleases.helm.toolkit.fluxcd.io in namespace apps;") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }

@@ -102,7 +102,7 @@ func watchScope(ctx context.Context, client Cluster, t target, rv string, every 
 		rv, err = drain(ctx, w, tick, f, rv)
 		w.Stop()
 		if err != nil {
-			return err
+			return inNamespace(err, t.namespace)
 		}
 	}
 }
@@ -189,3 +189,13 @@ func decodeEvent(ev watch.Event) (d inspect.Decoded, deleted, ok bool, err error
 
 // key names an object in the maps of the followers.
 func key(d inspect.Decoded) string { return d.Object.Namespace + "/" + d.Object.Name }
+
+// inNamespace names the namespace in an error event's sentence:
+// decodeEvent, called by the followers, does not know it.
+func inNamespace(err error, namespace string) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.verb == "watch" && ae.namespace == "" {
+		ae.namespace = namespace
+	}
+	return err
+}
