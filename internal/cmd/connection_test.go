@@ -110,8 +110,11 @@ func TestWatchTerminalConnectionLost(t *testing.T) {
 	now := testNow
 	o.deps.Now = func() time.Time { return now }
 	v := &liveView{o: o, s: inspect.DefaultSettings()}
-	if err := v.listed(nil); err != nil {
+	if err := v.listed([]inspect.Decoded{inspect.ReadUnstructured(object(t, "retrying-upgrade", "", 0))}); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "upgrade in ") {
+		t.Fatalf("a live frame counts down:\n%s", out.String())
 	}
 	v.lost(&apiError{verb: "watch", err: refused})
 	now = now.Add(12 * time.Second)
@@ -120,6 +123,10 @@ func TestWatchTerminalConnectionLost(t *testing.T) {
 	want := "connection lost 12s ago, retrying — data as of " + testNow.Local().Format("15:04:05") + " (connection refused)\n"
 	if !strings.Contains(out.String(), want) {
 		t.Errorf("want the header line %q in:\n%s", want, out.String())
+	}
+	// Stale data claims no countdown: the window as clock times.
+	if strings.Contains(out.String(), "upgrade in ") || !strings.Contains(out.String(), "2026-11-23T12:03:45Z") {
+		t.Errorf("while the server is away, NEXT gives the window's times, not a countdown:\n%s", out.String())
 	}
 	v.restored()
 	out.Reset()

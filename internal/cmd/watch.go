@@ -126,6 +126,7 @@ func (v *liveView) drawAll() {
 	states, load := v.statesWithLoad(now)
 	ro := v.o.renderOptions(now)
 	ro.Load = load
+	ro.Relative = ro.Relative && !v.conn.isLost() // stale data: the windows' clock times, no countdown
 	out := v.o.deps.Streams.Out
 	none := render.NoneFound(v.o.target.namespace, v.o.target.allNamespaces)
 	if !v.o.term.tty {
