@@ -210,7 +210,7 @@ type Next struct {
 	// Blocked is set while the controller is down (health.go): the window
 	// holds only once it is back.
 	Blocked string `json:"blocked,omitempty"`
-	Why      string `json:"why"`
+	Why     string `json:"why"`
 }
 
 // Anchor is the condition the window was computed from.
