@@ -6,12 +6,12 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
 	"runtime/debug"
-	"syscall"
 	"time"
 
+	"github.com/go-logr/logr"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/klog/v2"
 
 	"github.com/hrretry/kubectl-hrretry/internal/cmd"
 )
@@ -36,7 +36,11 @@ func buildVersion() string {
 }
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// client-go logs through klog to stderr (a watch's retries, a request
+	// throttled): never on the user's screen, where every API error is
+	// one sentence said once.
+	klog.SetLogger(logr.Discard())
+	ctx, stop := cmd.NotifySignals(context.Background())
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	root := cmd.NewRootCmd(cmd.Deps{
 		Streams: streams,

@@ -122,6 +122,7 @@ func (w *world) startController(ctx context.Context, c config) (*helmcontroller.
 		return nil, fmt.Errorf("%w; log: %s", err, c.path("helm-controller.log"))
 	}
 	log.Printf("helm-controller ready in %.2fs (pid %d): %v", time.Since(start).Seconds(), ctl.Pid(), ctl.Args())
+	w.reportAvailability(ctx, ctl)
 	return ctl, nil
 }
 

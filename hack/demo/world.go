@@ -42,6 +42,24 @@ func (w *world) publishSettings(ctx context.Context, args []string) error {
 	return nil
 }
 
+// reportAvailability writes the Deployment's status as kube-controller-
+// manager would: one replica available now, none once the process has
+// exited (killed by hand to see what the plugin says, or at demo-down).
+func (w *world) reportAvailability(ctx context.Context, ctl *helmcontroller.Controller) {
+	if err := helmcontroller.WriteAvailability(ctx, w.c, true, time.Now()); err != nil {
+		log.Print(err)
+	}
+	go func() {
+		<-ctl.Exited()
+		// Its own context: the demo's may be ending, the API server not yet.
+		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := helmcontroller.WriteAvailability(wctx, w.c, false, time.Now()); err != nil {
+			log.Printf("helm-controller exited; %v", err)
+		}
+	}()
+}
+
 // apply publishes each release's chart as 0.1.0 and creates the release.
 func (w *world) apply(ctx context.Context, rs []release) error {
 	for _, r := range rs {

@@ -52,6 +52,10 @@ func New(cfg *rest.Config, rate Rate) (*Client, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = rate.QPS, rate.Burst
 	cfg.Wrap(counter.wrap)
+	if d := cfg.Timeout; d > 0 { // --request-timeout: each request, not each watch
+		cfg.Timeout = 0
+		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return requestDeadline{next: rt, d: d} })
+	}
 
 	rc := rest.CopyConfig(cfg)
 	rc.GroupVersion = &schema.GroupVersion{Group: HelmReleases.Group, Version: HelmReleases.Version}

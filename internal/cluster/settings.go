@@ -21,10 +21,12 @@ func (c *Client) ControllerSettings(ctx context.Context, namespace, name string)
 	defaults := inspect.DefaultSettings()
 	dep, err := c.kube.AppsV1().Deployments(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return defaults, fmt.Sprintf("note: using helm-controller's default settings (jitter %d%%, DefaultToRetryOnFailure off): %s",
+		defaults.Controller.Unknown = true
+		return defaults, fmt.Sprintf("note: using helm-controller's default settings (jitter %d%%, DefaultToRetryOnFailure off) and its health is unknown: %s",
 			defaults.JitterPercent, whyUnread(err, namespace, name))
 	}
 	s, problems := SettingsFromDeployment(dep)
+	s.Controller = HealthFromDeployment(dep)
 	if len(problems) > 0 {
 		return s, "note: some helm-controller flags could not be read, their defaults are used: " + strings.Join(problems, "; ")
 	}
@@ -67,4 +69,36 @@ func SettingsFromDeployment(dep *appsv1.Deployment) (inspect.Settings, []string)
 		problems = append(problems, e.Error())
 	}
 	return s, problems
+}
+
+// HealthFromDeployment reads whether a controller replica is available from
+// the Deployment's status, as kube-controller-manager writes it: down when
+// replicas are wanted and none is available (a crash loop, an OOM kill, a
+// rollout that never became available), since its Available condition
+// turned False. A status never written (observedGeneration 0: no
+// kube-controller-manager, as in a bare test control plane) says nothing:
+// the health is unknown, not down.
+func HealthFromDeployment(dep *appsv1.Deployment) inspect.Health {
+	st := dep.Status
+	if st.ObservedGeneration == 0 {
+		return inspect.Health{Unknown: true}
+	}
+	wanted := int32(1)
+	if dep.Spec.Replicas != nil {
+		wanted = *dep.Spec.Replicas
+	}
+	if wanted == 0 || st.AvailableReplicas > 0 {
+		return inspect.Health{}
+	}
+	h := inspect.Health{Down: true, Reason: fmt.Sprintf("deployment %s/%s: 0 of %d replica(s) available", dep.Namespace, dep.Name, wanted)}
+	for _, c := range st.Conditions {
+		switch {
+		case c.Type == appsv1.DeploymentAvailable && c.Status == "False" && !c.LastTransitionTime.IsZero():
+			t := c.LastTransitionTime.UTC()
+			h.Since = &t
+		case c.Type == appsv1.DeploymentProgressing && c.Status == "False" && c.Reason == "ProgressDeadlineExceeded":
+			h.Reason += "; rollout stuck (ProgressDeadlineExceeded)"
+		}
+	}
+	return h
 }

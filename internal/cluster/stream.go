@@ -5,6 +5,8 @@ import (
 	"io"
 
 	jsoniter "github.com/json-iterator/go"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // listMeta is what a LIST page says about the list itself.
@@ -25,7 +27,19 @@ var streamAPI = jsoniter.ConfigCompatibleWithStandardLibrary
 // batchSize items (each a copy: fn may keep it), and returns the page's
 // metadata. The API server writes the metadata after the items, so the
 // continue token is known only at the end.
-func readList(r io.Reader, fn func(Page) error) (listMeta, error) {
+//
+// json-iterator runs under inspect.DecodeSafely, as every decoder of the
+// cluster's bytes: a panic in it is an error of this page.
+func readList(r io.Reader, fn func(Page) error) (meta listMeta, err error) {
+	err = inspect.DecodeSafely("the list", func() error {
+		var readErr error
+		meta, readErr = readListUnguarded(r, fn)
+		return readErr
+	})
+	return meta, err
+}
+
+func readListUnguarded(r io.Reader, fn func(Page) error) (listMeta, error) {
 	it := jsoniter.Parse(streamAPI, r, 32<<10)
 	var meta listMeta
 	var fnErr error

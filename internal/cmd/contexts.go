@@ -2,10 +2,10 @@ package cmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -25,14 +25,27 @@ const contextsInFlight = 16
 // contextFlags are --contexts and --all-contexts: one command, several
 // clusters.
 type contextFlags struct {
-	names []string
-	all   bool
+	names   []string
+	all     bool
+	timeout time.Duration // --context-timeout
 }
+
+// DefaultContextTimeout is --context-timeout's default: how long one
+// cluster of --contexts may take to be read (status, force's plan) or to
+// answer its first LIST (wait) before it is an error row and the others go
+// on. Long enough for a LIST of 20,000 releases across an ocean (a few
+// seconds), short enough that a cluster that accepts connections and never
+// answers does not hold the fleet's answer for client-go's lack of a limit.
+const DefaultContextTimeout = 30 * time.Second
+
+// errContextTimeout is the cause of a cluster's deadline.
+var errContextTimeout = errors.New("--context-timeout")
 
 func (c *contextFlags) addFlags(cmd *cobra.Command, g *globalOptions) {
 	f := cmd.Flags()
 	f.StringSliceVar(&c.names, "contexts", nil, "Several kubeconfig contexts, comma-separated: their clusters are read concurrently and merged (a CONTEXT column; one that fails gets a row saying why, and exit 1)")
 	f.BoolVar(&c.all, "all-contexts", false, "Every context of the kubeconfig, as with --contexts")
+	f.DurationVar(&c.timeout, "context-timeout", DefaultContextTimeout, "With --contexts: how long each cluster may take to be read (wait: to answer its first LIST) before it fails and the others go on (0: no limit)")
 	_ = cmd.RegisterFlagCompletionFunc("contexts", func(_ *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		return completeContexts(g, toComplete), cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 	})
@@ -153,12 +166,13 @@ func (g *globalOptions) connectMember(m *member) error {
 }
 
 // fanOut runs fn on every member not failed yet, inFlight at a time, and
-// records what fails as the member's err. With timeout (the
-// --request-timeout of a run that only reads) each cluster gets it as a
-// deadline: client-go applies it per request, and a cluster that answers
-// slowly page after page must not hold the others' table.
+// records what fails as the member's err. With timeout (--context-timeout)
+// each cluster gets it as a deadline: a cluster that answers slowly, or
+// accepts connections and never answers, must not hold the others' table;
+// it fails with one sentence naming the flag. onFail, when not nil, is
+// called as soon as a member fails (wait's fail-fast).
 func (g *globalOptions) fanOut(ctx context.Context, ms []*member, inFlight int, timeout time.Duration,
-	fn func(ctx context.Context, i int, m *member) error) {
+	onFail func(), fn func(ctx context.Context, i int, m *member) error) {
 	sem := make(chan struct{}, max(inFlight, 1))
 	var wg sync.WaitGroup
 	for i, m := range ms {
@@ -170,37 +184,39 @@ func (g *globalOptions) fanOut(ctx context.Context, ms []*member, inFlight int, 
 			defer func() { <-sem }()
 			cctx, cancel := ctx, context.CancelFunc(func() {})
 			if timeout > 0 {
-				cctx, cancel = context.WithTimeout(ctx, timeout)
+				cctx, cancel = context.WithTimeoutCause(ctx, timeout, errContextTimeout)
 			}
 			defer cancel()
-			if m.client == nil {
-				if m.err = g.connectMember(m); m.err != nil {
-					return
-				}
+			m.err = g.runMember(cctx, i, m, fn)
+			if m.err != nil && ctx.Err() == nil && errors.Is(context.Cause(cctx), errContextTimeout) {
+				m.err = fmt.Errorf("no answer within %s (--context-timeout): the cluster is slow or unreachable; raise --context-timeout to wait longer", timeout)
 			}
-			if m.settings == nil {
-				m.settings = readSettings(cctx, m.client, g)
+			if m.err != nil && onFail != nil {
+				onFail()
 			}
-			m.err = fn(cctx, i, m)
-			m.settings.get() // read under cctx: done before its cancel
 		})
 	}
 	wg.Wait()
 }
 
-// requestTimeout is --request-timeout as a duration (kubectl's forms: "0",
-// "30", "30s", "1m"); 0 when unset or unreadable (ToRESTConfig reports the
-// latter).
-func (g *globalOptions) requestTimeout() time.Duration {
-	if g.configFlags.Timeout == nil {
-		return 0
+// runMember connects m when it is not yet, starts reading its
+// controller's settings, and runs fn.
+func (g *globalOptions) runMember(ctx context.Context, i int, m *member, fn func(ctx context.Context, i int, m *member) error) error {
+	if m.client == nil {
+		if err := g.connectMember(m); err != nil {
+			return err
+		}
 	}
-	v := *g.configFlags.Timeout
-	if n, err := strconv.Atoi(v); err == nil {
-		return time.Duration(n) * time.Second
+	if m.settings == nil {
+		m.settings = readSettings(ctx, m.client, g)
 	}
-	d, _ := time.ParseDuration(v)
-	return d
+	if err := fn(ctx, i, m); err != nil {
+		// Failed: its settings are never shown, and a silent cluster
+		// would hold the fleet until the read gave up.
+		return err
+	}
+	m.settings.get() // read under ctx: done before its cancel
+	return nil
 }
 
 // contextErrors are the members that failed, for the table and -o json.

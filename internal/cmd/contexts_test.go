@@ -171,14 +171,54 @@ func TestAllContextsIsEveryContextSorted(t *testing.T) {
 	}
 }
 
-// A cluster that never answers cannot hold the others past --request-timeout.
-func TestContextsRequestTimeoutPerCluster(t *testing.T) {
+// A cluster that never answers cannot hold the others past --context-timeout.
+func TestContextsTimeoutPerCluster(t *testing.T) {
 	cs := clusters(t)
 	cs["down"] = stuckCluster{Fake: clustertest.New()}
-	r := executeContexts(t, cs, "status", "--contexts", "east,down", "--request-timeout", "20ms")
+	r := executeContexts(t, cs, "status", "--contexts", "east,down", "--context-timeout", "20ms")
 	if r.code != ExitFailed || !strings.Contains(r.stdout, "east     ready") ||
-		!strings.Contains(r.stdout, "cannot reach the Kubernetes API server (context deadline exceeded)") {
+		!strings.Contains(r.stdout, "no answer within 20ms (--context-timeout): the cluster is slow or unreachable") {
 		t.Errorf("exit %d: want east's rows and down's timeout", r.code)
+	}
+	cmd, _, err := NewRootCmd(testDeps(nil, "", &run{}, nil, nil)).Find([]string{"status"})
+	if err != nil || cmd.Flags().Lookup("context-timeout").DefValue != "30s" {
+		t.Errorf("--context-timeout's default: want 30s")
+	}
+
+	// wait: the first LIST must come within it; then the watch is bounded
+	// by --timeout alone.
+	r = executeContexts(t, cs, "wait", "ready", "--contexts", "east,down", "--context-timeout", "20ms", "--timeout", "1h")
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "[down] no answer to the first LIST within 20ms (--context-timeout)") {
+		t.Errorf("wait with a silent cluster: exit %d", r.code)
+	}
+}
+
+// status --check over a fleet with a cluster down: exit 6, and the
+// releases of the clusters read are all there, stuck or not.
+func TestContextsCheckPartial(t *testing.T) {
+	r := executeContexts(t, clusters(t), "status", "-A", "--check", "--contexts", "east,west,down", "-o", "json")
+	var doc struct {
+		Items []struct {
+			Context, Name string
+			Stuck         bool
+		}
+		Errors []struct{ Context string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	stuck := 0
+	for _, it := range doc.Items {
+		if it.Stuck {
+			stuck++
+		}
+	}
+	if r.code != ExitPartial || len(doc.Items) != 5 || stuck == 0 || len(doc.Errors) != 1 || doc.Errors[0].Context != "down" ||
+		!strings.Contains(r.stderr, "1 of 3 context(s) failed: down; the 2 other context(s) were read") {
+		t.Errorf("exit %d, %d items (%d stuck), errors %v: want 6, east's and west's 5 releases, down's error", r.code, len(doc.Items), stuck, doc.Errors)
+	}
+	if r := executeContexts(t, clusters(t), "status", "-A", "--check", "--contexts", "down,locked"); r.code != ExitFailed {
+		t.Errorf("no cluster read: exit %d, want 1", r.code)
 	}
 }
 
@@ -245,10 +285,13 @@ func TestContextsWait(t *testing.T) {
 		t.Errorf("exit %d: want ready reached in both", r.code)
 	}
 
-	r = executeContexts(t, clusters(t), "wait", "ready", "--contexts", "east,down", "--timeout", "1m")
-	if r.code != ExitFailed || !strings.Contains(r.stdout, "[east] apps/ready reached ready") ||
-		!strings.Contains(r.stderr, "[down] cannot reach") {
-		t.Errorf("exit %d: a cluster that cannot be read fails the wait; the other is still judged", r.code)
+	// A cluster that cannot be read fails the wait at once: east's release
+	// retries for an hour, and the wait does not wait for it.
+	cs = clusters(t)
+	fakeOf(t, cs, "east").Watches()
+	r = executeContexts(t, cs, "wait", "retrying-upgrade", "--contexts", "east,down", "--timeout", "1h")
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "[down] cannot reach") || !strings.Contains(r.stderr, "1 of 2 context(s) failed: down") {
+		t.Errorf("exit %d: a cluster that cannot be read fails the wait (fail fast)", r.code)
 	}
 
 	r = executeContexts(t, clusters(t), "wait", "-A", "--contexts", "east,west", "--timeout", "1m")

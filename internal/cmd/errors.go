@@ -22,7 +22,8 @@ const (
 	ExitNotHonoured = 3   // the controller handled the request but did not honour force/reset
 	ExitSuperseded  = 4   // wait --for ready: a newer generation replaced the spec waited for
 	ExitStuck       = 5   // status --check: a selected release is stuck
-	ExitInterrupted = 130 // SIGINT or SIGTERM, as a shell reports a process a signal ended
+	ExitPartial     = 6   // status --check --contexts: a cluster could not be read; the others' releases are listed
+	ExitInterrupted = 130 // SIGINT (SIGTERM: 143), as a shell reports a process a signal ended
 )
 
 // exitError carries an exit code with an already-explained message.
@@ -59,17 +60,19 @@ var errSilent = errors.New("")
 
 // ExitCode prints err once, as one sentence, and returns the exit code.
 // It is the only place that maps errors to exit codes. signals is the
-// context main cancels on SIGINT/SIGTERM and on nothing else: a command that
-// failed after it was cancelled was interrupted, whereas a context.Canceled
-// or a deadline from anywhere else (--timeout, --request-timeout) is an
-// ordinary failure.
+// context main cancels on SIGINT/SIGTERM and on nothing else: a command
+// that returns after it was cancelled was interrupted, whatever it
+// returned (a history cut short may still have printed a timeline: it is
+// never a success), whereas a context.Canceled or a deadline from anywhere
+// else (--timeout, --request-timeout) is an ordinary failure.
 func ExitCode(signals context.Context, err error, errOut io.Writer) int {
+	if signals.Err() != nil {
+		code, msg := interruptedCode(signals)
+		_, _ = fmt.Fprintln(errOut, msg)
+		return code
+	}
 	if err == nil {
 		return ExitOK
-	}
-	if signals.Err() != nil {
-		_, _ = fmt.Fprintln(errOut, "Interrupted.")
-		return ExitInterrupted
 	}
 	code := ExitFailed
 	var ee *exitError

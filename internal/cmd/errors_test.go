@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -58,14 +60,16 @@ func TestExitCode(t *testing.T) {
 		out       string
 	}{
 		{nil, false, 0, ""},
-		{nil, true, 0, ""}, // a watch ended by Ctrl-C
+		// Cut short by a signal: never a success, whatever the command
+		// returned (a history that printed part of its timeline).
+		{nil, true, 130, "Interrupted: the output above is incomplete.\n"},
 		{errors.New("boom"), false, 1, "Error: boom\n"},
 		{usageErrorf("bad %s", "flag"), false, 2, "Error: bad flag\n"},
 		{fmt.Errorf("wrapped: %w", usageErrorf("x")), false, 2, "Error: wrapped: x\n"},
 		{help, false, 2, "Error: bad flag\nSee 'kubectl hrretry force --help' for usage.\n"},
 		{silentError(3), false, 3, ""},
-		{silentError(1), true, 130, "Interrupted.\n"},
-		{context.Canceled, true, 130, "Interrupted.\n"},
+		{silentError(1), true, 130, "Interrupted: the output above is incomplete.\n"},
+		{context.Canceled, true, 130, "Interrupted: the output above is incomplete.\n"},
 		// Cancelled or timed out without a signal: an ordinary failure.
 		{context.Canceled, false, 1, "Error: context canceled\n"},
 		{context.DeadlineExceeded, false, 1, "Error: context deadline exceeded\n"},
@@ -80,6 +84,28 @@ func TestExitCode(t *testing.T) {
 			t.Errorf("ExitCode(signalled %v, %v) = %d, %q; want %d, %q", tc.signalled, tc.err, code, b.String(), tc.code, tc.out)
 		}
 		cancel()
+	}
+}
+
+// The signal main cancels with decides the code, as a shell would report it.
+func TestExitCodeSignal(t *testing.T) {
+	cases := []struct {
+		sig  os.Signal
+		code int
+		out  string
+	}{
+		{os.Interrupt, 130, "Interrupted (SIGINT): the output above is incomplete.\n"},
+		{syscall.SIGTERM, 143, "Interrupted (SIGTERM): the output above is incomplete.\n"},
+	}
+	for _, tc := range cases {
+		for _, err := range []error{nil, context.Canceled, errors.New("list: context canceled")} {
+			signals, cancel := context.WithCancelCause(context.Background())
+			cancel(&Interrupted{Signal: tc.sig})
+			var b bytes.Buffer
+			if code := ExitCode(signals, err, &b); code != tc.code || b.String() != tc.out {
+				t.Errorf("%v, err %v: %d %q; want %d %q", tc.sig, err, code, b.String(), tc.code, tc.out)
+			}
+		}
 	}
 }
 

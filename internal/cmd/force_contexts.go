@@ -19,7 +19,7 @@ func (o *ForceOptions) runContexts(ctx context.Context) error {
 	errOut := o.deps.Streams.ErrOut
 	ms := o.g.members(o.contexts, o.target)
 	plans := make([]trigger.Plan, len(ms))
-	o.g.fanOut(ctx, ms, contextsInFlight, o.g.requestTimeout(), func(ctx context.Context, i int, m *member) error {
+	o.g.fanOut(ctx, ms, contextsInFlight, o.ctxFlags.timeout, nil, func(ctx context.Context, i int, m *member) error {
 		targets, err := o.targets(ctx, m.client, m.target, m.settings)
 		plans[i] = trigger.NewPlan(targets, o.req)
 		return err
@@ -63,7 +63,7 @@ func (o *ForceOptions) runContexts(ctx context.Context) error {
 func (o *ForceOptions) applyContexts(ctx context.Context, ms []*member, plans []trigger.Plan) []trigger.Result {
 	var outMu, resMu sync.Mutex
 	var results []trigger.Result
-	o.g.fanOut(ctx, ms, len(ms), 0, // each waits for its controller: none may queue behind another
+	o.g.fanOut(ctx, ms, len(ms), 0, nil, // each waits for its controller: none may queue behind another
 		func(ctx context.Context, i int, m *member) error {
 			if len(plans[i].Items) == 0 {
 				return nil

@@ -108,6 +108,12 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 		in.Storage, in.StorageNamespace, note = readStorage(ctx, client, d.Object)
 		in.Notes = appendNote(in.Notes, note)
 	}
+	if ctx.Err() != nil {
+		// Interrupted while reading: a source cut short is a note like a
+		// forbidden one, and the timeline would read as complete. Print
+		// nothing; main says it was interrupted.
+		return ctx.Err()
+	}
 	o.noteSettings(settings)
 	report := history.Build(in)
 	for _, n := range report.Notes {

@@ -3,15 +3,12 @@ package cmd
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/tools/cache"
-	watchtools "k8s.io/client-go/tools/watch"
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
@@ -32,20 +29,46 @@ type follower interface {
 
 // follow is `status --watch` and `wait`: one LIST of the target (one
 // namespace, or all of them), then one WATCH from the list's
-// resourceVersion, and a new LIST when that version expired (410 Gone).
-// Between events it calls tick every `every` (0: never), and at once when
-// the terminal is resized (ticks). It returns the
-// first error of a request or of the follower, or ctx's.
+// resourceVersion, resumed from the last version seen when the server
+// ends it, and a new LIST when that version expired (410 Gone). When the
+// server cannot be reached (the watch broke and cannot be resumed), the
+// follower hears of it, and the LIST is retried until the server answers,
+// then the follower hears it is back and gets the fresh LIST: a watch that
+// closes is never the end. Between events it calls tick every `every` (0:
+// never), and at once when the terminal is resized (ticks). It returns the first error of the first LIST, of a request the
+// server refused, or of the follower, or ctx's.
 func follow(ctx context.Context, client Cluster, t target, chunkSize int64, every time.Duration, f follower) error {
+	first, lost, tries := true, false, 0
 	for {
 		objs, rv, err := listScope(ctx, client, t, chunkSize)
-		if err != nil {
+		switch {
+		case err != nil && (first || ctx.Err() != nil || !retriable(err)):
 			return err
+		case err != nil:
+			tries++
+			if err := pause(ctx, retryDelay(tries), every, f); err != nil {
+				return err
+			}
+			continue
+		case lost:
+			lost, tries = false, 0
+			notifyRestored(f)
 		}
+		first = false
 		if err := f.listed(objs); err != nil {
 			return err
 		}
-		if err = watchScope(ctx, client, t, rv, every, f); !errors.Is(err, errRelist) {
+		err = watchScope(ctx, client, t, rv, every, f)
+		var broke *errConnLost
+		switch {
+		case errors.Is(err, errRelist):
+		case errors.As(err, &broke) && ctx.Err() == nil:
+			lost = true
+			notifyLost(f, broke.err)
+			if err := pause(ctx, retryDelay(0), every, f); err != nil {
+				return err
+			}
+		default:
 			return err
 		}
 	}
@@ -64,38 +87,80 @@ func listScope(ctx context.Context, client Cluster, t target, chunkSize int64) (
 	return objs, rv, nil
 }
 
-// watchScope watches the target from rv until ctx ends or f fails.
+// watchScope watches the target from rv until ctx ends or f fails. When
+// the server ends the watch (its timeout, a restart), it is resumed at
+// once from the last version seen; if that cannot be done, it returns
+// errConnLost (or, for a refused watch, the request's error).
 func watchScope(ctx context.Context, client Cluster, t target, rv string, every time.Duration, f follower) error {
-	ri := client.HelmReleases().Namespace(t.namespace)
-	w, err := watchtools.NewRetryWatcherWithContext(ctx, rv, &cache.ListWatch{
-		WatchFuncWithContext: func(ctx context.Context, lo metav1.ListOptions) (watch.Interface, error) {
-			lo.LabelSelector, lo.FieldSelector = t.labelSelector, t.fieldSelector
-			return ri.Watch(ctx, lo)
-		},
-	})
-	if err != nil {
-		return err
-	}
-	defer w.Stop()
 	tick, stop := ticks(every)
 	defer stop()
 	for {
+		w, err := openWatch(ctx, client, t, rv)
+		if err != nil {
+			return err
+		}
+		rv, err = drain(ctx, w, tick, f, rv)
+		w.Stop()
+		if err != nil {
+			return inNamespace(err, t.namespace)
+		}
+	}
+}
+
+// openWatch starts one WATCH from rv; a failure is the loss of the
+// connection when it may pass, the command's error otherwise.
+func openWatch(ctx context.Context, client Cluster, t target, rv string) (watch.Interface, error) {
+	w, err := client.HelmReleases().Namespace(t.namespace).Watch(ctx, metav1.ListOptions{ResourceVersion: rv,
+		LabelSelector: t.labelSelector, FieldSelector: t.fieldSelector, AllowWatchBookmarks: true})
+	switch {
+	case err == nil:
+		return w, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case apierrors.IsResourceExpired(err) || apierrors.IsGone(err):
+		return nil, errRelist
+	}
+	err = &apiError{verb: "watch", resource: cluster.Resource, namespace: t.namespace, err: err}
+	if retriable(err) {
+		return nil, &errConnLost{err: err}
+	}
+	return nil, err
+}
+
+// drain feeds w's events to f until w closes (nil: resume from the
+// returned version), ctx ends, or f or the stream fails.
+func drain(ctx context.Context, w watch.Interface, tick <-chan time.Time, f follower, rv string) (string, error) {
+	for {
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return rv, ctx.Err()
 		case <-tick:
 			if err := f.tick(); err != nil {
-				return err
+				return rv, err
 			}
 		case ev, ok := <-w.ResultChan():
 			if !ok {
-				return ctx.Err()
+				return rv, nil // the server ended it: resume
+			}
+			if v := eventVersion(ev); v != "" {
+				rv = v
 			}
 			if err := f.apply(ev); err != nil {
-				return err
+				return rv, err
 			}
 		}
 	}
+}
+
+// eventVersion is the resourceVersion an event leaves the watch at.
+func eventVersion(ev watch.Event) string {
+	if ev.Type == watch.Error {
+		return ""
+	}
+	if o, ok := ev.Object.(metav1.Object); ok {
+		return o.GetResourceVersion()
+	}
+	return ""
 }
 
 // decodeEvent reads a watch event: the object and whether it was deleted.
@@ -107,7 +172,11 @@ func decodeEvent(ev watch.Event) (d inspect.Decoded, deleted, ok bool, err error
 		if status := apierrors.FromObject(ev.Object); apierrors.IsResourceExpired(status) || apierrors.IsGone(status) {
 			return d, false, false, errRelist
 		}
-		return d, false, false, fmt.Errorf("watching HelmReleases: %w", apierrors.FromObject(ev.Object))
+		err := &apiError{verb: "watch", resource: cluster.Resource, err: apierrors.FromObject(ev.Object)}
+		if retriable(err) {
+			return d, false, false, &errConnLost{err: err}
+		}
+		return d, false, false, err
 	case watch.Bookmark:
 		return d, false, false, nil
 	}
@@ -120,3 +189,13 @@ func decodeEvent(ev watch.Event) (d inspect.Decoded, deleted, ok bool, err error
 
 // key names an object in the maps of the followers.
 func key(d inspect.Decoded) string { return d.Object.Namespace + "/" + d.Object.Name }
+
+// inNamespace names the namespace in an error event's sentence:
+// decodeEvent, called by the followers, does not know it.
+func inNamespace(err error, namespace string) error {
+	var ae *apiError
+	if errors.As(err, &ae) && ae.verb == "watch" && ae.namespace == "" {
+		ae.namespace = namespace
+	}
+	return err
+}

@@ -78,7 +78,9 @@ waiting, pending, deleting, suspended, ready last) and the last line counts
 the others. See docs/live.md.
 
 Exit codes: 0 listed; 1 an error; 2 bad usage; 5 with --check, a selected
-release is stuck (stalled, or failing past --max-failures or --stuck-after).`,
+release is stuck (stalled, or failing past --max-failures or --stuck-after);
+6 with --check --contexts, a cluster could not be read and the others were
+(their releases are listed, stuck or not); 130 Ctrl-C, 143 SIGTERM.`,
 		Example:           spell(deps.name(), statusExample),
 		RunE:              runE(o, runF),
 		ValidArgsFunction: completeNames(g),
@@ -182,6 +184,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if o.helmStorage {
 		// Before the load: addRisks analyzes each named release afresh.
 		o.addRisks(ctx, client, states, now, settings.get())
+		if ctx.Err() != nil {
+			return ctx.Err() // interrupted: a view without its storage would read as complete
+		}
 	}
 	load := o.target.withLoad(states, settings.get(), now)
 	if len(o.target.names) > 0 {

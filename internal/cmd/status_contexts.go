@@ -20,7 +20,7 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 	ms := o.g.members(o.contexts, o.target)
 	parts := make([][]inspect.RetryState, len(ms))
 	loads := make([]*inspect.Load, len(ms))
-	o.g.fanOut(ctx, ms, contextsInFlight, o.g.requestTimeout(), func(ctx context.Context, i int, m *member) error {
+	o.g.fanOut(ctx, ms, contextsInFlight, o.ctxFlags.timeout, nil, func(ctx context.Context, i int, m *member) error {
 		states, err := fetchStates(ctx, m.client, m.target, o.sel.chunkSize, now, m.settings, o.trim())
 		if err != nil && len(states) == 0 {
 			return err
@@ -52,7 +52,7 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 		return err
 	}
 	if err := fleetError(ms, errOut); err != nil {
-		return err
+		return o.partial(err, ms, stuck)
 	}
 	if stuck > 0 {
 		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, len(states))}
@@ -90,4 +90,22 @@ func namespacesDiffer(ms []*member) bool {
 		}
 	}
 	return false
+}
+
+// partial is the exit of a fleet read in part. With --check, a cluster
+// that cannot be read must not throw away what the others said (an alert
+// script keeps its last data on exit 1): it is exit 6 as long as one
+// cluster was read, and the output (stuck, stuckReason, errors[]) covers
+// every cluster read.
+func (o *StatusOptions) partial(err error, ms []*member, stuck int) error {
+	read := 0
+	for _, m := range ms {
+		if m.err == nil {
+			read++
+		}
+	}
+	if !o.check || read == 0 {
+		return err
+	}
+	return &exitError{code: ExitPartial, err: fmt.Errorf("%w; the %d other context(s) were read: %d HelmRelease(s) stuck there", err, read, stuck)}
 }

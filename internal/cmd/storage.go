@@ -3,6 +3,7 @@ package cmd
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -76,5 +77,5 @@ func withStorage(ctx context.Context, c Cluster, d inspect.Decoded, st inspect.R
 		return st, note
 	}
 	pair, risks := history.RollbackRisks(revs, st)
-	return history.WithRisks(st, pair, risks), ""
+	return history.WithRisks(st, pair, risks), strings.Join(history.Refusals(revs), "\n")
 }

@@ -80,7 +80,8 @@ for each release as it gets there.
 Exit codes: 0 every release reached the goal; 1 one cannot reach it (the others
 are not waited for), was deleted, or --timeout passed, or an error; 2 bad usage;
 4 --for ready only: the spec changed while waiting (a newer generation superseded
-the one waited for: wait again for the new one); 130 interrupted.`
+the one waited for: wait again for the new one); 130 interrupted (Ctrl-C),
+143 terminated (SIGTERM).`
 
 // NewCmdWait builds `wait`. runF, when not nil, replaces Run (tests).
 func NewCmdWait(g *globalOptions, deps Deps, runF func(*WaitOptions) error) *cobra.Command {

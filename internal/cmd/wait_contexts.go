@@ -3,9 +3,11 @@ package cmd
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 	"github.com/hrretry/kubectl-hrretry/pkg/render"
 )
 
@@ -29,8 +31,14 @@ func (o *WaitOptions) runContexts(ctx context.Context) error {
 
 	var outMu, errMu sync.Mutex
 	codes := make([]int, len(ms))
-	o.g.fanOut(waitCtx, ms, len(ms), 0, // every cluster waits at once, under one --timeout
+	// Every cluster waits at once, under one --timeout; one that cannot be
+	// read stops the others' waits (fail fast, as a release that cannot
+	// reach the goal does), and one that does not answer its first LIST
+	// within --context-timeout cannot be read.
+	o.g.fanOut(waitCtx, ms, len(ms), 0, func() { stop(errOtherContext) },
 		func(cctx context.Context, i int, m *member) error {
+			cctx, listed := firstListWithin(cctx, o.ctxFlags.timeout)
+			defer listed()
 			one := *o // this cluster's copy: its target, its prefixed streams
 			one.target, one.term.tty = m.target, false
 			prefix := render.ContextPrefix(m.context)
@@ -40,10 +48,12 @@ func (o *WaitOptions) runContexts(ctx context.Context) error {
 			one.deps.Streams.Out, one.deps.Streams.ErrOut = out, errOut
 
 			w := newWaiter(&one, m.settings, deadline)
-			err := follow(cctx, m.client, m.target, o.sel.chunkSize, time.Second, w)
+			err := follow(cctx, m.client, m.target, o.sel.chunkSize, time.Second, listedHook{w, listed})
 			switch {
 			case ctx.Err() != nil:
 				return nil // interrupted: Run's caller says so
+			case errors.Is(context.Cause(cctx), errContextTimeout):
+				return fmt.Errorf("no answer to the first LIST within %s (--context-timeout): the cluster is slow or unreachable; raise --context-timeout to wait longer", o.ctxFlags.timeout)
 			case w.code >= 0:
 				codes[i] = exitCodeOf(w.finish())
 				if codes[i] == ExitFailed {
@@ -67,6 +77,28 @@ func (o *WaitOptions) runContexts(ctx context.Context) error {
 		return err
 	}
 	return silentOrNil(worstCode(codes))
+}
+
+// firstListWithin is ctx, cancelled with errContextTimeout unless listed
+// is called within d (0: never cancelled). listed is safe to call twice.
+func firstListWithin(ctx context.Context, d time.Duration) (context.Context, func()) {
+	if d <= 0 {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	t := time.AfterFunc(d, func() { cancel(errContextTimeout) })
+	return ctx, func() { t.Stop() }
+}
+
+// listedHook calls done once the follower has its first listing.
+type listedHook struct {
+	follower
+	done func()
+}
+
+func (l listedHook) listed(objs []inspect.Decoded) error {
+	l.done()
+	return l.follower.listed(objs)
 }
 
 // exitCodeOf reads the exit code of a silentError (nil: 0).

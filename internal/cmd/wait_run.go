@@ -34,6 +34,7 @@ type waiter struct {
 	judged  map[string]inspect.Verdict
 	live    render.Live // terminal: the last frame, to redraw in place
 	code    int         // the exit code once decided, -1 until then
+	conn    connState   // the API server away (watch_conn.go)
 }
 
 func newWaiter(o *WaitOptions, f *settingsFuture, deadline time.Time) *waiter {

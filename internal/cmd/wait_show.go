@@ -95,6 +95,7 @@ func (w *waiter) timedOut() error {
 		return fmt.Errorf("timed out after %s before the API server answered the LIST: check the connection, or raise --timeout", render.Human(w.o.timeout))
 	}
 	_ = render.WaitTimedOut(w.o.deps.Streams.ErrOut, w.o.goal, w.o.timeout, w.items, w.renderOptions(w.o.deps.Now()))
+	w.notRestored()
 	if err := w.printResults(); err != nil {
 		return err
 	}

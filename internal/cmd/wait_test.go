@@ -248,7 +248,7 @@ func TestWaitErrors(t *testing.T) {
 	fake := clustertest.New(states(t, "retrying-upgrade")...)
 	watchSeq(fake, apierrors.NewForbidden(cluster.HelmReleases.GroupResource(), "", errors.New("RBAC")))
 	r := execute(t, fake, "wait", "retrying-upgrade")
-	if r.code != ExitFailed || !strings.Contains(r.stderr, "watching HelmReleases") || !strings.Contains(r.stderr, "forbidden") {
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "forbidden: you may not watch helmreleases.helm.toolkit.fluxcd.io in namespace apps") {
 		t.Errorf("a refused watch: exit %d", r.code)
 	}
 

@@ -19,6 +19,7 @@ type liveView struct {
 	s     inspect.Settings
 	known             // in the order the LIST returned them
 	live  render.Live // the last frame on a terminal, to redraw in place
+	conn  connState   // the API server away (watch_conn.go)
 }
 
 func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.Settings) error {
@@ -38,7 +39,8 @@ func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.
 	return v.end(ctx, follow(ctx, client, o.target, o.sel.chunkSize, every, v))
 }
 
-// end: Ctrl-C and --timeout are a normal end of a watch (exit 0).
+// end: --timeout is a normal end of a watch (exit 0); after Ctrl-C or
+// SIGTERM main exits 130 or 143 whatever this returns.
 func (v *liveView) end(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		return nil
@@ -127,6 +129,7 @@ func (v *liveView) drawAll() {
 	states, load := v.statesWithLoad(now)
 	ro := v.o.renderOptions(now)
 	ro.Load = load
+	ro.Relative = ro.Relative && !v.conn.isLost() // stale data: the windows' clock times, no countdown
 	out := v.o.deps.Streams.Out
 	none := render.NoneFound(v.o.target.namespace, v.o.target.allNamespaces)
 	if !v.o.term.tty {
@@ -145,9 +148,10 @@ func (v *liveView) drawAll() {
 	_ = v.live.Draw(out, render.Fit(v.header(now), body, width, height), width)
 }
 
-// header is the frame's lines above the table: the clock.
+// header is the frame's lines above the table: the clock, and while the
+// API server is away a line saying so (watch_conn.go).
 func (v *liveView) header(now time.Time) []string {
-	return []string{now.Format("15:04:05") + "  (watching; Ctrl-C to stop)"}
+	return append([]string{now.Format("15:04:05") + "  (watching; Ctrl-C to stop)"}, v.conn.header(now, v.o.term.color)...)
 }
 
 func (v *liveView) drawOne(d inspect.Decoded) error {

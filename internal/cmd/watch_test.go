@@ -63,7 +63,7 @@ func TestStatusWatchPipe(t *testing.T) {
 	}()
 	r := execute(t, fake, "status", "-w", "--chunk-size", "1")
 
-	if r.code != ExitFailed || !strings.Contains(r.stderr, "watching HelmReleases") || !strings.Contains(r.stderr, "forbidden") {
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "forbidden: you may not watch helmreleases.helm.toolkit.fluxcd.io in namespace apps") {
 		t.Errorf("a refused watch: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if n := len(fake.Lists()); n != 3 {

@@ -9,6 +9,8 @@ import (
 	releaseutil "helm.sh/helm/v4/pkg/release/v1/util"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // object is one resource of a rendered manifest, with the parts the risk
@@ -78,10 +80,21 @@ func parseManifest(manifest string) []*object {
 	return out
 }
 
-func parseObject(doc string) *object {
+// parseObject decodes one document, under the guard every decoder of the
+// cluster's bytes runs under: a document that panics the YAML or JSON
+// decoder is skipped like one that does not parse.
+func parseObject(doc string) (o *object) {
 	if strings.TrimSpace(doc) == "" {
 		return nil
 	}
+	_ = inspect.DecodeSafely("a manifest document", func() error {
+		o = parseObjectUnguarded(doc)
+		return nil
+	})
+	return o
+}
+
+func parseObjectUnguarded(doc string) *object {
 	raw, err := yaml.YAMLToJSON([]byte(doc))
 	if err != nil {
 		return nil

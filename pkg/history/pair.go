@@ -72,15 +72,6 @@ func newestReadable(revs []Revision, below int) *Revision {
 	return best
 }
 
-func readable(revs []Revision, version int) *rspb.Release {
-	for _, r := range revs {
-		if r.Version == version && r.Release != nil && r.Release.Info != nil {
-			return r.Release
-		}
-	}
-	return nil
-}
-
 // RollbackRisks compares the failed revision with the rollback target and
 // lists what the rollback will not undo. The pair is nil when no rollback
 // is last or next; a risk of kind "unreadable" says a revision is missing.
@@ -89,7 +80,7 @@ func RollbackRisks(revs []Revision, st inspect.RetryState) (*inspect.RollbackPai
 	if !ok {
 		return nil, nil
 	}
-	failed, target := readable(revs, pair.Failed), readable(revs, pair.Target)
+	failed, target := full(revs, pair.Failed), full(revs, pair.Target)
 	var missing []inspect.RollbackRisk
 	for _, m := range []struct {
 		rel *rspb.Release

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"time"
 
+	"helm.sh/helm/v4/pkg/release"
 	rspb "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/storage/driver"
 	corev1 "k8s.io/api/core/v1"
@@ -21,6 +22,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // Revision is one revision of a Helm release as its storage Secret holds
@@ -29,8 +32,13 @@ type Revision struct {
 	Secret  string        // the Secret's name (sh.helm.release.v1.NAME.vN)
 	Created time.Time     // the Secret's creationTimestamp: when the revision was stored
 	Version int           // the revision, from the release or else the Secret's label
-	Release *rspb.Release // nil when the Secret cannot be decoded
+	Release *rspb.Release // nil when the Secret cannot be decoded; lean (bound.go) from DecodeSecrets
 	Note    string        // why this revision cannot be (fully) read
+	// Refused: the Secret was not decoded at all, being larger than any
+	// release (MaxReleaseSize); Note names it.
+	Refused bool
+
+	secret *corev1.Secret // where the whole release is read again (full)
 }
 
 // DecodeSecrets decodes Helm's storage Secrets of one release, oldest
@@ -42,27 +50,40 @@ type Revision struct {
 // Secret they cannot decode without a word, and a corrupted revision must
 // cost that revision only, with a note. No I/O: the driver reads from the
 // Secrets given.
+//
+// Memory is bounded: a Secret that expands past MaxReleaseSize is refused
+// unread, and each revision keeps only what the timeline reads (lean); the
+// two a rollback compares are decoded whole again when asked (full).
 func DecodeSecrets(secrets []corev1.Secret) []Revision {
 	out := make([]Revision, 0, len(secrets))
 	for i := range secrets {
-		out = append(out, decodeSecret(&secrets[i]))
+		out = append(out, decodeSecret(&secrets[i], false))
 	}
 	slices.SortStableFunc(out, func(a, b Revision) int { return cmp.Compare(a.Version, b.Version) })
 	return out
 }
 
-func decodeSecret(s *corev1.Secret) (r Revision) {
-	r = Revision{Secret: s.Name, Created: s.CreationTimestamp.Time}
+// decodeSecret decodes one Secret, whole or lean. Helm's decoder is not
+// ours to audit for every input: a Secret anyone with write access to the
+// namespace can craft is size-checked first and decoded under
+// inspect.DecodeSafely, so it costs its revision only.
+func decodeSecret(s *corev1.Secret, whole bool) (r Revision) {
+	r = Revision{Secret: s.Name, Created: s.CreationTimestamp.Time, secret: s}
 	r.Version, _ = strconv.Atoi(s.Labels["version"])
-	defer func() {
-		// Helm's decoder is not ours to audit for every input; a Secret
-		// anyone with write access to the namespace can craft must not
-		// take the command down.
-		if p := recover(); p != nil {
-			r.Release, r.Note = nil, fmt.Sprintf("cannot decode the release: %v", p)
-		}
-	}()
-	rel, err := driver.NewSecrets(oneSecret{s: s}).Get(s.Name)
+	if expandedSize(s.Data["release"], MaxReleaseSize) > MaxReleaseSize {
+		r.Note, r.Refused = refusal(s.Namespace, s.Name), true
+		return r
+	}
+	var rel release.Releaser
+	err := inspect.DecodeSafely("the release", func() (err error) {
+		rel, err = driver.NewSecrets(oneSecret{s: s}).Get(s.Name)
+		return err
+	})
+	var panicked *inspect.DecodePanic
+	if errors.As(err, &panicked) {
+		r.Note = panicked.Error()
+		return r
+	}
 	if err != nil {
 		r.Note = "cannot decode the release: " + layer(s.Data["release"], err)
 		return r
@@ -79,6 +100,9 @@ func decodeSecret(s *corev1.Secret) (r Revision) {
 		r.Version = v1.Version
 	}
 	r.Release = v1
+	if !whole {
+		r.Release = lean(v1)
+	}
 	return r
 }
 

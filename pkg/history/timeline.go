@@ -48,6 +48,7 @@ func Build(in Input) Report {
 	if in.Storage != nil {
 		entries = append(entries, storageEntries(in.Storage)...)
 		r.Storage = storageSummary(in.Storage, in.StorageNamespace)
+		r.Notes = append(r.Notes, Refusals(in.Storage)...)
 		r.Rollback, r.RollbackRisks = RollbackRisks(in.Storage, in.State)
 		r.State = WithRisks(r.State, r.Rollback, r.RollbackRisks)
 	}

@@ -90,6 +90,7 @@ func AnalyzeWith(hr *v2.HelmRelease, now time.Time, s Settings, ev Evidence) Ret
 	st.Summary = summary(&st)
 	st.NextSteps = nextSteps(hr, o, &st)
 	st.Warnings = warnings(hr, o, &st)
+	s.Controller.apply(&st)
 	return st
 }
 

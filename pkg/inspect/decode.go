@@ -84,13 +84,8 @@ func mergeStatus(st, part *v2.HelmReleaseStatus) {
 
 // fromUnstructured never panics: the converter is reflection-heavy and the
 // input is untrusted.
-func fromUnstructured(m map[string]any, into any) (err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("cannot decode: %v", r)
-		}
-	}()
-	return runtime.DefaultUnstructuredConverter.FromUnstructured(m, into)
+func fromUnstructured(m map[string]any, into any) error {
+	return DecodeSafely("the object", func() error { return runtime.DefaultUnstructuredConverter.FromUnstructured(m, into) })
 }
 
 // DecodeJSON decodes one object as the API server sent it. The typed decode
@@ -101,7 +96,7 @@ func DecodeJSON(raw []byte) (*v2.HelmRelease, []string) {
 		return hr, nil
 	}
 	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
+	if err := DecodeSafely("the HelmRelease", func() error { return json.Unmarshal(raw, &m) }); err != nil {
 		return &v2.HelmRelease{}, []string{"not a JSON object: " + err.Error()}
 	}
 	return decodeUnstructured(&unstructured.Unstructured{Object: m})

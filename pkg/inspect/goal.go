@@ -107,6 +107,8 @@ type Limits struct {
 // or failing past a limit. It is what `status --check` exits on.
 func (l Limits) Stuck(st RetryState, now time.Time) (bool, string) {
 	switch {
+	case st.Next.Blocked != "":
+		return true, st.Next.Blocked
 	case st.Phase == PhaseStalled && st.Next.Action == ActionNone:
 		// A stalled release with a force pending is about to move.
 		return true, "stalled (" + st.StallReason + ")"
@@ -134,6 +136,8 @@ func (g Goal) Judge(st RetryState, l Limits, now time.Time) (Verdict, string) {
 		return VerdictUnreachable, "suspended: the controller will not act until it is resumed"
 	case st.Phase == PhaseDeleting:
 		return VerdictUnreachable, "being deleted"
+	case st.Next.Blocked != "":
+		return VerdictUnreachable, st.Next.Blocked // fail fast: no reconcile until it is back
 	case behind(st):
 		// A stall or a failure streak of the previous spec says nothing of
 		// this one: the controller reconciles a new generation at once.

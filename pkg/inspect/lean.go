@@ -78,10 +78,11 @@ type skipDecoder struct{}
 // Decode reads past the value; Skip checks its syntax.
 func (skipDecoder) Decode(_ unsafe.Pointer, iter *jsoniter.Iterator) { iter.Skip() }
 
-// decodeLean is DecodeJSON's fast path.
+// decodeLean is DecodeJSON's fast path. A panic in json-iterator is an
+// error: the object takes the slow path like any other it rejects.
 func decodeLean(raw []byte) (*v2.HelmRelease, error) {
 	var l leanRelease
-	if err := leanAPI.Unmarshal(raw, &l); err != nil {
+	if err := DecodeSafely("the HelmRelease", func() error { return leanAPI.Unmarshal(raw, &l) }); err != nil {
 		return nil, err
 	}
 	return &v2.HelmRelease{TypeMeta: l.TypeMeta, ObjectMeta: l.Metadata.ObjectMeta,

@@ -62,6 +62,9 @@ const queueSlack = retrySlack
 // gets.
 func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Load {
 	s = s.sane()
+	if s.Controller.Down {
+		return Load{} // no worker runs: stale "Running" conditions hold none (health.go)
+	}
 	if s.Mutant == MutantNoQueue {
 		s.Concurrent = len(states) + 1 // never full
 	}

@@ -34,6 +34,8 @@ type Settings struct {
 	Concurrent int `json:"concurrent"`
 	// From says where these values were read ("defaults" when not read).
 	From string `json:"from"`
+	// Controller is the controller's health, from the same Deployment (health.go).
+	Controller Health `json:"controller"`
 	// Mutant is a deliberately wrong rule, for the ground truth's mutation
 	// check only (mutant.go).
 	Mutant Mutant `json:"-"`

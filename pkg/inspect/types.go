@@ -207,7 +207,10 @@ type Next struct {
 	// load (the other releases holding its workers) was not considered,
 	// and says why (--no-load, RBAC): the window may then be late.
 	LoadNote string `json:"loadNote,omitempty"`
-	Why      string `json:"why"`
+	// Blocked is set while the controller is down (health.go): the window
+	// holds only once it is back.
+	Blocked string `json:"blocked,omitempty"`
+	Why     string `json:"why"`
 }
 
 // Anchor is the condition the window was computed from.

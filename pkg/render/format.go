@@ -103,8 +103,16 @@ func when(t time.Time, o Options) string {
 	return Human(d) + " ago"
 }
 
-// nextText is the NEXT column: the next action and its window.
+// nextText is the NEXT column: the next action and its window, marked
+// while the controller is down (the window holds only once it is back).
 func nextText(st inspect.RetryState, o Options) string {
+	if st.Next.Blocked != "" {
+		return windowNext(st, o) + " (controller down)"
+	}
+	return windowNext(st, o)
+}
+
+func windowNext(st inspect.RetryState, o Options) string {
 	n := st.Next
 	switch {
 	case st.Phase == inspect.PhaseStalled, st.Phase == inspect.PhaseSuspended:
@@ -134,6 +142,7 @@ func nextText(st inspect.RetryState, o Options) string {
 	if n.Queued {
 		text += " (queued)"
 	}
+
 	if n.Bound != "" {
 		// Not a prediction: the evidence could not narrow it (the detail
 		// view and -o json say why).

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -72,6 +73,7 @@ func TestDemoUpDown(t *testing.T) {
 	}
 
 	settle(t, bins.plugin, filepath.Join(stateDir, "kubeconfig"))
+	controllerStopped(t, bins.plugin, filepath.Join(stateDir, "kubeconfig"), procs)
 
 	if out, err := run("down"); err != nil {
 		t.Fatalf("hrretry-demo down: %v\n%s", err, out)
@@ -152,4 +154,55 @@ func readPid(t *testing.T, path string) int {
 		t.Fatalf("pid file: %v", err)
 	}
 	return pid
+}
+
+// controllerStopped kills the demo's helm-controller (SIGKILL, as an OOM
+// kill) and checks what the plugin says once the demo has written its
+// Deployment's status (none available): every scheduled prediction says
+// the controller is down, status --check exits 5 with that reason, wait
+// gives up at once with it.
+func controllerStopped(t *testing.T, plugin, kubeconfig string, procs []int) {
+	t.Helper()
+	killed := false
+	for _, p := range procs {
+		if exeName(p) == "helm-controller" {
+			if err := syscall.Kill(p, syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			killed = true
+		}
+	}
+	if !killed {
+		t.Fatal("no helm-controller to stop")
+	}
+	plugin1 := func(args ...string) (string, string, int) {
+		cmd := exec.Command(plugin, append([]string{"--kubeconfig", kubeconfig}, args...)...)
+		var out, errOut strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		_ = cmd.Run()
+		return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
+	}
+	deadline := time.Now().Add(time.Minute)
+	var table string
+	for {
+		table, _, _ = plugin1("status", "-A")
+		if strings.Contains(table, "(controller down)") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a minute after the kill, nothing says the controller is down:\n%s", table)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Logf("status -A with helm-controller killed:\n%s", table)
+	out, errOut, code := plugin1("status", "-A", "--check")
+	if code != 5 || !strings.Contains(out, "controller down since") && !strings.Contains(errOut, "stuck") {
+		t.Errorf("status --check: exit %d\n%s\n%s", code, out, errOut)
+	}
+	t.Logf("status -A --check: exit %d\n%s%s", code, out, errOut)
+	out, errOut, code = plugin1("wait", "checkout", "-n", "shop", "--timeout", "10m")
+	if code != 1 || !strings.Contains(errOut, "controller down since") {
+		t.Errorf("wait: exit %d, want 1 with the reason\n%s", code, errOut)
+	}
+	t.Logf("wait checkout -n shop: exit %d\n%s%s", code, out, errOut)
 }

@@ -38,11 +38,20 @@ func startAPIServer(binDir, etcdURL, prefix, kubeconfig string) (*apiServer, err
 // startServer starts a kube-apiserver on etcdURL under prefix: a cluster
 // of its own (its own objects, CA and users) for the price of one process.
 func startServer(binDir, etcdURL, prefix string) (*apiServer, error) {
+	return startServerIn(binDir, etcdURL, prefix, "")
+}
+
+// startServerIn is startServer with its certificates in certDir ("": a
+// temporary one): a server stopped and started again in the same
+// directory serves the same port and CAs, so its clients' kubeconfig
+// stays valid across the restart.
+func startServerIn(binDir, etcdURL, prefix, certDir string) (*apiServer, error) {
 	u, err := url.Parse(etcdURL)
 	if err != nil {
 		return nil, err
 	}
 	s := &apiServer{
+		CertDir:      certDir,
 		EtcdURL:      u,
 		Path:         filepath.Join(binDir, "kube-apiserver"),
 		StartTimeout: time.Minute,

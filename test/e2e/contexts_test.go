@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -31,12 +32,17 @@ type serverSet struct {
 }
 
 func (s *serverSet) start(binDir, etcdURL, prefix string) (*apiServer, error) {
+	return s.startIn(binDir, etcdURL, prefix, "")
+}
+
+// startIn starts a server with its certificates in certDir (startServerIn).
+func (s *serverSet) startIn(binDir, etcdURL, prefix, certDir string) (*apiServer, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.stopped {
 		return nil, errors.New("the harness is stopping")
 	}
-	srv, err := startServer(binDir, etcdURL, prefix)
+	srv, err := startServerIn(binDir, etcdURL, prefix, certDir)
 	if err == nil {
 		s.servers = append(s.servers, srv)
 	}
@@ -291,12 +297,15 @@ func TestContexts(t *testing.T) {
 		t.Errorf("-o json: %d controller loads, want alpha's and beta's", len(doc.Loads))
 	}
 
-	// wait: beta's frontend is judged and reached; gamma fails the wait.
-	r = h.runKubeconfig(t, f.kubeconfig, "wait", "frontend", "--contexts", "beta,gamma", "--timeout", "1m", "--request-timeout", "10s")
+	// wait: gamma fails the wait, at once (fail fast): beta's checkout,
+	// which retries for ever, is not waited for until --timeout.
+	r = h.runKubeconfig(t, f.kubeconfig, "wait", "checkout", "--contexts", "beta,gamma", "--timeout", "10m")
 	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
-	if r.code != 1 || r.stdout != "[beta] multi/frontend reached ready\n" || !strings.Contains(r.stderr, "[gamma] cannot reach the Kubernetes API server") {
+	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "[gamma] cannot reach the Kubernetes API server") ||
+		!strings.Contains(r.stderr, "Error: 1 of 2 context(s) failed: gamma") {
 		t.Errorf("wait --contexts beta,gamma: exit %d", r.code)
 	}
+	fmt.Fprintf(os.Stderr, "e2e: wait --contexts beta,gamma (gamma refused, beta retrying for ever, --timeout 10m): exit %d after %.2fs\n", r.code, r.took.Seconds())
 
 	// force with a stopped cluster: beta is patched, gamma is not, exit 1.
 	r = h.runKubeconfig(t, f.kubeconfig, "force", "frontend", "--contexts", "beta,gamma", "--wait=false", "--request-timeout", "10s")
@@ -308,4 +317,66 @@ func TestContexts(t *testing.T) {
 	if got := forced(t, f.beta, m[1]); strings.Join(got, ",") != "frontend" {
 		t.Errorf("beta: forced %v; want frontend", got)
 	}
+
+	deadClusters(t, h, f)
+}
+
+// deadClusters: a refused cluster (gamma, stopped), a silent one (a
+// listener on 127.0.0.1 that accepts and never answers) and a forbidden
+// one (beta-nolist) beside the clusters that answer. Each is a row saying
+// why; the silent one costs --context-timeout, not forever; status --check
+// keeps the others' releases (exit 6); wait fails fast. The timings are
+// printed.
+func deadClusters(t *testing.T, h *harness, f *fleetOfClusters) {
+	kc, err := clientcmd.LoadFromFile(f.kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	silent := *kc.Clusters["alpha"]
+	silent.Server = "https://" + silentServer(t)
+	kc.Clusters["silent"], kc.Contexts["silent"] = &silent, &clientcmdapi.Context{Cluster: "silent", AuthInfo: "alpha", Namespace: multiNamespace}
+	if err := clientcmd.WriteToFile(*kc, f.kubeconfig); err != nil {
+		t.Fatal(err)
+	}
+	fleet := []string{"--contexts", "alpha,beta,beta-nolist,gamma,silent", "--context-timeout", "3s"}
+
+	r := h.runKubeconfig(t, f.kubeconfig, append([]string{"status", "-A"}, fleet...)...)
+	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	if r.code != 1 || !strings.Contains(r.stdout, "no answer within 3s (--context-timeout): the cluster is slow or unreachable") ||
+		!strings.Contains(r.stderr, "Error: 3 of 5 context(s) failed: beta-nolist, gamma, silent") {
+		t.Errorf("status with a silent cluster: exit %d", r.code)
+	}
+	fmt.Fprintf(os.Stderr, "e2e: status -A --contexts (2 answering, 1 forbidden, 1 refused, 1 silent; --context-timeout 3s): exit %d after %.2fs\n", r.code, r.took.Seconds())
+
+	r = h.runKubeconfig(t, f.kubeconfig, append([]string{"status", "-A", "--check", "-o", "json"}, fleet...)...)
+	var doc struct {
+		Items []struct {
+			Context string
+			Stuck   bool
+		}
+		Errors []struct{ Context string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("-o json: %v\n%s", err, r.stdout)
+	}
+	stuck, items := map[string]int{}, map[string]int{}
+	for _, it := range doc.Items {
+		items[it.Context]++
+		if it.Stuck {
+			stuck[it.Context]++
+		}
+	}
+	// beta's stalled search was forced above: not stuck, but listed.
+	if r.code != 6 || stuck["alpha"] == 0 || items["beta"] != len(multiReleases()) || len(doc.Errors) != 3 ||
+		!strings.Contains(r.stderr, "the 2 other context(s) were read") {
+		t.Errorf("status --check with dead clusters: exit %d, items %v, stuck %v, %d errors; want 6, alpha's stuck and beta's listed, 3 errors",
+			r.code, items, stuck, len(doc.Errors))
+	}
+
+	r = h.runKubeconfig(t, f.kubeconfig, "wait", "checkout", "--contexts", "beta,silent", "--context-timeout", "3s", "--timeout", "10m")
+	t.Logf("stdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
+	if r.code != 1 || !strings.Contains(r.stderr, "[silent] no answer to the first LIST within 3s (--context-timeout)") {
+		t.Errorf("wait with a silent cluster: exit %d", r.code)
+	}
+	fmt.Fprintf(os.Stderr, "e2e: wait --contexts beta,silent (--context-timeout 3s, --timeout 10m): exit %d after %.2fs\n", r.code, r.took.Seconds())
 }

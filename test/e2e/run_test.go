@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -17,6 +18,7 @@ type result struct {
 	stdout, stderr string
 	code           int
 	took           time.Duration
+	maxRSS         int64 // peak resident set, bytes (Linux: from the kernel's rusage)
 }
 
 // run runs the plugin as user (a kubeconfig written by the harness).
@@ -41,7 +43,7 @@ func (h *harness) runKubeconfig(t *testing.T, kubeconfig string, args ...string)
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	start := time.Now()
 	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errOut.String(), took: time.Since(start)}
+	r := result{stdout: out.String(), stderr: errOut.String(), took: time.Since(start), maxRSS: peakRSS(cmd.ProcessState)}
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
@@ -160,4 +162,16 @@ func decodeList(t *testing.T, out string) map[string]stateDoc {
 		m[it.Namespace+"/"+it.Name] = it
 	}
 	return m
+}
+
+// peakRSS is the finished process's peak resident set in bytes; 0 where
+// the platform does not say. Linux reports ru_maxrss in KiB.
+func peakRSS(ps *os.ProcessState) int64 {
+	if ps == nil {
+		return 0
+	}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		return int64(ru.Maxrss) << 10
+	}
+	return 0
 }

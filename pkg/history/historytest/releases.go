@@ -252,3 +252,20 @@ func Secrets(rels ...*rspb.Release) []corev1.Secret {
 	}
 	return out
 }
+
+// Bomb is storage data that expands to about expanded bytes of release
+// JSON (one long string), compressed as tightly as gzip can: 600 MiB
+// takes about 815 KB, within a Secret's 1 MiB. Anyone who may write
+// Secrets in the storage namespace can store it.
+func Bomb(expanded int) []byte {
+	var buf bytes.Buffer
+	w, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = w.Write([]byte(`{"name":"`))
+	chunk := bytes.Repeat([]byte{'a'}, 1<<20)
+	for n := 0; n < expanded; n += len(chunk) {
+		_, _ = w.Write(chunk[:min(len(chunk), expanded-n)])
+	}
+	_, _ = w.Write([]byte(`"}`))
+	_ = w.Close()
+	return []byte(base64.StdEncoding.EncodeToString(buf.Bytes()))
+}

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/hrretry/kubectl-hrretry/test/fixtures"
+)
+
+// The controller's Deployment says no replica is available, as
+// kube-controller-manager writes it after an OOM kill: every prediction
+// says the controller is down, status --check reports it, wait fails at
+// once with the reason; back to one replica, nothing says so. A user who
+// may not read the Deployment hears once that its health is unknown. The
+// Deployment lives in a namespace of its own (--controller-namespace), so
+// the other tests see none.
+func TestControllerDown(t *testing.T) {
+	h := env(t)
+	ctx := context.Background()
+	const ns = "hc-e2e"
+	if err := fixtures.EnsureNamespace(ctx, h.admin, ns); err != nil {
+		t.Fatal(err)
+	}
+	dep := fixtures.HelmControllerDeployment()
+	dep.Namespace = ns
+	if err := h.admin.Create(ctx, dep); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.admin.Delete(context.Background(), dep) })
+	setAvailable := func(n int32) {
+		t.Helper()
+		dep.Status = appsv1.DeploymentStatus{ObservedGeneration: dep.Generation, Replicas: 1, ReadyReplicas: n, UpdatedReplicas: 1, AvailableReplicas: n,
+			Conditions: []appsv1.DeploymentCondition{{Type: appsv1.DeploymentAvailable, Status: "False", Reason: "MinimumReplicasUnavailable",
+				LastTransitionTime: metav1.NewTime(time.Now().Add(-2 * time.Minute).Truncate(time.Second)), LastUpdateTime: metav1.Now()}}}
+		if n > 0 {
+			dep.Status.Conditions[0].Status, dep.Status.Conditions[0].Reason = "True", "MinimumReplicasAvailable"
+		}
+		if err := h.admin.Status().Update(ctx, dep); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setAvailable(0)
+	hc := []string{"--controller-namespace", ns}
+
+	r := h.run(t, userAdmin, append([]string{"status", "-A"}, hc...)...).mustSucceed(t)
+	t.Logf("stdout:\n%s", r.stdout)
+	for _, l := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(l, "shop ") && strings.Contains(l, "checkout") && !strings.Contains(l, "(controller down)") {
+			t.Errorf("checkout's NEXT does not say the controller is down: %q", l)
+		}
+	}
+	r = h.run(t, userAdmin, append([]string{"status", "checkout", "-n", "shop"}, hc...)...).mustSucceed(t)
+	t.Logf("stdout:\n%s", r.stdout)
+	if !strings.Contains(r.stdout, "controller down since ") || !strings.Contains(r.stdout, "nothing happens until it is back") {
+		t.Errorf("the detail view does not say it:\n%s", r.stdout)
+	}
+
+	r = h.run(t, userAdmin, append([]string{"status", "-A", "--check", "-o", "json"}, hc...)...)
+	var doc struct {
+		Items []struct {
+			Namespace, Name, StuckReason string
+			Stuck                        bool
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	down := 0
+	for _, it := range doc.Items {
+		if it.Stuck && strings.HasPrefix(it.StuckReason, "controller down since ") {
+			down++
+		}
+	}
+	if r.code != 5 || down == 0 {
+		t.Errorf("status --check: exit %d, %d stuck because the controller is down; want 5 and some", r.code, down)
+	}
+
+	r = h.run(t, userAdmin, append([]string{"wait", "checkout", "-n", "shop", "--timeout", "10m"}, hc...)...)
+	t.Logf("stderr:\n%s", r.stderr)
+	if r.code != 1 || !strings.Contains(r.stderr, "controller down since ") {
+		t.Errorf("wait: exit %d, want 1 at once with the reason\n%s", r.code, r.stderr)
+	}
+	t.Logf("wait with the controller down: exit %d after %.2fs", r.code, r.took.Seconds())
+
+	setAvailable(1)
+	r = h.run(t, userAdmin, append([]string{"status", "-A"}, hc...)...).mustSucceed(t)
+	if strings.Contains(r.stdout, "controller down") {
+		t.Errorf("one replica available, yet:\n%s", r.stdout)
+	}
+
+	r = h.run(t, userReadOnly, append([]string{"status", "-A"}, hc...)...).mustSucceed(t)
+	if n := strings.Count(r.stderr, "its health is unknown"); n != 1 {
+		t.Errorf("a user who may not read the Deployment: %d notes of unknown health, want 1:\n%s", n, r.stderr)
+	}
+}
