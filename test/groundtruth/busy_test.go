@@ -77,7 +77,10 @@ func TestGroundTruthBusy(t *testing.T) {
 	if why := b.notCreated(); why != "" {
 		t.Error(why)
 	}
-	summary := b.summary(smp)
+	rc := w.results.recording(jitterPercent(t), featureGates(), busyWorkers, smp.samples)
+	saveRecording(t, rc)
+	mutants := checkMutants(t, rc, busyOnly)
+	summary := b.summary(smp) + "\n" + widthTable(w.results.all()) + "\n" + mutants
 	if shot := smp.shot; shot != nil {
 		summary += fmt.Sprintf("\n`status -A` at %s (%d attempts queued in the run before), piped:\n\n```\n%s```\n\non a terminal (`--color=never`):\n\n```\n%s```\n",
 			shot.At.UTC().Format(time.RFC3339), shot.Queued, shot.Piped, shot.TTY)

@@ -97,8 +97,11 @@ func cancelGate() bool {
 // defaultToRetry: the DefaultToRetryOnFailure gate is on, so a release that
 // sets no strategy retries (every 5m) instead of remediating
 // (HelmRelease GetRetry(defaultToRetryOnFailure), api v2).
-func defaultToRetry() bool {
-	for _, g := range strings.Split(featureGates(), ",") {
+func defaultToRetry() bool { return retryGate(featureGates()) }
+
+// retryGate: the --feature-gates value gates turns DefaultToRetryOnFailure on.
+func retryGate(gates string) bool {
+	for _, g := range strings.Split(gates, ",") {
 		name, val, _ := strings.Cut(strings.TrimSpace(g), "=")
 		if name == "DefaultToRetryOnFailure" {
 			on, err := strconv.ParseBool(val)

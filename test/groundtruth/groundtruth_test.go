@@ -34,9 +34,14 @@ func TestGroundTruth(t *testing.T) {
 		}
 		wg.Wait()
 	})
+	rc := w.results.recording(jitterPercent(t), featureGates(), idleWorkers, nil)
+	saveRecording(t, rc)
+	// The mutants only a full controller shows are the busy set's.
+	mutants := checkMutants(t, rc, idleMutants())
 	setting := fmt.Sprintf("jitter %d%%, feature gates %q, allowance %s, total %.0fs", jitterPercent(t), featureGates(),
 		allowance, time.Since(began).Seconds())
-	table := "Run: " + setting + "\n\n" + w.results.table() + "\n" + w.results.forceTable() + "\n" + w.results.noteList()
+	table := "Run: " + setting + "\n\n" + w.results.counts() + "\n" + widthTable(w.results.all()) + "\n" + mutants + "\n" +
+		w.results.table() + "\n" + w.results.forceTable() + "\n" + w.results.noteList()
 	t.Logf("%s", table)
 	if path := os.Getenv("HRRETRY_GT_REPORT"); path != "" {
 		if err := os.WriteFile(path, []byte(table), 0o644); err != nil {
@@ -47,10 +52,65 @@ func TestGroundTruth(t *testing.T) {
 
 // results collects the rows of every scenario.
 type results struct {
-	mu     sync.Mutex
-	rows   []row
-	forces []forceRun // the force scenarios' runs of `kubectl hrretry force`
-	notes  []string   // figures the scenarios measured
+	mu       sync.Mutex
+	rows     []row
+	forces   []forceRun        // the force scenarios' runs of `kubectl hrretry force`
+	notes    []string          // figures the scenarios measured
+	recorded []recordedRelease // every release's observations, for the mutation check
+}
+
+func (r *results) record(rr recordedRelease) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorded = append(r.recorded, rr)
+}
+
+// recording is the run's observations with the controller's settings.
+func (r *results) recording(jitter int, gates string, workers int, samples []recordedSample) recording {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return recording{Jitter: jitter, Gates: gates, Workers: workers, Releases: append([]recordedRelease(nil), r.recorded...), Samples: samples}
+}
+
+// saveRecording writes rc where HRRETRY_GT_RECORD says (gzipped JSON; what
+// testdata/recording-*.json.gz are).
+func saveRecording(t *testing.T, rc recording) {
+	t.Helper()
+	if path := os.Getenv("HRRETRY_GT_RECORD"); path != "" {
+		if err := writeRecording(path, rc); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func (r *results) all() []row {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]row(nil), r.rows...)
+}
+
+// counts is the verdicts counted, the binary's views and inspect.Analyze's
+// on every recorded state apart.
+func (r *results) counts() string {
+	type key struct {
+		offline bool
+		verdict string
+	}
+	n := map[key]int{}
+	for _, x := range r.all() {
+		n[key{x.Offline, x.Verdict}]++
+	}
+	var b strings.Builder
+	b.WriteString("| views | agree | DISAGREE | superseded | unresolved | mid-patch |\n|---|---|---|---|---|---|\n")
+	for _, off := range []bool{false, true} {
+		name := "the binary (`status NAME -o json`, `status -A`)"
+		if off {
+			name = "inspect.Analyze on every recorded state, at its time"
+		}
+		fmt.Fprintf(&b, "| %s | %d | %d | %d | %d | %d |\n", name, n[key{off, agree}], n[key{off, disagree}], n[key{off, superseded}],
+			n[key{off, unresolved}], n[key{off, midPatch}])
+	}
+	return b.String()
 }
 
 func (r *results) addNote(n string) {

@@ -69,6 +69,10 @@ type recorder struct {
 	// listed: the plugin is not run per release; a sampler adds the items
 	// of its `status -A` runs (busy set).
 	listed bool
+	// The controller's --interval-jitter-percentage, and whether its
+	// DefaultToRetryOnFailure gate is on: the width budgets need them.
+	jitter       int
+	defaultRetry bool
 
 	mu            sync.Mutex
 	states        []state

@@ -29,6 +29,7 @@ type sampler struct {
 	loads   []loadSample
 	errs    []string
 	lastRun map[*recorder]prediction // the last prediction added, to skip repeats
+	samples []recordedSample         // the kept runs, for the recording (replay)
 	shot    *tables                  // `status -A` as people see it, once attempts are queued
 	// named counts the `status NAME` runs kept (issue 21: one name judged
 	// under the controller's load like a listing); next is the round robin.
@@ -124,6 +125,11 @@ func (s *sampler) once(ctx context.Context) {
 		preds[rec] = prediction{State: idx, Ran: ran, RS: it, JSON: item, Listed: true}
 	}
 	s.kept++
+	smp := recordedSample{Ran: ran, States: map[string]int{}}
+	for rec, p := range preds {
+		smp.States[rec.ns+"/"+rec.name] = p.State
+	}
+	s.samples = append(s.samples, smp)
 	pending := 0
 	for _, it := range l.Items {
 		if it.Phase == inspect.PhasePending {

@@ -13,6 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // world is what every scenario shares: one control plane, one controller.
@@ -22,6 +24,7 @@ type world struct {
 	charts  *chartServer
 	logs    *logRouter
 	results *results
+	workers int // the controller's --concurrent
 }
 
 // startWorld starts a control plane, the real helm-controller with
@@ -33,7 +36,7 @@ func startWorld(ctx context.Context, t *testing.T, workers int) *world {
 	cl := startCluster(t, bins)
 	logs := newLogRouter()
 	startController(ctx, t, bins.controller, cl, logs, workers)
-	return &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}}
+	return &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}, workers: workers}
 }
 
 // stage is one scenario: its own namespace, its releases' recordings.
@@ -81,6 +84,7 @@ func (s *stage) releaseWith(name, spec string, listed bool) *recorder {
 	}
 	rec := newRecorder(s.ns, name, s.w.bins.plugin, s.w.cl.kubeconfig)
 	rec.listed = listed
+	rec.jitter, rec.defaultRetry = jitterPercent(s.t), defaultToRetry()
 	rec.start(s.ctx, s.w.cl.c, s.w.logs)
 	s.recs = append(s.recs, rec)
 	s.w.cl.create(s.ctx, s.t, hr)
@@ -163,8 +167,17 @@ func (s *stage) finish(expect ...expectation) {
 	for _, rec := range s.recs {
 		rec.settle(settleWithin)
 	}
+	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), featureGates(), "", "", s.w.workers))
+	if len(errs) > 0 {
+		s.t.Errorf("controller settings: %v", errs)
+	}
 	for _, rec := range s.recs {
 		rec.stop(s.w.logs)
+		// Every recorded state scored, not only those a binary run kept.
+		if err := rec.analyzeAll(settings); err != nil {
+			s.t.Error(err)
+		}
+		s.w.results.record(rec.recorded(path.Base(s.t.Name())))
 		rows, tallies := rec.verdicts(path.Base(s.t.Name()), expect)
 		s.w.results.add(rows...)
 		for i, t := range tallies {

@@ -44,6 +44,21 @@ type row struct {
 	// "nothing next" was not watched long enough; such a row does not count
 	// as agreeing with an expectation.
 	undecided bool
+	// The window's rule and bound (next.rule, next.bound), its width, and
+	// the slack the observed step left at each end (step − earliest,
+	// latest − step); HasWidth when the row has a window and a step.
+	Rule, Bound           string
+	Queued                bool
+	HasWidth              bool
+	Width, Budget         time.Duration
+	SlackEarly, SlackLate time.Duration
+	// Offline: the prediction is inspect.Analyze's on the recorded object
+	// at the time the watch saw it, not the binary's.
+	Offline bool
+	// What identifies the prediction across replays (mutantResult).
+	stateIdx int
+	ran      time.Time
+	listed   bool
 }
 
 // verdicts checks every prediction of a resting state (the plugin says the
@@ -63,19 +78,27 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 	steps := stepsOf(r.states, attempts)
 	var rows []row
 	tallies := make([]tally, len(expect))
-	checked := map[int]bool{}
+	checked := map[[2]int]bool{}
 	for _, p := range r.preds {
 		if !p.Polled && !p.Listed {
-			if checked[p.State] {
+			// One binary run and one offline analysis per state.
+			key := [2]int{p.State, 0}
+			if p.Offline {
+				key[1] = 1
+			}
+			if checked[key] {
 				continue
 			}
-			checked[p.State] = true
+			checked[key] = true
 		}
 		s := r.states[p.State]
-		base := row{Scenario: scenario, Release: r.name, State: stateText(p.RS)}
+		base := row{Scenario: scenario, Release: r.name, State: stateText(p.RS), Offline: p.Offline,
+			stateIdx: p.State, ran: p.Ran, listed: p.Listed}
 		switch {
+		case p.Offline && requestPending(s.HR):
+			base.State += ", request pending (inspect.Analyze)"
 		case p.Offline:
-			base.State += ", force pending (inspect.Analyze)"
+			base.State += " (inspect.Analyze)"
 		case p.Polled:
 			base.State += fmt.Sprintf(", polled at %s", offset(p.Ran, s.At))
 		case p.Listed && p.RS.Next.Queued:
@@ -84,7 +107,7 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 			base.State += fmt.Sprintf(", listed at %s", offset(p.Ran, s.At))
 		}
 		if tornAt(r.states, p.State) {
-			if !windowChecked(p, s, attempts) && !slices.ContainsFunc(expect, func(e expectation) bool { return e.applies(s.HR) }) {
+			if p.Offline || (!windowChecked(p, s, attempts) && !slices.ContainsFunc(expect, func(e expectation) bool { return e.applies(s.HR) })) {
 				continue // it would not have been checked anyway
 			}
 			x := base
@@ -94,7 +117,12 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 			continue
 		}
 		var next *row
-		if windowChecked(p, s, attempts) {
+		switch {
+		case runningChecked(p, s, attempts):
+			x := r.checkRunning(base, s, p)
+			rows = append(rows, x)
+			next = &x
+		case windowChecked(p, s, attempts):
 			x := r.check(base, s, p, steps)
 			rows = append(rows, x)
 			next = &x
@@ -118,9 +146,10 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 				x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), "as expected: "+e.Desc, agree
 				rows = append(rows, x)
 			}
-			// Agreeing: the window held (agree), or nothing contradicted it
-			// before the recording ended or the test changed the release.
-			if next == nil || next.Verdict == agree || next.Verdict == superseded || (next.Verdict == unresolved && !next.undecided) {
+			// Agreeing: the window held (agree). A window the test
+			// superseded, or the recording ended inside, is not a resolved
+			// agreement.
+			if next == nil || next.Verdict == agree {
 				tallies[i].agreed++
 			}
 		}
@@ -200,7 +229,7 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 	inWindow := !next.At.Before(*n.Earliest) && !next.At.After(n.Latest.Add(allowance))
 	if actionMatches(n.Action, *next, outOfBand) && inWindow {
 		x.Verdict = agree
-		return x
+		return r.widthCheck(x, s, p, previousAttempt(attempts, after), next, next.At)
 	}
 	return r.disagreement(x, s, p)
 }

@@ -55,7 +55,7 @@ func TestCheckIsStrict(t *testing.T) {
 	ptr := func(v time.Time) *time.Time { return &v }
 	pred := func(action inspect.Action, earliest, latest *time.Time) prediction {
 		return prediction{State: 0, Ran: at(0), RS: inspect.RetryState{Phase: inspect.PhaseReady,
-			Next: inspect.Next{Action: action, Earliest: earliest, Latest: latest}}}
+			Next: inspect.Next{Action: action, Earliest: earliest, Latest: latest, Rule: inspect.RuleDependency}}}
 	}
 	install := []attempt{{At: at(20), Action: "install"}}
 	reconcileAt20 := []attempt{{At: at(20), Action: "reconcile"}}
