@@ -30,14 +30,22 @@ flux-bin:
 
 # The helpers of the tests and the demo (test/fixtures, hack/demo) have unit tests too.
 UNIT_PKGS := ./cmd/... ./internal/... ./pkg/... ./test/fixtures/... ./hack/demo/...
+# The ground truth's own unit tests need no controller: the verdict, the
+# attempts, the stages' checks, the width budgets, and the mutation check on
+# the real controller's recordings in test/groundtruth/testdata (every
+# mutant of pkg/inspect must be caught). Its two real-controller tests run
+# in groundtruth-ci.
+GT_UNIT_SKIP := ^TestGroundTruth(Busy)?$$
 unit:
 	$(GO) test $(UNIT_PKGS)
+	$(GO) test ./test/groundtruth -skip '$(GT_UNIT_SKIP)'
 
 # The unit and golden tests under the race detector: what `make test` runs.
 # Cold (race-instrumented std and client-go) ~7 min on a busy 2-core
 # machine, as long as a cold `make unit`; warm ~25 s against ~15 s.
 unit-race:
 	$(GO) test -race $(UNIT_PKGS)
+	$(GO) test -race ./test/groundtruth -skip '$(GT_UNIT_SKIP)'
 
 # golangci-lint, pinned in .ci/lint and built once into a cache outside the
 # clone, over every package (production and test code); .golangci.yml says

@@ -90,12 +90,21 @@ func specChangeValuesMissing(s *stage) {
 		hr.Spec.ValuesFrom = []v2.ValuesReference{{Kind: "ConfigMap", Name: "missing"}}
 	})
 	// 0.75 + 1.5 + 3 + 6 + 12 s: five failed reconciles. The next is 24 s
-	// away, so the plugin's run on this state is not overtaken by a
-	// reconcile the watch cannot see (they change nothing it shows).
+	// away: long enough for a plugin run no reconcile overtakes. Before
+	// that, every run on the values-missing state may have been dropped (a
+	// reconcile the watch cannot see was logged while it ran), and as those
+	// reconciles change nothing the watch shows, the recorder does not run
+	// the plugin again by itself: the scenario runs it now, until one run
+	// is kept.
 	s.waitFor(rec, "five reconciles failing on the values", attemptTimeout(2), func(hr *v2.HelmRelease, a []attempt) bool {
 		return len(a) >= 6 && readyReason(hr) == "ValuesError"
 	})
-	s.hold(2 * time.Second)
+	s.viewKept(rec, "the values-missing state", 20*time.Second)
+	// The view is resolved by the next reconcile (expectations need a
+	// resolved agreement: a force before it would supersede it).
+	s.waitFor(rec, "the sixth reconcile failing on the values", attemptTimeout(2)+30*time.Second, func(hr *v2.HelmRelease, a []attempt) bool {
+		return len(a) >= 7
+	})
 	s.requestForce(rec)
 	s.waitFor(rec, "the reconcile after the force", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool {
 		return !requestPending(hr)

@@ -71,3 +71,20 @@ func (s *stage) requestForce(rec *recorder) (string, time.Time) {
 	s.predictPending(rec, fr)
 	return token, fr.Patched
 }
+
+// viewKept runs the plugin on the release's newest state (a polled view)
+// until a run is kept (no newer state and no unseen reconcile while it
+// ran), for up to within: for a state the controller keeps rewriting
+// unseen, such as a failure before Helm under the error backoff, once the
+// backoff step is longer than a run.
+func (s *stage) viewKept(rec *recorder, what string, within time.Duration) {
+	s.t.Helper()
+	for deadline := time.Now().Add(within); ; time.Sleep(200 * time.Millisecond) {
+		if rec.runPlugin(s.ctx, true) {
+			return
+		}
+		if time.Now().After(deadline) || s.ctx.Err() != nil {
+			s.t.Fatalf("%s: no plugin run on %s was kept within %s", rec.name, what, within)
+		}
+	}
+}
