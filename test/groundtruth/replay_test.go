@@ -192,7 +192,7 @@ func readRecording(path string) (recording, error) {
 	if err != nil {
 		return rc, err
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	zr, err := gzip.NewReader(f)
 	if err != nil {
 		return rc, fmt.Errorf("%s: %w", path, err)

@@ -220,7 +220,6 @@ func widthTable(rows []row) string {
 		case x.Queued:
 			st.queued++
 		default:
-			st.sharp++
 			st.maxSharp = max(st.maxSharp, x.Width)
 			st.maxBudget = max(st.maxBudget, x.Budget)
 		}
