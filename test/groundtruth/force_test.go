@@ -83,7 +83,8 @@ func (s *stage) force(rec *recorder, supersedes bool, args ...string) *forceRun 
 		at = fr.Patched.Add(-time.Nanosecond) // the patched state itself is checked
 	}
 	rec.mu.Lock()
-	rec.interventions = append(rec.interventions, intervention{At: at, What: "kubectl hrretry force " + strings.Join(args, " "), Supersedes: supersedes})
+	rec.interventions = append(rec.interventions, intervention{At: at, What: "kubectl hrretry force " + strings.Join(args, " "), Supersedes: supersedes,
+		Seen: !fr.Patched.IsZero()})
 	rec.mu.Unlock()
 	s.t.Logf("force %v: exit %d after %.1fs\nstdout: %sstderr: %s", args, fr.Code, fr.End.Sub(fr.Start).Seconds(), fr.Stdout, fr.Stderr)
 	return fr

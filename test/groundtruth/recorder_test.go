@@ -59,6 +59,24 @@ type intervention struct {
 	// `reconcile` predicted before it matches whatever action that
 	// reconcile then runs (only its time is checked).
 	OutOfBand bool
+	// Seen: At is when the watch saw the change (a force's token), not
+	// when the test sent it; see supersedes.
+	Seen bool
+}
+
+// interventionLag: the time of an intervention is taken before its request
+// is sent, and the watch may deliver a controller patch the API server
+// applied before it up to this much later: such a state predates the
+// change, although it was seen after it.
+const interventionLag = time.Second
+
+// supersedes: iv came after the state seen at seen (or may have: see
+// interventionLag), so it supersedes that state's prediction.
+func (iv intervention) supersedes(seen time.Time) bool {
+	if iv.Seen {
+		return iv.At.After(seen)
+	}
+	return iv.At.After(seen.Add(-interventionLag))
 }
 
 // recorder watches one HelmRelease, runs the plugin after every observed

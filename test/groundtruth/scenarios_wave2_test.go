@@ -224,7 +224,9 @@ upgrade:
 	s.waitFor(rec, "the install", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return ready(hr) })
 	s.publishFix(rec, "app", "wait-timeout", "0.2.0")
 	s.waitFor(rec, "the stall after the failed upgrade", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return stalled(hr) })
-	s.hold(2 * time.Second) // the whole status patch, and the plugin's run on it
+	// "Nothing next" must be watched for minQuiet to resolve the stalled
+	// view (a change before that supersedes it).
+	s.hold(minQuiet + 2*time.Second)
 	rec.settle(settleWithin)
 	s.publishFix(rec, "app", "template-error", "0.3.0")
 	s.waitFor(rec, "four upgrades of 0.3.0", attemptTimeout(2), func(hr *v2.HelmRelease, a []attempt) bool {

@@ -66,7 +66,7 @@ func (s *stage) requestForce(rec *recorder) (string, time.Time) {
 	fr := &forceRun{Token: token}
 	fr.Patched = s.seeToken(rec, token)
 	rec.mu.Lock()
-	rec.interventions = append(rec.interventions, intervention{At: fr.Patched.Add(-time.Nanosecond), What: "force requested (annotations)", Supersedes: true})
+	rec.interventions = append(rec.interventions, intervention{At: fr.Patched.Add(-time.Nanosecond), What: "force requested (annotations)", Supersedes: true, Seen: true})
 	rec.mu.Unlock()
 	s.predictPending(rec, fr)
 	return token, fr.Patched

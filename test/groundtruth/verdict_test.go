@@ -55,6 +55,8 @@ type row struct {
 	// Offline: the prediction is inspect.Analyze's on the recorded object
 	// at the time the watch saw it, not the binary's.
 	Offline bool
+	// beforeWindow: superseded before the window opened.
+	beforeWindow bool
 	// What identifies the prediction across replays (mutantResult).
 	stateIdx int
 	ran      time.Time
@@ -146,10 +148,11 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 				x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), "as expected: "+e.Desc, agree
 				rows = append(rows, x)
 			}
-			// Agreeing: the window held (agree). A window the test
-			// superseded, or the recording ended inside, is not a resolved
-			// agreement.
-			if next == nil || next.Verdict == agree {
+			// Agreeing: the window held (agree), or the test changed the
+			// release before the window opened, nothing having happened. A
+			// window the test superseded once open, or the recording ended
+			// inside, is not a resolved agreement.
+			if next == nil || next.Verdict == agree || (next.Verdict == superseded && next.beforeWindow) {
 				tallies[i].agreed++
 			}
 		}
@@ -184,8 +187,11 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 	}
 	outOfBand := false
 	for _, iv := range r.interventions {
-		if iv.Supersedes && iv.At.After(s.At) && (next == nil || iv.At.Before(next.At)) {
+		if iv.Supersedes && iv.supersedes(s.At) && (next == nil || iv.At.Before(next.At)) {
 			x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), iv.What, superseded
+			// Before the window opened, nothing happening was all the
+			// prediction said of the time observed: resolved that far.
+			x.beforeWindow = n.Earliest != nil && iv.At.Before(*n.Earliest)
 			// Superseded only if the window was still open: nothing
 			// happening by its end is a disagreement, whatever came later.
 			if n.Action != inspect.ActionNone && iv.At.After(n.Latest.Add(allowance)) {

@@ -162,6 +162,10 @@ func (r *recorder) widthCheck(x row, s state, p prediction, prev, next *attempt,
 		x.Observed += ": a window without next.rule"
 		return r.disagreement(x, s, p)
 	}
+	if n.Bound != "" && (n.Rule == inspect.RuleErrorBackoff || n.Rule == inspect.RuleRemediationBackoff) && !r.backoffHidden(s) {
+		x.Observed += fmt.Sprintf(": a bound (%q), but nothing hid the backoff step: no change cleared the failure counters since the streak began, and they count every failure", n.Bound)
+		return r.disagreement(x, s, p)
+	}
 	b, how, ok := r.budget(p, s, prev, next)
 	if !ok || n.Queued || n.Bound != "" {
 		return x
@@ -242,4 +246,35 @@ func widthTable(rows []row) string {
 			st.bound, st.queued, q(0.5), q(0.9), st.widths[len(st.widths)-1].Seconds(), st.maxSharp.Seconds(), st.maxBudget.Seconds())
 	}
 	return b.String()
+}
+
+// backoffHidden: the work queue's exponent for the backoff after s cannot
+// be read from the object, so a bound is the honest window. The exponent
+// counts the rate-limited requeues since the item was last forgotten (a
+// success or a RequeueAfter: controller-runtime's reconcileHandler); the
+// failure counters count the same failures unless something cleared them
+// during the streak: a spec, chart or values change or a reset
+// (action.MustResetFailures), which the recording shows as a change the
+// test made since the release was last Ready. A reconcile that stops before
+// Helm (values, chart, source errors) counts in no counter at all: only the
+// release's Events say how many there were.
+func (r *recorder) backoffHidden(s state) bool {
+	if preHelmErrors[readyReason(s.HR)] {
+		return true
+	}
+	start := time.Time{}
+	for _, st := range r.states {
+		if st.At.After(s.At) {
+			break
+		}
+		if ready(st.HR) {
+			start = st.At
+		}
+	}
+	for _, iv := range r.interventions {
+		if iv.Supersedes && iv.At.After(start) && !iv.At.After(s.At) {
+			return true
+		}
+	}
+	return false
 }

@@ -79,18 +79,49 @@ func TestRunningScoredAgainstItsEnd(t *testing.T) {
 	}
 }
 
-// An expectation needs a resolved agreement: a superseded window does not count.
+// An expectation needs a resolved agreement: a window the test superseded
+// once it was open does not count; one superseded before it opened does
+// (nothing happening was all it said of the time observed).
 func TestExpectationNeedsResolvedAgreement(t *testing.T) {
 	retrying := hrWith("ProgressingWithRetry", "retrying after 10s", "UpgradeFailed")
-	r := &recorder{jitter: 5, states: []state{{at(0), retrying}}, ended: at(60),
-		interventions: []intervention{{At: at(5), What: "spec", Supersedes: true}},
-		preds: []prediction{{State: 0, Ran: at(0), RS: inspect.RetryState{Phase: inspect.PhaseRetrying,
-			Next: inspect.Next{Action: inspect.ActionUpgrade, Earliest: ptrTime(at(9)), Latest: ptrTime(at(12)), Rule: inspect.RuleRetryInterval}}}}}
-	rows, tallies := r.verdicts("x", []expectation{expectRetry(inspect.ActionUpgrade)})
-	if len(rows) == 0 || rows[0].Verdict != superseded {
-		t.Fatalf("rows %+v: want the window superseded", rows)
+	for _, c := range []struct {
+		change float64
+		agreed int
+	}{{10, 0}, {5, 1}} {
+		r := &recorder{jitter: 5, states: []state{{at(0), retrying}}, ended: at(60),
+			interventions: []intervention{{At: at(c.change), What: "spec", Supersedes: true}},
+			preds: []prediction{{State: 0, Ran: at(0), RS: inspect.RetryState{Phase: inspect.PhaseRetrying,
+				Next: inspect.Next{Action: inspect.ActionUpgrade, Earliest: ptrTime(at(9)), Latest: ptrTime(at(12)), Rule: inspect.RuleRetryInterval}}}}}
+		rows, tallies := r.verdicts("x", []expectation{expectRetry(inspect.ActionUpgrade)})
+		if len(rows) == 0 || rows[0].Verdict != superseded {
+			t.Fatalf("change at +%v: rows %+v: want the window superseded", c.change, rows)
+		}
+		if tallies[0].matched != 1 || tallies[0].agreed != c.agreed {
+			t.Errorf("change at +%v: tallies %+v, want %d agreeing", c.change, tallies, c.agreed)
+		}
 	}
-	if tallies[0].matched != 1 || tallies[0].agreed != 0 {
-		t.Errorf("tallies %+v: a superseded window must not count as agreeing", tallies)
+}
+
+// A backoff window may be a bound only when something hid the step: a
+// release failing since it was ready, nothing changed, must get the real
+// step; after a spec change (the counters cleared) a bound is honest.
+func TestBackoffBoundNeedsACause(t *testing.T) {
+	remediating := hrWith("ProgressingWithRetry", "uninstall remediation", "InstallFailed")
+	pred := prediction{State: 0, Ran: at(0), RS: inspect.RetryState{Phase: inspect.PhaseRemediating,
+		Next: inspect.Next{Action: inspect.ActionInstall, Earliest: ptrTime(at(0)), Latest: ptrTime(at(900)),
+			Rule: inspect.RuleRemediationBackoff, Bound: "backoff step unknown"}}}
+	installAt12 := []attempt{{At: at(12), Action: "install"}}
+	for _, c := range []struct {
+		name string
+		ivs  []intervention
+		want string
+	}{
+		{"nothing changed", nil, disagree},
+		{"spec changed during the streak", []intervention{{At: at(-30), What: "spec", Supersedes: true}}, agree},
+	} {
+		r := &recorder{jitter: 5, states: []state{{at(0), remediating}}, interventions: c.ivs, ended: at(60)}
+		if got := r.check(row{}, r.states[0], pred, installAt12); got.Verdict != c.want {
+			t.Errorf("%s: %s (%s), want %s", c.name, got.Verdict, got.Observed, c.want)
+		}
 	}
 }
