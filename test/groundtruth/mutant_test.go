@@ -26,7 +26,14 @@ type mutantResult struct {
 // rowKey identifies a row across replays: the same prediction source on
 // the same recorded state.
 func rowKey(x row) string {
-	return fmt.Sprintf("%s/%s/%d/%v/%v/%s", x.Scenario, x.Release, x.stateIdx, x.Offline, x.listed, x.ran.Format("15:04:05.000"))
+	return fmt.Sprintf("%s/%s/%d/%v/%v/%s/%s", x.Scenario, x.Release, x.stateIdx, x.Offline, x.listed, x.ran.Format("15:04:05.000"), x.expectation)
+}
+
+// replayExpectations are the scenarios' expectations the replay checks
+// too (those written as functions of the object alone): a rule that only
+// changes what the plugin reports, not its window, is caught by them.
+var replayExpectations = map[string]func() []expectation{
+	"27-upgrade-uninstall-remediation": expectUninstalledUpgrade,
 }
 
 // mutationCheck replays rc under each mutant and compares with the replay

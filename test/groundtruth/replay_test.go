@@ -107,7 +107,7 @@ func (r *recorder) analyzeAll(s inspect.Settings) error {
 // replay scores a recording offline under mutant ("" for the rules as
 // they are): every state of every release analysed at its own time, and
 // the busy set's samples with the load applied, through the same verdict
-// as a live run (no expectations: they are the scenarios' code).
+// as a live run, with the expectations of replayExpectations.
 func replay(rc recording, mutant inspect.Mutant) ([]row, error) {
 	s, err := rc.settings(mutant)
 	if err != nil {
@@ -125,7 +125,11 @@ func replay(rc recording, mutant inspect.Mutant) ([]row, error) {
 	}
 	var rows []row
 	for i, r := range recs {
-		got, _ := r.verdicts(rc.Releases[i].Scenario, nil)
+		var expect []expectation
+		if e, ok := replayExpectations[rc.Releases[i].Scenario]; ok {
+			expect = e()
+		}
+		got, _ := r.verdicts(rc.Releases[i].Scenario, expect)
 		rows = append(rows, got...)
 	}
 	return rows, nil

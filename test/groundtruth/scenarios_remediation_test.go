@@ -85,8 +85,25 @@ upgrade:
 	s.waitFor(rec, "the stall", attemptTimeout(3), func(hr *v2.HelmRelease, _ []attempt) bool { return stalled(hr) })
 	s.hold(quiet)
 	s.wantActions(rec, "install", "upgrade", "install")
-	s.finish(expectStalled(), expectation{Desc: "upgrade failure remediated by uninstall", Match: retrying,
-		Phase: inspect.PhaseRemediating, Action: inspect.ActionInstall})
+	s.finish(expectUninstalledUpgrade()...)
+}
+
+// expectUninstalledUpgrade: 27's expectations (also replayed offline by the
+// mutation check). After the uninstall the release is Absent, and the install
+// that follows is refused once install.remediation's retries are exhausted
+// (AtomicRelease.actionForState, ReleaseStatusAbsent), whatever the upgrade's
+// budget: the failures the plugin shows are the install's.
+func expectUninstalledUpgrade() []expectation {
+	return []expectation{expectStalled(), {Desc: "upgrade failure remediated by uninstall", Match: retrying,
+		Phase: inspect.PhaseRemediating, Action: inspect.ActionInstall,
+		Check: func(hr *v2.HelmRelease, p prediction) string {
+			rem := hr.GetInstall().GetRemediation()
+			count, allowed := rem.GetFailureCount(hr), int64(rem.GetRetries())+1
+			if f := p.RS.Failures; f.Count != count || f.Allowed != allowed {
+				return fmt.Sprintf("failures %d/%d, judged by install.remediation (it says %d/%d)", count, allowed, f.Count, f.Allowed)
+			}
+			return ""
+		}}}
 }
 
 // 29: an upgrade failure remediated by rollback, 1 retry: upgrade,

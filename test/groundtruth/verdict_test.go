@@ -57,6 +57,8 @@ type row struct {
 	Offline bool
 	// beforeWindow: superseded before the window opened.
 	beforeWindow bool
+	// expectation: the row is about this expectation, not the window.
+	expectation string
 	// What identifies the prediction across replays (mutantResult).
 	stateIdx int
 	ran      time.Time
@@ -137,7 +139,7 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 			if why := e.wrong(s.HR, p); why != "" {
 				x := base
 				x.Predicted = fmt.Sprintf("phase %s, next %s, warnings %v", p.RS.Phase, predictedText(p.RS, s.At), warningCodes(p.RS))
-				x.Observed = e.Desc + ": " + why
+				x.Observed, x.expectation = e.Desc+": "+why, e.Desc
 				rows = append(rows, r.disagreement(x, s, p))
 				continue
 			}
