@@ -69,7 +69,9 @@ func (r *results) record(rr recordedRelease) {
 func (r *results) recording(jitter int, gates string, workers int, samples []recordedSample) recording {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return recording{Jitter: jitter, Gates: gates, Workers: workers, Releases: append([]recordedRelease(nil), r.recorded...), Samples: samples}
+	lo, hi, _ := retryDelays()
+	return recording{Args: controllerArgs(jitter, gates, "", "", workers), Jitter: jitter, Gates: gates, MinDelay: lo, MaxDelay: hi,
+		Releases: append([]recordedRelease(nil), r.recorded...), Samples: samples}
 }
 
 // saveRecording writes rc where HRRETRY_GT_RECORD says (gzipped JSON; what

@@ -89,14 +89,16 @@ type recorder struct {
 	listed bool
 	// The controller's --interval-jitter-percentage, and whether its
 	// DefaultToRetryOnFailure gate is on: the width budgets need them.
-	jitter       int
-	defaultRetry bool
+	jitter             int
+	defaultRetry       bool
+	minDelay, maxDelay time.Duration // --min-retry-delay, --max-retry-delay
 
 	mu            sync.Mutex
 	states        []state
 	depChecks     []time.Time
 	errLogs       []time.Time // "Reconciler error" lines
 	cacheWaits    []time.Time // a reconcile's end after its 10 s cache wait (cacheWaitTimedOut)
+	events        []recordedEvent
 	preds         []prediction
 	interventions []intervention
 	errs          []string
@@ -131,8 +133,9 @@ func (r *recorder) start(ctx context.Context, c client.WithWatch, logs *logRoute
 			r.mu.Unlock()
 		}
 	})
-	r.wg.Add(1)
+	r.wg.Add(2)
 	go func() { defer r.wg.Done(); r.watch(ctx, c) }()
+	go func() { defer r.wg.Done(); r.watchEvents(ctx, c) }()
 	if !r.listed {
 		r.wg.Add(1)
 		go func() { defer r.wg.Done(); r.predict(ctx) }()

@@ -19,10 +19,13 @@ import (
 // it (HRRETRY_GT_RECORD) and testdata keeps one from a real run, so
 // `go test -run Mutant` needs no controller.
 type recording struct {
-	// The controller's settings, as the plugin reads them from its Deployment.
+	// The controller's settings: its flags, as the plugin reads them from
+	// its Deployment, and the ones the width budgets use.
+	Args     []string          `json:"args"`
 	Jitter   int               `json:"jitter"`
 	Gates    string            `json:"gates,omitempty"`
-	Workers  int               `json:"workers"`
+	MinDelay time.Duration     `json:"minRetryDelay"`
+	MaxDelay time.Duration     `json:"maxRetryDelay"`
 	Releases []recordedRelease `json:"releases"`
 	// Samples: the busy set's kept `status -A` runs (empty for the main set).
 	Samples []recordedSample `json:"samples,omitempty"`
@@ -30,16 +33,17 @@ type recording struct {
 
 // recordedRelease is one recorder's observations.
 type recordedRelease struct {
-	Scenario      string         `json:"scenario"`
-	Namespace     string         `json:"namespace"`
-	Name          string         `json:"name"`
-	Listed        bool           `json:"listed,omitempty"`
-	States        []state        `json:"states"`
-	DepChecks     []time.Time    `json:"depChecks,omitempty"`
-	ErrLogs       []time.Time    `json:"errLogs,omitempty"`
-	CacheWaits    []time.Time    `json:"cacheWaits,omitempty"`
-	Interventions []intervention `json:"interventions,omitempty"`
-	Ended         time.Time      `json:"ended"`
+	Scenario      string          `json:"scenario"`
+	Namespace     string          `json:"namespace"`
+	Name          string          `json:"name"`
+	Listed        bool            `json:"listed,omitempty"`
+	States        []state         `json:"states"`
+	DepChecks     []time.Time     `json:"depChecks,omitempty"`
+	ErrLogs       []time.Time     `json:"errLogs,omitempty"`
+	CacheWaits    []time.Time     `json:"cacheWaits,omitempty"`
+	Events        []recordedEvent `json:"events,omitempty"`
+	Interventions []intervention  `json:"interventions,omitempty"`
+	Ended         time.Time       `json:"ended"`
 }
 
 // recordedSample is one kept `status -A` run of the busy set: when it ran
@@ -55,7 +59,7 @@ func (r *recorder) recorded(scenario string) recordedRelease {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rr := recordedRelease{Scenario: scenario, Namespace: r.ns, Name: r.name, Listed: r.listed, DepChecks: r.depChecks,
-		ErrLogs: r.errLogs, CacheWaits: r.cacheWaits, Interventions: r.interventions, Ended: r.ended}
+		ErrLogs: r.errLogs, CacheWaits: r.cacheWaits, Events: r.events, Interventions: r.interventions, Ended: r.ended}
 	for _, s := range r.states {
 		hr := s.HR.DeepCopy()
 		hr.ManagedFields = nil
@@ -67,14 +71,15 @@ func (r *recorder) recorded(scenario string) recordedRelease {
 // recorder rebuilds a recorder (without predictions) from rr.
 func (rc recording) recorder(rr recordedRelease) *recorder {
 	return &recorder{ns: rr.Namespace, name: rr.Name, listed: rr.Listed, jitter: rc.Jitter, defaultRetry: retryGate(rc.Gates),
-		states: rr.States, depChecks: rr.DepChecks, errLogs: rr.ErrLogs, cacheWaits: rr.CacheWaits,
+		minDelay: rc.MinDelay, maxDelay: rc.MaxDelay,
+		states: rr.States, depChecks: rr.DepChecks, errLogs: rr.ErrLogs, cacheWaits: rr.CacheWaits, events: rr.Events,
 		interventions: rr.Interventions, ended: rr.Ended, ranOn: -1}
 }
 
 // settings are what the plugin reads from the recorded controller's
 // Deployment, with mutant set.
 func (rc recording) settings(mutant inspect.Mutant) (inspect.Settings, error) {
-	s, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(rc.Jitter, rc.Gates, "", "", rc.Workers))
+	s, errs := inspect.DefaultSettings().ApplyArgs(rc.Args)
 	if len(errs) > 0 {
 		return s, fmt.Errorf("controller flags: %v", errs)
 	}
@@ -94,7 +99,7 @@ func (r *recorder) analyzeAll(s inspect.Settings) error {
 		return nil
 	}
 	for i, st := range r.states {
-		rs := inspect.Analyze(st.HR, st.At, s)
+		rs := inspect.AnalyzeWith(st.HR, st.At, s, r.evidenceAt(st.At))
 		out, err := json.Marshal(rs)
 		if err != nil {
 			return err
@@ -154,7 +159,7 @@ func (rc recording) replaySamples(recs []*recorder, s inspect.Settings) error {
 			if r == nil || i >= len(r.states) {
 				return fmt.Errorf("sample at %s: no state %d of %s", smp.Ran, i, key)
 			}
-			states = append(states, inspect.Analyze(r.states[i].HR, smp.Ran, s))
+			states = append(states, inspect.AnalyzeWith(r.states[i].HR, smp.Ran, s, r.evidenceAt(smp.Ran)))
 			owners, idx = append(owners, r), append(idx, i)
 		}
 		inspect.ApplyLoad(states, s, smp.Ran, true)
@@ -207,6 +212,9 @@ func readRecording(path string) (recording, error) {
 	}
 	if err := json.Unmarshal(raw, &rc); err != nil {
 		return rc, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(rc.Args) == 0 || rc.MinDelay <= 0 || rc.MaxDelay <= 0 {
+		return rc, fmt.Errorf("%s: no controller flags or retry delays: record it again (HRRETRY_GT_RECORD)", path)
 	}
 	return rc, nil
 }

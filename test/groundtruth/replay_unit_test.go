@@ -39,7 +39,7 @@ func TestReplayCatchesMutants(t *testing.T) {
 		LastTransitionTime: metav1.NewTime(at(9))}
 	running := starting.DeepCopy()
 	running.Status.Conditions[1].Message = "Running 'upgrade' action with timeout of 5m0s"
-	rc := recording{Jitter: 5, Workers: idleWorkers, Releases: []recordedRelease{{Scenario: "x", Namespace: "apps", Name: "retrying-upgrade",
+	rc := recording{Args: controllerArgs(5, "", "", "", idleWorkers), Jitter: 5, MinDelay: 750 * time.Millisecond, MaxDelay: 15 * time.Minute, Releases: []recordedRelease{{Scenario: "x", Namespace: "apps", Name: "retrying-upgrade",
 		States: []state{{at(0.1), retryingHR}, {at(9.6), starting}, {at(9.7), running}}, Ended: at(30)}}}
 
 	path := filepath.Join(t.TempDir(), "r.json.gz")

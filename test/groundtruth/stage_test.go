@@ -85,6 +85,7 @@ func (s *stage) releaseWith(name, spec string, listed bool) *recorder {
 	rec := newRecorder(s.ns, name, s.w.bins.plugin, s.w.cl.kubeconfig)
 	rec.listed = listed
 	rec.jitter, rec.defaultRetry = jitterPercent(s.t), defaultToRetry()
+	rec.minDelay, rec.maxDelay, _ = retryDelays()
 	rec.start(s.ctx, s.w.cl.c, s.w.logs)
 	s.recs = append(s.recs, rec)
 	s.w.cl.create(s.ctx, s.t, hr)

@@ -30,10 +30,6 @@ const (
 	// waitForHistoryCacheSync polls every second: a reconcile ends up to
 	// one poll after its last status patch.
 	cachePoll = time.Second
-	// minRetryDelay is the controller's --min-retry-delay (its default:
-	// the ground truth does not set it), the work queue's base step
-	// (fluxcd/pkg/runtime controller.GetRateLimiter).
-	minRetryDelay = 750 * time.Millisecond
 )
 
 // budget is the widest window rule may give for the prediction p, made on
@@ -56,7 +52,7 @@ func (r *recorder) budget(p prediction, s state, prev, next *attempt) (d time.Du
 		// step base·2^k, k within one of the failures the status counts
 		// (the finalizer's Requeue counts too): the step's range is one
 		// step.
-		step := backoffStep(s.HR.Status.Failures)
+		step := r.backoffStep(s.HR.Status.Failures)
 		return lttResolution + cachePoll + step + allowance,
 			fmt.Sprintf("1 s LTT + 1 s cache poll + step %s + %s processing", step, allowance), true
 	case inspect.RuleErrorBackoff, inspect.RuleDriftRetry:
@@ -131,11 +127,12 @@ func (r *recorder) retryInterval(hr *v2.HelmRelease) time.Duration {
 func (r *recorder) retrying(hr *v2.HelmRelease) bool { return hr.GetActiveRetry(r.defaultRetry) != nil }
 
 // backoffStep is the work queue's step after n requeues: base·2^n, capped
-// at --max-retry-delay (client-go ItemExponentialFailureRateLimiter.When).
-func backoffStep(n int64) time.Duration {
-	d := minRetryDelay << uint(min(max(n, 0), 30))
-	if d <= 0 || d > maxRetryDelay {
-		return maxRetryDelay
+// at --max-retry-delay (client-go ItemExponentialFailureRateLimiter.When;
+// the base is --min-retry-delay: fluxcd/pkg/runtime controller.GetRateLimiter).
+func (r *recorder) backoffStep(n int64) time.Duration {
+	d := r.minDelay << uint(min(max(n, 0), 30))
+	if d <= 0 || d > r.maxDelay {
+		return r.maxDelay
 	}
 	return d
 }
