@@ -62,6 +62,10 @@ type intervention struct {
 	// Seen: At is when the watch saw the change (a force's token), not
 	// when the test sent it; see supersedes.
 	Seen bool
+	// Generation: the release's generation the change made (a spec
+	// change), 0 if it made none: a state of an older generation predates
+	// it, whenever the watch delivered it.
+	Generation int64
 }
 
 // interventionLag: the time of an intervention is taken before its request
@@ -72,11 +76,14 @@ const interventionLag = time.Second
 
 // supersedes: iv came after the state seen at seen (or may have: see
 // interventionLag), so it supersedes that state's prediction.
-func (iv intervention) supersedes(seen time.Time) bool {
-	if iv.Seen {
-		return iv.At.After(seen)
+func (iv intervention) supersedes(s state) bool {
+	switch {
+	case iv.Generation > 0:
+		return s.HR.Generation < iv.Generation
+	case iv.Seen:
+		return iv.At.After(s.At)
 	}
-	return iv.At.After(seen.Add(-interventionLag))
+	return iv.At.After(s.At.Add(-interventionLag))
 }
 
 // recorder watches one HelmRelease, runs the plugin after every observed
@@ -313,6 +320,15 @@ func (r *recorder) interveneWith(iv intervention, do func() error) error {
 	r.interventions = append(r.interventions, iv)
 	r.mu.Unlock()
 	return do()
+}
+
+// madeGeneration records that the last intervention made generation gen.
+func (r *recorder) madeGeneration(gen int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := len(r.interventions); n > 0 {
+		r.interventions[n-1].Generation = gen
+	}
 }
 
 // latest is the newest observed object, nil before the first event.

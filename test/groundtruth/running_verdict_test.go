@@ -45,23 +45,44 @@ func (r *recorder) checkRunning(x row, s state, p prediction) row {
 	return r.widthCheck(x, s, p, nil, nil, end)
 }
 
-// runningEnd is when the watch saw the action running in s end.
+// runningEnd is when the watch saw the action running in s end: the first
+// state, after the one where its Running message appeared, whose
+// Reconciling no longer says it, or whose Ready condition changed from what
+// it was then (it may be s itself, or one before it: a state caught between
+// the controller's write of the action's result and its next message).
 func runningEnd(states []state, s state) (time.Time, bool) {
-	msg, ready := "", ""
+	at := -1
+	for i := range states {
+		if states[i].At.Equal(s.At) && states[i].HR == s.HR {
+			at = i
+		}
+	}
+	msg := ""
 	if c := reconciling(s.HR); progressing(c) {
 		msg = c.Message
 	}
-	if c := apimeta.FindStatusCondition(s.HR.Status.Conditions, "Ready"); c != nil {
-		ready = string(c.Status) + "/" + c.Reason
-	}
-	for _, st := range states {
-		if !st.At.After(s.At) {
-			continue
+	begin := at
+	for begin > 0 {
+		c := reconciling(states[begin-1].HR)
+		if !progressing(c) || c.Message != msg {
+			break
 		}
-		c := reconciling(st.HR)
-		rd := apimeta.FindStatusCondition(st.HR.Status.Conditions, "Ready")
-		if !progressing(c) || c.Message != msg || (rd != nil && string(rd.Status)+"/"+rd.Reason != ready) {
-			return st.At, true
+		begin--
+	}
+	if begin < 0 {
+		begin = 0
+	}
+	readyOf := func(i int) string {
+		if c := apimeta.FindStatusCondition(states[i].HR.Status.Conditions, "Ready"); c != nil {
+			return string(c.Status) + "/" + c.Reason
+		}
+		return ""
+	}
+	ready := readyOf(begin)
+	for i := begin + 1; i < len(states); i++ {
+		c := reconciling(states[i].HR)
+		if !progressing(c) || c.Message != msg || readyOf(i) != ready {
+			return states[i].At, true
 		}
 	}
 	return time.Time{}, false

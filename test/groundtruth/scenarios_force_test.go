@@ -131,6 +131,9 @@ func forceOnSuspended(s *stage) {
 	s.waitFor(rec, "the suspended reconcile", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool {
 		return len(hr.Finalizers) > 0 && hr.Status.ObservedGeneration == hr.Generation
 	})
+	// "Nothing next" must be watched for minQuiet before the resume
+	// supersedes it.
+	s.hold(quiet)
 	refused := s.force(rec, false, "--wait", "--timeout", forceTimeout)
 	if hr := s.get(rec); hr.Annotations[inspect.AnnotationRequestedAt] != "" || !hr.Spec.Suspend {
 		s.t.Errorf("a refused force changed the release: annotations %v, suspend %v", hr.Annotations, hr.Spec.Suspend)

@@ -154,7 +154,13 @@ func (s *stage) update(rec *recorder, what string, mutate func(*v2.HelmRelease))
 		mutate(hr)
 		// A merge patch without resourceVersion: the controller writes
 		// the status at the same time.
-		return s.w.cl.c.Patch(s.ctx, hr, client.MergeFrom(base))
+		if err := s.w.cl.c.Patch(s.ctx, hr, client.MergeFrom(base)); err != nil {
+			return err
+		}
+		if hr.Generation > base.Generation {
+			rec.madeGeneration(hr.Generation)
+		}
+		return nil
 	})
 	if err != nil {
 		s.t.Fatalf("%s: %v", what, err)

@@ -55,7 +55,8 @@ type row struct {
 	// Offline: the prediction is inspect.Analyze's on the recorded object
 	// at the time the watch saw it, not the binary's.
 	Offline bool
-	// beforeWindow: superseded before the window opened.
+	// beforeWindow: superseded, or the recording ended, before the
+	// window opened.
 	beforeWindow bool
 	// expectation: the row is about this expectation, not the window.
 	expectation string
@@ -151,10 +152,11 @@ func (r *recorder) verdicts(scenario string, expect []expectation) ([]row, []tal
 				rows = append(rows, x)
 			}
 			// Agreeing: the window held (agree), or the test changed the
-			// release before the window opened, nothing having happened. A
-			// window the test superseded once open, or the recording ended
-			// inside, is not a resolved agreement.
-			if next == nil || next.Verdict == agree || (next.Verdict == superseded && next.beforeWindow) {
+			// release or the recording ended before the window opened,
+			// nothing having happened. A window the test superseded once
+			// open, or the recording ended inside, is not a resolved
+			// agreement.
+			if next == nil || next.Verdict == agree || ((next.Verdict == superseded || next.Verdict == unresolved) && next.beforeWindow) {
 				tallies[i].agreed++
 			}
 		}
@@ -189,8 +191,13 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 	}
 	outOfBand := false
 	for _, iv := range r.interventions {
-		if iv.Supersedes && iv.supersedes(s.At) && (next == nil || iv.At.Before(next.At)) {
+		if iv.Supersedes && iv.supersedes(s) && (next == nil || iv.At.Before(next.At)) {
 			x.Predicted, x.Observed, x.Verdict = predictedText(p.RS, s.At), iv.What, superseded
+			if n.Action == inspect.ActionNone && iv.At.Sub(s.At) >= minQuiet {
+				// "Nothing next" held as long as it must to count.
+				x.Observed, x.Verdict = fmt.Sprintf("nothing for %.0fs (then: %s)", iv.At.Sub(s.At).Seconds(), iv.What), agree
+				return x
+			}
 			// Before the window opened, nothing happening was all the
 			// prediction said of the time observed: resolved that far.
 			x.beforeWindow = n.Earliest != nil && iv.At.Before(*n.Earliest)
@@ -221,6 +228,7 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 	if next == nil {
 		x.Observed = fmt.Sprintf("nothing by %s", offset(end, s.At))
 		x.Verdict = unresolved
+		x.beforeWindow = end.Before(*n.Earliest)
 		if end.After(n.Latest.Add(allowance)) {
 			return r.disagreement(x, s, p)
 		}
