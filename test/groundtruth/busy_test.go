@@ -79,7 +79,7 @@ func TestGroundTruthBusy(t *testing.T) {
 	}
 	rc := w.results.recording(jitterPercent(t), featureGates(), busyWorkers, smp.samples)
 	saveRecording(t, rc)
-	mutants := checkMutants(t, rc, busyOnly)
+	mutants := checkRunMutants(t, rc)
 	summary := b.summary(smp) + "\n" + widthTable(w.results.all()) + "\n" + mutants
 	if shot := smp.shot; shot != nil {
 		summary += fmt.Sprintf("\n`status -A` at %s (%d attempts queued in the run before), piped:\n\n```\n%s```\n\non a terminal (`--color=never`):\n\n```\n%s```\n",

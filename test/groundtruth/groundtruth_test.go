@@ -36,8 +36,7 @@ func TestGroundTruth(t *testing.T) {
 	})
 	rc := w.results.recording(jitterPercent(t), featureGates(), idleWorkers, nil)
 	saveRecording(t, rc)
-	// The mutants only a full controller shows are the busy set's.
-	mutants := checkMutants(t, rc, idleMutants())
+	mutants := checkRunMutants(t, rc)
 	setting := fmt.Sprintf("jitter %d%%, feature gates %q, allowance %s, total %.0fs", jitterPercent(t), featureGates(),
 		allowance, time.Since(began).Seconds())
 	table := "Run: " + setting + "\n\n" + w.results.counts() + "\n" + widthTable(w.results.all()) + "\n" + mutants + "\n" +
