@@ -159,17 +159,21 @@ func (r *recorder) widthCheck(x row, s state, p prediction, prev, next *attempt,
 		x.Observed += ": a window without next.rule"
 		return r.disagreement(x, s, p)
 	}
-	if n.Bound != "" && (n.Rule == inspect.RuleErrorBackoff || n.Rule == inspect.RuleRemediationBackoff) && !r.backoffHidden(s) {
-		x.Observed += fmt.Sprintf(": a bound (%q), but nothing hid the backoff step: no change cleared the failure counters since the streak began, and they count every failure", n.Bound)
-		return r.disagreement(x, s, p)
-	}
 	b, how, ok := r.budget(p, s, prev, next)
-	if !ok || n.Queued || n.Bound != "" {
+	if !ok || n.Queued {
 		return x
 	}
 	x.Budget = b
-	if x.Width > b {
+	switch {
+	case x.Width <= b:
+	case n.Bound == "":
 		x.Observed += fmt.Sprintf(": wider than the %s budget %.1fs (%s) and not marked a bound", n.Rule, b.Seconds(), how)
+		return r.disagreement(x, s, p)
+	case (n.Rule == inspect.RuleErrorBackoff || n.Rule == inspect.RuleRemediationBackoff) && !r.backoffHidden(s):
+		// A bound excuses the width only when the evidence really hides
+		// the step.
+		x.Observed += fmt.Sprintf(": wider than the %s budget %.1fs (%s); a bound (%q), but nothing hid the backoff step: no change cleared the failure counters since the streak began, and they count every failure",
+			n.Rule, b.Seconds(), how, n.Bound)
 		return r.disagreement(x, s, p)
 	}
 	return x

@@ -119,9 +119,17 @@ func TestBackoffBoundNeedsACause(t *testing.T) {
 		{"nothing changed", nil, disagree},
 		{"spec changed during the streak", []intervention{{At: at(-30), What: "spec", Supersedes: true}}, agree},
 	} {
-		r := &recorder{jitter: 5, states: []state{{at(0), remediating}}, interventions: c.ivs, ended: at(60)}
+		r := &recorder{jitter: 5, states: []state{{at(0), remediating}}, interventions: c.ivs, ended: at(60),
+			minDelay: 750 * time.Millisecond, maxDelay: 15 * time.Minute}
 		if got := r.check(row{}, r.states[0], pred, installAt12); got.Verdict != c.want {
 			t.Errorf("%s: %s (%s), want %s", c.name, got.Verdict, got.Observed, c.want)
 		}
+	}
+	// Within the budget, a needless bound is only a label.
+	sharp := pred
+	sharp.RS.Next.Earliest, sharp.RS.Next.Latest = ptrTime(at(10.5)), ptrTime(at(12.5))
+	r := &recorder{jitter: 5, states: []state{{at(0), remediating}}, ended: at(60), minDelay: 750 * time.Millisecond, maxDelay: 15 * time.Minute}
+	if got := r.check(row{}, r.states[0], sharp, installAt12); got.Verdict != agree {
+		t.Errorf("a sharp window marked a bound: %s (%s), want agree", got.Verdict, got.Observed)
 	}
 }
