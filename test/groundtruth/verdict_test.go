@@ -175,7 +175,12 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 	}
 	var next *attempt
 	for i := range attempts {
-		if attempts[i].At.After(after) {
+		// An error line logged just after the state is the end of the
+		// reconcile that wrote it (a failure before Helm whose start the
+		// watch did not see: a force's reconcile changes only
+		// lastHandledReconcileAt), not the next one; unless the state
+		// shows a request that reconcile is about to handle.
+		if attempts[i].At.After(after) && (attempts[i].Via != "error-log" || attempts[i].At.Sub(s.At) >= errorMerge || requestPending(s.HR)) {
 			next = &attempts[i]
 			break
 		}
