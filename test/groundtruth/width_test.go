@@ -196,7 +196,7 @@ func previousAttempt(attempts []attempt, t time.Time) *attempt {
 func widthTable(rows []row) string {
 	type stats struct {
 		widths               []time.Duration
-		bound, queued, sharp int
+		bound, queued        int
 		maxSharp, maxBudget  time.Duration
 		offline, binaryViews int
 	}
