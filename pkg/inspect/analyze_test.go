@@ -104,7 +104,7 @@ func TestAnalyzeStates(t *testing.T) {
 		{fixture: "remediated-cache-wait", want: want{phase: PhaseRemediating, action: ActionInstall, strategy: "RemediateOnFailure/spec/install",
 			failures: "1/4/false/1", earliest: "12:00:05.75", latest: "12:00:07.5", anchored: true, remedy: "uninstall/none/0/true"}},
 		{fixture: "remediation-pending", want: want{phase: PhaseRemediating, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
-			failures: "1/4/false/1", earliest: "11:59:50", latest: "12:00:02.5", anchored: true, remedy: "rollback/rollback/1/false",
+			failures: "1/4/false/1", earliest: "11:59:50", latest: "11:59:53.2", anchored: true, overdue: true, remedy: "rollback/rollback/1/false",
 			warnings: []string{WarnRollbackNotData}}},
 		{fixture: "stalled-retries-exceeded", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/upgrade",
 			failures: "3/3/true/3", remedy: "rollback/none/0/false", warnings: []string{WarnRollbackNotData}, wayOut: "--reset"}},
@@ -162,7 +162,7 @@ func TestAnalyzeStates(t *testing.T) {
 		// once; one left unhandled for minutes means the controller is not
 		// handling requests (overdue).
 		{fixture: "request-not-handled", want: want{phase: PhaseReady, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
-			failures: "0/1/false/0", earliest: "11:58:00", latest: "11:58:20", anchored: true, overdue: true,
+			failures: "0/1/false/0", earliest: "11:58:00", latest: "11:58:10", anchored: true, overdue: true,
 			remedy: "uninstall/none/0/false", warnings: []string{WarnRequestPending}}},
 		{fixture: "forced-request-pending", want: want{phase: PhaseStalled, action: ActionUpgrade, strategy: "RemediateOnFailure/default/upgrade",
 			failures: "3/3/true/3", earliest: "11:59:59.5", latest: "12:00:09.5", anchored: true, remedy: "rollback/rollback/1/false",
@@ -175,7 +175,7 @@ func TestAnalyzeStates(t *testing.T) {
 		// Ground truth, scenario 07 (a transient): the failed install is in
 		// storage, so its remediation follows in the same reconcile.
 		{fixture: "install-failed-remediation-follows", want: want{phase: PhaseRemediating, action: ActionUninstall, strategy: "RemediateOnFailure/default/install",
-			failures: "2/3/false/2", earliest: "11:59:55", latest: "12:00:09", anchored: true, remedy: "uninstall/uninstall/0/false"}},
+			failures: "2/3/false/2", earliest: "11:59:55", latest: "11:59:58.2", anchored: true, overdue: true, remedy: "uninstall/uninstall/0/false"}},
 		// Ground truth, scenario 15: after a reset the controller upgrades
 		// the failed install, under the upgrade's strategy (1 attempt).
 		{fixture: "stalled-install-retries", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/install",
@@ -222,15 +222,15 @@ func TestAnalyzeStates(t *testing.T) {
 			failures: "0/2/false/1", earliest: "12:00:00.75", latest: "12:15:01", anchored: true, remedy: "uninstall/none/0/true",
 			why: "install attempt 1 of 2"}},
 		{fixture: "rollback-errored", want: want{phase: PhaseFailed, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
-			failures: "1/4/false/2", earliest: "11:59:52", latest: "12:00:07", anchored: true, remedy: "rollback/rollback/1/false",
+			failures: "1/4/false/2", earliest: "12:00:02.75", latest: "12:00:05.95", anchored: true, remedy: "rollback/rollback/1/false",
 			warnings: []string{WarnRollbackNotData}}},
 		{fixture: "rollback-errored-again", want: want{phase: PhaseFailed, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
-			failures: "1/4/false/2", earliest: "11:59:50", latest: "12:00:05", anchored: true, remedy: "rollback/rollback/1/false",
+			failures: "1/4/false/2", earliest: "12:00:00.75", latest: "12:00:03.95", anchored: true, remedy: "rollback/rollback/1/false",
 			warnings: []string{WarnRollbackNotData}}},
 		{fixture: "force-being-handled", want: want{phase: PhaseStalled, action: ActionNone, strategy: "RemediateOnFailure/default/upgrade",
 			failures: "1/1/true/2", remedy: "rollback/none/0/false", warnings: []string{WarnRequestPending}}},
 		{fixture: "remediate-last-failure", want: want{phase: PhaseRemediating, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
-			failures: "1/1/true/1", earliest: "11:59:50", latest: "12:00:02.5", anchored: true, remedy: "rollback/rollback/1/false",
+			failures: "1/1/true/1", earliest: "11:59:50", latest: "11:59:53.2", anchored: true, overdue: true, remedy: "rollback/rollback/1/false",
 			warnings: []string{WarnRollbackNotData}}},
 		{fixture: "force-on-access-denied", want: want{phase: PhaseStalled, action: ActionReconcile, strategy: "RemediateOnFailure/default/install",
 			failures: "0/1/false/0", earliest: "11:59:59", latest: "12:00:09", anchored: true, remedy: "uninstall/none/0/false",

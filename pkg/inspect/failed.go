@@ -75,6 +75,30 @@ func (o *observation) runningOutcome(r running) outcome {
 	return outcomeRunning
 }
 
+// remediationErrors counts the failed remediations of this streak when the
+// object shows all of them: the history shows the streak began after a
+// successful install or upgrade (streakSinceSuccess: the queue forgot the
+// release then) and no remediation has succeeded since, so every failure
+// status.failures counts beyond the install or upgrade counter is one of
+// these (RollbackRemediation.failure and UninstallRemediation.failure
+// count them there), each one rate-limited requeue.
+func (o *observation) remediationErrors(st *RetryState, action Action) (int64, bool) {
+	if action != ActionRollback && action != ActionUninstall || o.s.Mutant == MutantExponentUnknown ||
+		!o.streakSinceSuccess(st) {
+		return 0, false
+	}
+	for _, h := range o.history {
+		if releaseAction(h.Action) && h.Status != "failed" {
+			break
+		}
+		if h.Action == v2.ReleaseActionRollback || h.Status == "uninstalled" || h.Status == "uninstalling" {
+			return 0, false // a remediation succeeded: its requeue is not counted
+		}
+	}
+	r := st.Failures.Total - st.Failures.Count
+	return r, r >= 1
+}
+
 // failedActionNext: the same step again after the error backoff. A
 // remediation truncates the history before it runs
 // (AtomicRelease.actionForState), so its error may also cost the 10 s
@@ -107,6 +131,20 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 			return window{earliest: ev.Last.Add(backoffStep(lo+count-1, o.s)),
 				latest: ev.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}.toNext(n, o.now)
 		}
+	}
+	if r, ok := o.remediationErrors(st, action); ok {
+		// Each failed remediation was one rate-limited requeue since the
+		// queue forgot the release at its last success: the next waits
+		// min-retry-delay·2^(r-1), after the cache wait for the first
+		// only (its reconcile wrote the failed release's snapshot).
+		wait := time.Duration(0)
+		if r == 1 {
+			wait = o.s.cacheWait()
+		}
+		step := backoffStep(r-1, o.s)
+		n.Bound = ""
+		n.Why += fmt.Sprintf("; %d failed %s(s) since the last success, so the next wait is %s", r, action, step)
+		return window{earliest: at.Add(wait + step), latest: at.Add(lttResolution + wait + step + retrySlack), anchored: true}.toNext(n, o.now)
 	}
 	w := errorRetry(at, e, o.s)
 	if action == ActionRollback || action == ActionUninstall {

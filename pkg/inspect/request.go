@@ -57,8 +57,14 @@ func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
 		// The controller wrote the status after the request: a reconcile
 		// was under way when it came, and the work queue hands the request
 		// out only when that reconcile returns (its final patch and cache
-		// wait follow the last write).
-		w = window{earliest: busy, latest: busy.Add(cacheSyncWait + requestGrace), anchored: true}
+		// wait follow the last write). A reconcile that ended waiting for
+		// its retryInterval, or ready, round-tripped its object
+		// (WithStatusObservedGeneration) and waits for no cache.
+		wait := o.s.cacheWait()
+		if st.Phase == PhaseRetrying || st.Phase == PhaseReady {
+			wait = 0
+		}
+		w = window{earliest: busy, latest: busy.Add(wait + requestGrace), anchored: true}
 		n.Why += "; it came while a reconcile was under way, which ends first"
 	}
 	return w.toNext(n, o.now), true
