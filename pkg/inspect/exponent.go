@@ -101,7 +101,7 @@ func (o *observation) backoffExponent(st *RetryState) exponent {
 func (o *observation) streakSinceSuccess(st *RetryState) bool {
 	failed := int64(0)
 	for _, h := range o.history {
-		if releaseAction(h.Action) && h.Status != "failed" {
+		if succeeded(h) {
 			return failed >= 1 && failed == st.Failures.Count
 		}
 		if releaseAction(h.Action) && h.Status == "failed" {
@@ -141,6 +141,19 @@ func (o *observation) failedWithOtherSpec() bool {
 		}
 	}
 	return false
+}
+
+// succeeded: the snapshot is of an install or upgrade that succeeded.
+// The action a snapshot carries is the one that last observed it: on the
+// real controller an install's revision 1 shows no action, or "rollback"
+// once a rollback superseded it (ground-truth 28, 29). Helm's revision 1 is
+// always the install, so a deployed or superseded revision 1 is a
+// successful one whatever it says.
+func succeeded(h *v2.Snapshot) bool {
+	if h.Version == 1 && (h.Status == "deployed" || h.Status == "superseded") {
+		return true
+	}
+	return releaseAction(h.Action) && h.Status != "failed"
 }
 
 func releaseAction(a v2.ReleaseAction) bool {

@@ -88,7 +88,7 @@ func (o *observation) remediationErrors(st *RetryState, action Action) (int64, b
 		return 0, false
 	}
 	for _, h := range o.history {
-		if releaseAction(h.Action) && h.Status != "failed" {
+		if succeeded(h) {
 			break
 		}
 		if h.Action == v2.ReleaseActionRollback || h.Status == "uninstalled" || h.Status == "uninstalling" {

@@ -15,7 +15,31 @@ func wave3Scenarios() []scenario {
 	return []scenario{
 		{"37-values-missing-repeated", valuesMissingRepeated},
 		{"38-source-not-ready", sourceNotReady},
+		{"39-test-timeout-remediate", testTimeoutRemediate},
 	}
+}
+
+// 39 (issue 21): as 4 (a test Pod that never runs: `helm test` times out)
+// under RemediateOnFailure with 1 retry. The failed test counts against
+// install.remediation (Test.failure: IncrementFailureCount unless test
+// failures are ignored), DetermineReleaseState finds the release Failed,
+// actionForState uninstalls it (install's default remediation) and requeues
+// (ErrMustRequeue: the cache wait, the backoff), the second install's test
+// fails too, and with the retries exhausted and remediateLastFailure off for
+// install, the release stalls.
+func testTimeoutRemediate(s *stage) {
+	s.publish("app", "test-hook", "0.1.0")
+	rec := s.release("app", spec("app", "1m", `
+test: {enable: true, timeout: 5s}
+install:
+  strategy: {name: RemediateOnFailure}
+  remediation: {retries: 1}
+`))
+	s.waitFor(rec, "the stall", attemptTimeout(2)+30*time.Second, func(hr *v2.HelmRelease, _ []attempt) bool { return stalled(hr) })
+	s.hold(quiet)
+	s.wantActions(rec, "install", "install")
+	s.finish(expectStalled(), expectation{Desc: "test failed, uninstalled, retries left", Match: retrying,
+		Phase: inspect.PhaseRemediating, Action: inspect.ActionInstall})
 }
 
 // 38 (issue 21): a release whose OCIRepository source-controller has not
