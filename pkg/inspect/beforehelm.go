@@ -34,6 +34,12 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 	}
 	lo, hi, why := o.streakBase(e)
 	count := int64(e.Count)
+	if t, ok := o.handledAfter(e.Last); ok {
+		// A requested reconcile ran after the Event's last occurrence and
+		// failed the same way (the object says so); its Event is recorded
+		// asynchronously and may not be there yet.
+		e.Last, count = t, count+1
+	}
 	n.Anchor = &Anchor{Condition: "Event", Reason: e.Reason, Time: e.Last}
 	n.Why += fmt.Sprintf("; its Event says %d failure(s) in a row, the last at %s, so the next wait is %s",
 		count, e.Last.UTC().Format(time.RFC3339), stepRange(o.s, lo+count-1, hi+count-1))
@@ -101,6 +107,18 @@ func (o *observation) streakBaseWithin(e Event, extra time.Duration) (lo, hi int
 	return lo, hi, ""
 }
 
+// handledAfter: the controller handled a reconcile request after t (the
+// token flux and this tool write is the request time; the reconcile ran
+// at it or just after, and its Event, sent asynchronously by the
+// recorder, may lag the status that says it was handled).
+func (o *observation) handledAfter(t time.Time) (time.Time, bool) {
+	h, err := time.Parse(time.RFC3339Nano, o.hr.Status.LastHandledReconcileAt)
+	if err != nil || !h.After(t.Add(lttResolution)) || h.After(o.now) {
+		return time.Time{}, false
+	}
+	return h, true
+}
+
 // forgets: the reconcile that recorded an Event of this reason ended with
 // a success or a RequeueAfter, so controller-runtime forgot the release's
 // backoff (reconcileHandler: Forget).
@@ -166,6 +184,9 @@ func (o *observation) dependencyNext() Next {
 	n := Next{Action: ActionRecheck, Rule: RuleDependency,
 		Why: fmt.Sprintf("waiting for a dependency; checked again every %s", o.s.DependencyRequeue)}
 	if e, ok := o.ev.latestFor(v2.DependencyNotReadyReason, o.ready.Message); ok {
+		if t, ok := o.handledAfter(e.Last); ok {
+			e.Last = t // a requested recheck whose Event is not recorded yet
+		}
 		w := window{earliest: e.Last.Add(d), latest: e.Last.Add(d + lttResolution + retrySlack), anchored: true}
 		if !o.now.After(w.latest) {
 			n.Anchor = &Anchor{Condition: "Event", Reason: e.Reason, Time: e.Last, Interval: Duration(d)}

@@ -175,3 +175,16 @@ func TestFailedActionFromEvents(t *testing.T) {
 	st = stateWith(t, "rollback-errored", Evidence{})
 	checkWindow(t, st, "12:00:02.75", "12:00:05.95", "")
 }
+
+// A requested recheck whose Event is not recorded yet (the recorder sends it
+// asynchronously, after the status that says the request was handled): the
+// next recheck is timed from the handled request, not the older Event
+// (ground truth 16, offline view).
+func TestDependencyAfterHandledRequest(t *testing.T) {
+	d := Read(mustJSON(t, "waiting-dependency"))
+	d.Object.Status.LastHandledReconcileAt = "2026-11-23T11:59:55Z"
+	msg := d.Analyze(testNow, DefaultSettings()).Message
+	st := d.AnalyzeWith(testNow, DefaultSettings(), Evidence{EventsRead: true, Events: []Event{
+		ev("DependencyNotReady", msg, 12, "11:50:00", "11:59:48")}})
+	checkWindow(t, st, "12:00:25", "12:00:28.2", "")
+}
