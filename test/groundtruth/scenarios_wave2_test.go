@@ -115,8 +115,11 @@ func specChangeValuesMissing(s *stage) {
 	failed := expectation{Desc: "spec changed, values missing", Match: specChangedBeforeHelm("ValuesError"),
 		Phase: inspect.PhaseFailed, Action: inspect.ActionReconcile, Warning: inspect.WarnSpecChanged, NotSaying: claimsReset,
 		Check: func(_ *v2.HelmRelease, p prediction) string {
-			if l := p.RS.Next.Latest; l != nil && l.After(p.Ran.Add(maxDelay+time.Second)) {
-				return fmt.Sprintf("a window ending by now + --max-retry-delay (%s)", maxDelay)
+			// The last failure may be up to a second before the view (the
+			// Event's timestamp is truncated) and the requeue fires up to
+			// the processing allowance after the delay.
+			if l := p.RS.Next.Latest; l != nil && l.After(p.Ran.Add(maxDelay+time.Second+allowance)) {
+				return fmt.Sprintf("a window ending by now + --max-retry-delay (%s) + %s", maxDelay, allowance)
 			}
 			return ""
 		}}
