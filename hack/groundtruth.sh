@@ -5,11 +5,12 @@
 # the busy set (TestGroundTruthBusy: --concurrent=2, attempts queued behind
 # Helm waits, jitter 5 %), once.
 #
-#   hack/groundtruth.sh all   jitter 0, 5 and 20 %, the DefaultToRetryOnFailure gate (at 5 %), the
-#                             CancelHealthCheckOnNewRevision gate (cancel, at 5 %) and
-#                             --min-retry-delay=1s --max-retry-delay=40s (delays, at 5 %); busy
-#   hack/groundtruth.sh ci    jitter 5 %, and one of {0 %, 20 %, the gate, delays, cancel} in
-#                             rotation by the day of the year (UTC), to keep CI's time down; busy
+#   hack/groundtruth.sh all     jitter 0, 5 and 20 %, the DefaultToRetryOnFailure gate (at 5 %) and
+#                               --min-retry-delay=1s --max-retry-delay=40s (delays, at 5 %); busy
+#   hack/groundtruth.sh ci      jitter 5 %, and one of {0 %, 20 %, the gate, delays} in rotation by
+#                               the day of the year (UTC), to keep CI's time down; busy
+#   hack/groundtruth.sh cancel  the CancelHealthCheckOnNewRevision gate (at 5 %) alone: not in all
+#                               or ci yet, see test/groundtruth/README.md (issue 21)
 #
 # KUBEBUILDER_ASSETS, HRRETRY_BIN and HELM_CONTROLLER_BIN come from the
 # environment (the Makefile sets them). Each run writes its results table
@@ -21,14 +22,15 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case $mode in
-all) settings=(jitter0 jitter5 jitter20 gate delays cancel busy) ;;
+all) settings=(jitter0 jitter5 jitter20 gate delays busy) ;;
+cancel) settings=(cancel) ;;
 ci)
-	rotation=(jitter0 jitter20 gate delays cancel)
+	rotation=(jitter0 jitter20 gate delays)
 	day=$((10#$(date -u +%j)))
-	settings=(jitter5 "${rotation[$((day % 5))]}" busy)
+	settings=(jitter5 "${rotation[$((day % 4))]}" busy)
 	;;
 *)
-	echo "usage: $0 all|ci" >&2
+	echo "usage: $0 all|ci|cancel" >&2
 	exit 2
 	;;
 esac
