@@ -16,8 +16,8 @@ const tableHeapLimit = 40 << 20
 
 // boundHeap applies tableHeapLimit to the table view, unless the user set
 // GOMEMLIMIT (the runtime has applied theirs). Other views keep whole
-// states, whose size grows with the fleet: a limit there would only buy
-// collections. It changes the process's runtime setting, once per command.
+// states, and live views whole objects, whose size grows with the fleet: a
+// limit there would only buy collections (StatusOptions.tableOnly). It changes the process's runtime setting, once per command.
 func boundHeap(table bool, getenv func(string) string) {
 	if table && getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(tableHeapLimit)

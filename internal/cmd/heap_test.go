@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"runtime/debug"
+	"strings"
 	"testing"
 )
 
@@ -32,6 +33,17 @@ func TestBoundHeap(t *testing.T) {
 		boundHeap(c.table, c.getenv)
 		if got := debug.SetMemoryLimit(-1); got != c.want {
 			t.Errorf("%s: memory limit %d, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// TestTableOnly: the one-shot table is bounded; a live view, which keeps
+// whole objects, and -o json are not.
+func TestTableOnly(t *testing.T) {
+	for args, want := range map[string]bool{"-A": true, "-A -w": false, "-A -o json": false, "-A -w -o wide": false} {
+		o, _, _ := parseStatus(t, strings.Fields(args)...)
+		if got := o.tableOnly(); got != want {
+			t.Errorf("status %s: heap bounded %v, want %v", args, got, want)
 		}
 	}
 }

@@ -161,7 +161,7 @@ func (o *StatusOptions) Validate() error {
 
 // Run fetches, analyzes and renders.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	boundHeap(o.trim() != nil, o.deps.Getenv)
+	boundHeap(o.tableOnly(), o.deps.Getenv)
 	if o.contexts != nil {
 		return o.runContexts(ctx)
 	}
@@ -212,6 +212,12 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 // not print, when the table is the view and nothing else reads the state
 // (a JSONPath --sort-by may read any field). It keeps memory to a few hundred
 // bytes a release at fleet scale.
+// tableOnly: the listing keeps only what the table prints (trim), the view
+// whose heap is bounded. A live view keeps every whole object to analyze it
+// again as the clock moves, so a bound there only runs the collector
+// back to back (issue 26: 77-80 MiB at 5,000 releases, over the bound).
+func (o *StatusOptions) tableOnly() bool { return o.trim() != nil && !o.watch }
+
 func (o *StatusOptions) trim() func(*inspect.RetryState) {
 	table := o.out.Format == "" || o.out.Format == "wide"
 	column := o.sortBy == "" || slices.Contains(render.SortKeys, strings.ToLower(o.sortBy))

@@ -24,7 +24,7 @@ type waiter struct {
 	s        inspect.Settings
 	deadline time.Time
 
-	known                    // every object of the scope, for the controller's load
+	seen    *analyses        // every object of the scope, for the controller's load
 	tracked []string         // the releases waited for, in list order
 	waited  map[string]int64 // their generation when the wait began
 
@@ -44,10 +44,11 @@ func newWaiter(o *WaitOptions, f *settingsFuture, deadline time.Time) *waiter {
 
 // listed takes a LIST: the first one chooses the releases waited for.
 func (w *waiter) listed(objs []inspect.Decoded) error {
-	w.objects, w.order = map[string]inspect.Decoded{}, nil
-	for _, d := range objs {
-		w.put(d)
+	if w.seen == nil {
+		w.s = w.future.get()
+		w.seen = newAnalyses(w.s, clockStep)
 	}
+	w.seen.reset(objs, w.o.deps.Now())
 	if !w.started {
 		if err := w.begin(); err != nil {
 			return err
@@ -60,7 +61,6 @@ func (w *waiter) listed(objs []inspect.Decoded) error {
 // the goal is their deletion), or what the selection and --phase keep.
 func (w *waiter) begin() error {
 	w.started = true
-	w.s = w.future.get()
 	if w.future.note != "" {
 		_, _ = fmt.Fprintln(w.o.deps.Streams.ErrOut, w.future.note)
 	}
@@ -69,7 +69,7 @@ func (w *waiter) begin() error {
 		var missing []string
 		for _, name := range t.names {
 			k := t.namespace + "/" + name
-			if _, ok := w.objects[k]; !ok && w.o.goal.Kind != inspect.GoalDeleted {
+			if !w.seen.has(k) && w.o.goal.Kind != inspect.GoalDeleted {
 				missing = append(missing, name)
 			}
 			w.track(k)
@@ -79,7 +79,7 @@ func (w *waiter) begin() error {
 		}
 		return nil
 	}
-	states, _ := w.states(w.o.deps.Now())
+	states, _ := w.seen.all(w.o.deps.Now(), w.o.target)
 	for _, st := range w.o.filter.Apply(states) {
 		w.track(st.Namespace + "/" + st.Name)
 	}
@@ -91,7 +91,7 @@ func (w *waiter) begin() error {
 
 func (w *waiter) track(k string) {
 	w.tracked = append(w.tracked, k)
-	if d, ok := w.objects[k]; ok {
+	if d, ok := w.seen.object(k); ok {
 		w.waited[k] = d.Object.Generation
 	}
 }
@@ -103,42 +103,37 @@ func (w *waiter) apply(ev watch.Event) error {
 		return err
 	}
 	if deleted {
-		delete(w.objects, key(d))
+		w.seen.remove(key(d))
 	} else {
-		w.put(d)
+		w.seen.put(d, w.o.deps.Now())
 	}
 	return w.judge(false)
 }
 
 func (w *waiter) tick() error { return w.judge(true) }
 
-// states analyzes every object of the scope at now, with the controller's
-// load over all of them (a queued retry never reads overdue).
-func (w *waiter) states(now time.Time) ([]inspect.RetryState, map[string]*inspect.RetryState) {
-	all := make([]inspect.RetryState, 0, len(w.order))
-	for _, k := range w.order {
-		if d, ok := w.objects[k]; ok {
-			all = append(all, d.Analyze(now, w.s))
-		}
-	}
-	w.o.target.withLoad(all, w.s, now)
+// states is the state of every release waited for at now (by key; absent
+// once deleted), with the controller's load over every object of the scope
+// (a queued retry never reads overdue).
+func (w *waiter) states(now time.Time) map[string]*inspect.RetryState {
+	states := w.seen.some(now, w.o.target, w.tracked...)
 	if len(w.o.target.names) > 0 {
 		// One watch per name sees no other release: the windows say so
 		// rather than pass for load-aware ones.
-		markUnloaded(all, "wait watches only the releases it waits for (status NAME judges the window under the load)")
+		markUnloaded(states, "wait watches only the releases it waits for (status NAME judges the window under the load)")
 	}
-	byKey := make(map[string]*inspect.RetryState, len(all))
-	for i := range all {
-		byKey[all[i].Namespace+"/"+all[i].Name] = &all[i]
+	byKey := make(map[string]*inspect.RetryState, len(states))
+	for i := range states {
+		byKey[states[i].Namespace+"/"+states[i].Name] = &states[i]
 	}
-	return all, byKey
+	return byKey
 }
 
 // judge weighs every release waited for, shows the progress, and stops
 // the wait once its outcome is known. tick: the clock moved, no object.
 func (w *waiter) judge(tick bool) error {
 	now := w.o.deps.Now()
-	_, byKey := w.states(now)
+	byKey := w.states(now)
 	w.items = w.items[:0]
 	for _, k := range w.tracked {
 		it := render.WaitItem{Waited: w.waited[k], State: byKey[k]}

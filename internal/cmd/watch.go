@@ -13,13 +13,13 @@ import (
 
 // liveView is `status --watch`: one LIST, then one WATCH from the list's
 // resourceVersion; between events it only re-renders (once a second on a
-// terminal, so countdowns move), without further API requests.
+// terminal, so countdowns move), without further API requests. An event
+// re-analyzes its object alone (analyses).
 type liveView struct {
-	o     *StatusOptions
-	s     inspect.Settings
-	known             // in the order the LIST returned them
-	live  render.Live // the last frame on a terminal, to redraw in place
-	conn  connState   // the API server away (watch_conn.go)
+	o    *StatusOptions
+	seen *analyses   // in the order the LIST returned them
+	live render.Live // the last frame on a terminal, to redraw in place
+	conn connState   // the API server away (watch_conn.go)
 }
 
 func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.Settings) error {
@@ -31,7 +31,7 @@ func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.
 	if dataFormats[o.out.Format] {
 		return o.runWatchData(ctx, client, s) // watch_data.go: for programs
 	}
-	v := &liveView{o: o, s: s}
+	v := &liveView{o: o, seen: newAnalyses(s, clockStep)}
 	every := time.Duration(0)
 	if o.term.tty {
 		every = time.Second // so countdowns move
@@ -50,27 +50,9 @@ func (v *liveView) end(ctx context.Context, err error) error {
 
 // listed starts the view over from a LIST.
 func (v *liveView) listed(objs []inspect.Decoded) error {
-	v.objects, v.order = map[string]inspect.Decoded{}, nil
-	for _, d := range objs {
-		v.put(d)
-	}
+	v.seen.reset(objs, v.o.deps.Now())
 	v.drawAll()
 	return nil
-}
-
-// known is the objects a list+watch has seen, by key, in first-seen order.
-type known struct {
-	objects map[string]inspect.Decoded
-	order   []string
-}
-
-// put records d, keeping its place when it was seen before.
-func (k *known) put(d inspect.Decoded) {
-	id := key(d)
-	if _, ok := k.objects[id]; !ok {
-		k.order = append(k.order, id)
-	}
-	k.objects[id] = d
 }
 
 // tick redraws, so the countdowns move.
@@ -85,41 +67,30 @@ func (v *liveView) apply(ev watch.Event) error {
 	if !ok {
 		return err
 	}
+	now := v.o.deps.Now()
 	if deleted {
-		delete(v.objects, key(d))
+		v.seen.remove(key(d))
 		if v.o.term.tty {
 			v.drawAll()
 		}
 		return nil
 	}
-	v.put(d)
+	v.seen.put(d, now)
 	if v.o.term.tty {
 		v.drawAll()
 		return nil
 	}
-	return v.drawOne(d) // a pipe gets one line per change, like kubectl get -w
+	return v.drawOne(key(d), now) // a pipe gets one line per change, like kubectl get -w
 }
 
-// states analyzes every object at one clock reading, with the
-// controller's load over all of them (a queued retry never reads overdue),
-// and keeps those the filter selects.
+// statesWithLoad is every state at one clock reading, with the
+// controller's load over all of them (a queued retry never reads
+// overdue), those the filter selects, sorted.
 func (v *liveView) statesWithLoad(now time.Time) ([]inspect.RetryState, *inspect.Load) {
-	all := make([]inspect.RetryState, 0, len(v.order))
-	for _, k := range v.order {
-		if d, ok := v.objects[k]; ok {
-			all = append(all, d.Analyze(now, v.s))
-		}
-	}
-	load := v.o.target.withLoad(all, v.s, now)
+	all, load := v.seen.all(now, v.o.target)
 	out := v.o.filter.Apply(all)
 	_ = render.Sort(out, v.o.sortBy) // validated before the watch started
 	return out, load
-}
-
-// states is statesWithLoad without the load.
-func (v *liveView) states(now time.Time) []inspect.RetryState {
-	out, _ := v.statesWithLoad(now)
-	return out
 }
 
 // drawAll shows every release: on a terminal a frame that fits it, drawn
@@ -154,20 +125,15 @@ func (v *liveView) header(now time.Time) []string {
 	return append([]string{now.Format("15:04:05") + "  (watching; Ctrl-C to stop)"}, v.conn.header(now, v.o.term.color)...)
 }
 
-func (v *liveView) drawOne(d inspect.Decoded) error {
-	now := v.o.deps.Now()
-	st := d.Analyze(now, v.s)
-	if !v.o.filter.Keep(st) {
+// drawOne writes the line of the release named k: the load is over every
+// object seen, this one included (a release due while every worker is
+// busy says queued), and marks this one only.
+func (v *liveView) drawOne(k string, now time.Time) error {
+	states := v.seen.some(now, v.o.target, k)
+	if len(states) == 0 || !v.o.filter.Keep(states[0]) {
 		return nil
-	}
-	// The line of a release due while every worker is busy says queued:
-	// the load is over every object seen, this one included.
-	for _, s := range v.states(now) {
-		if s.Namespace == st.Namespace && s.Name == st.Name {
-			st = s
-		}
 	}
 	ro := v.o.renderOptions(now)
 	ro.NoHeaders = true
-	return render.Table(v.o.deps.Streams.Out, []inspect.RetryState{st}, ro)
+	return render.Table(v.o.deps.Streams.Out, states, ro)
 }

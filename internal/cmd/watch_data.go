@@ -20,13 +20,13 @@ var dataFormats = map[string]bool{"json": true, "yaml": true, "name": true, "jso
 type dataView struct {
 	o      *StatusOptions
 	s      inspect.Settings
-	known                    // every object seen, for the controller's load
+	all    *analyses         // every object seen, for the controller's load
 	seen   map[string]string // resourceVersion last printed, per object
 	events bool              // --output-watch-events
 }
 
 func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, s inspect.Settings) error {
-	v := &dataView{o: o, s: s, seen: map[string]string{}, events: o.watchEvents}
+	v := &dataView{o: o, s: s, all: newAnalyses(s, clockStep), seen: map[string]string{}, events: o.watchEvents}
 	err := follow(ctx, client, o.target, o.sel.chunkSize, 0, v)
 	if ctx.Err() != nil {
 		return nil // Ctrl-C and --timeout end a watch normally
@@ -40,24 +40,27 @@ func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, s insp
 // analyzed once, with the load over all of it (not once per object: at
 // 20,000 releases that would be 20,000 analyses per object).
 func (v *dataView) listed(objs []inspect.Decoded) error {
-	before := v.objects
-	v.objects, v.order = map[string]inspect.Decoded{}, nil
-	for _, d := range objs {
-		v.put(d)
+	now := v.o.deps.Now()
+	before := v.all
+	v.all = newAnalyses(v.s, clockStep)
+	v.all.reset(objs, now)
+	states, _ := v.all.all(now, v.o.target)
+	byKey := make(map[string]inspect.RetryState, len(states))
+	for _, st := range states {
+		byKey[st.Namespace+"/"+st.Name] = st
 	}
-	states := v.analyzeAll()
 	for _, d := range objs {
 		typ := watch.Modified
-		if _, ok := before[key(d)]; !ok {
+		if !before.has(key(d)) {
 			typ = watch.Added
 		}
-		if err := v.print(d, states[key(d)], typ); err != nil {
+		if err := v.print(d, byKey[key(d)], typ); err != nil {
 			return err
 		}
 	}
-	for k, d := range before {
-		if _, ok := v.objects[k]; !ok {
-			if err := v.print(d, d.Analyze(v.o.deps.Now(), v.s), watch.Deleted); err != nil {
+	for _, d := range before.objects {
+		if !v.all.has(key(d)) {
+			if err := v.print(d, d.Analyze(now, v.s), watch.Deleted); err != nil {
 				return err
 			}
 		}
@@ -67,43 +70,27 @@ func (v *dataView) listed(objs []inspect.Decoded) error {
 
 // apply prints one change: a deleted release as last seen, any other with
 // the load over every object seen (a retry due while every worker is busy
-// says queued), as the table's line for it does.
+// says queued), as the table's line for it does. Only the changed object
+// is analyzed again (analyses).
 func (v *dataView) apply(ev watch.Event) error {
 	d, deleted, ok, err := decodeEvent(ev)
 	if !ok {
 		return err
 	}
+	now := v.o.deps.Now()
 	if deleted {
-		delete(v.objects, key(d))
-		return v.print(d, d.Analyze(v.o.deps.Now(), v.s), watch.Deleted)
+		v.all.remove(key(d))
+		return v.print(d, d.Analyze(now, v.s), watch.Deleted)
 	}
 	typ := watch.Modified
-	if _, known := v.objects[key(d)]; !known {
+	if v.all.put(d, now) {
 		typ = watch.Added
 	}
-	v.put(d)
-	return v.print(d, v.analyzeAll()[key(d)], typ)
+	states := v.all.some(now, v.o.target, key(d))
+	return v.print(d, states[0], typ)
 }
 
 func (v *dataView) tick() error { return nil }
-
-// analyzeAll analyzes every object seen at one clock reading, with the
-// controller's load over all of them, by key.
-func (v *dataView) analyzeAll() map[string]inspect.RetryState {
-	now := v.o.deps.Now()
-	all := make([]inspect.RetryState, 0, len(v.order))
-	for _, k := range v.order {
-		if d, ok := v.objects[k]; ok {
-			all = append(all, d.Analyze(now, v.s))
-		}
-	}
-	v.o.target.withLoad(all, v.s, now)
-	byKey := make(map[string]inspect.RetryState, len(all))
-	for _, st := range all {
-		byKey[st.Namespace+"/"+st.Name] = st
-	}
-	return byKey
-}
 
 // print writes st, d's state, unless the filter drops it or d was printed
 // at this resourceVersion already (a re-list repeats what did not change).

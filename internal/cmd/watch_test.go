@@ -1,6 +1,8 @@
 package cmd
 
 import (
+	"time"
+
 	"bytes"
 	"context"
 	"errors"
@@ -113,7 +115,7 @@ func TestWatchTerminalRedraws(t *testing.T) {
 	var out bytes.Buffer
 	o.deps.Streams.Out = &out
 	o.term.tty = true
-	v := &liveView{o: o, s: inspect.DefaultSettings()}
+	v := &liveView{o: o, seen: newAnalyses(inspect.DefaultSettings(), clockStep)}
 	if err := v.listed(nil); err != nil {
 		t.Fatal(err)
 	}
@@ -138,4 +140,10 @@ func TestWatchTerminalRedraws(t *testing.T) {
 	if err := v.apply(watch.Event{Type: watch.Bookmark, Object: states(t, "ready")[0]}); err != nil || len(v.states(testNow)) != 0 {
 		t.Errorf("a bookmark changes nothing: %v", err)
 	}
+}
+
+// states is what the live view shows at now: the filtered, sorted states.
+func (v *liveView) states(now time.Time) []inspect.RetryState {
+	out, _ := v.statesWithLoad(now)
+	return out
 }

@@ -1,0 +1,131 @@
+package cmd
+
+import (
+	"slices"
+	"time"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// clockStep is how old the state of a window that moves with the clock
+// ("from now until ...") may get in a live view: a second, as the
+// countdowns on a terminal. Every other state is exact (see stableUntil).
+const clockStep = time.Second
+
+// analyses is what a list+watch has seen: every object in first-seen
+// order, with its state as analysis left it (before the controller's load)
+// and until when that state holds. A change re-analyzes its object alone,
+// and the clock only the states that depend on it: at 20,000 releases a
+// full analysis takes ~100 ms, and a fleet in a mass upgrade writes dozens
+// of changes a second (issue 26).
+type analyses struct {
+	s       inspect.Settings
+	step    time.Duration  // clockStep; 0: a window that moves with the clock is re-analyzed at every reading
+	index   map[string]int // key → position in the slices below
+	objects []inspect.Decoded
+	states  []inspect.RetryState // contiguous: the controller's load reads them all
+	until   []time.Time          // re-analyze once the clock reaches it; zero: never
+}
+
+func newAnalyses(s inspect.Settings, step time.Duration) *analyses {
+	return &analyses{s: s, step: step, index: map[string]int{}}
+}
+
+// reset replaces everything with a LIST's objects, analyzed at now.
+func (a *analyses) reset(objs []inspect.Decoded, now time.Time) {
+	a.index = make(map[string]int, len(objs))
+	a.objects, a.states, a.until = a.objects[:0], a.states[:0], a.until[:0]
+	for _, d := range objs {
+		a.put(d, now)
+	}
+}
+
+// put records d and analyzes it at now, keeping its place when it was seen
+// before; added says it was not.
+func (a *analyses) put(d inspect.Decoded, now time.Time) (added bool) {
+	k := key(d)
+	i, ok := a.index[k]
+	if !ok {
+		i = len(a.objects)
+		a.index[k] = i
+		a.objects, a.states, a.until = append(a.objects, d), append(a.states, inspect.RetryState{}), append(a.until, time.Time{})
+	}
+	a.objects[i] = d
+	a.analyze(i, now)
+	return !ok
+}
+
+func (a *analyses) analyze(i int, now time.Time) {
+	a.states[i] = a.objects[i].Analyze(now, a.s)
+	a.until[i] = a.stableUntil(now, &a.states[i], a.objects[i])
+}
+
+// remove forgets the object named k (a deletion is rare: the slices move).
+func (a *analyses) remove(k string) {
+	i, ok := a.index[k]
+	if !ok {
+		return
+	}
+	delete(a.index, k)
+	a.objects, a.states, a.until = slices.Delete(a.objects, i, i+1), slices.Delete(a.states, i, i+1), slices.Delete(a.until, i, i+1)
+	for j := i; j < len(a.objects); j++ {
+		a.index[key(a.objects[j])] = j
+	}
+}
+
+func (a *analyses) has(k string) bool { _, ok := a.index[k]; return ok }
+
+func (a *analyses) object(k string) (inspect.Decoded, bool) {
+	i, ok := a.index[k]
+	if !ok {
+		return inspect.Decoded{}, false
+	}
+	return a.objects[i], true
+}
+
+// refresh re-analyzes, at now, the states the clock has changed.
+func (a *analyses) refresh(now time.Time) {
+	for i := range a.until {
+		if u := a.until[i]; !u.IsZero() && !now.Before(u) {
+			a.analyze(i, now)
+		}
+	}
+}
+
+// all is every state at now, with the controller's load over all of them
+// (copies: the cache keeps the states before the load).
+func (a *analyses) all(now time.Time, t target) ([]inspect.RetryState, *inspect.Load) {
+	a.refresh(now)
+	out := slices.Clone(a.states)
+	return out, t.withLoad(out, a.s, now)
+}
+
+// some is the states of the objects named keys (those seen) at now, with
+// the controller's load over every object: the load marks only these, in
+// place, and the cache gets its states back. When none of them has a
+// window the load could hold back, the load is not played at all.
+func (a *analyses) some(now time.Time, t target, keys ...string) []inspect.RetryState {
+	a.refresh(now)
+	idx := make([]int, 0, len(keys))
+	queueable := false
+	for _, k := range keys {
+		if i, ok := a.index[k]; ok {
+			idx = append(idx, i)
+			n := a.states[i].Next
+			queueable = queueable || n.Action != inspect.ActionNone && n.Earliest != nil && n.Latest != nil
+		}
+	}
+	saved := make([]inspect.RetryState, len(idx))
+	marked := make(map[int]bool, len(idx))
+	for j, i := range idx {
+		saved[j], marked[i] = a.states[i], true
+	}
+	if queueable {
+		t.withLoadTo(a.states, a.s, now, func(i int) bool { return marked[i] })
+	}
+	out := make([]inspect.RetryState, len(idx))
+	for j, i := range idx {
+		out[j], a.states[i] = a.states[i], saved[j]
+	}
+	return out
+}
