@@ -9,7 +9,7 @@ LDFLAGS      := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X mai
 KUBE_BIN_DIR ?= $(HOME)/.cache/kubectl-hrretry/kube-v1.37.2
 export KUBE_BIN_DIR
 
-.PHONY: build kube-bin flux-bin test unit unit-race lint lint-bin e2e fuzz demo demo-down clean bench bench-contexts
+.PHONY: build kube-bin flux-bin test unit unit-race lint lint-bin e2e fuzz demo demo-down clean bench bench-live bench-contexts
 
 # CGO_ENABLED=0 as the release archives (hack/dist): the binary the tests and
 # `make bench` run is the one users install. With cgo the linker also exports
@@ -80,7 +80,13 @@ fuzz:
 
 # Fleet-scale figures on the real control plane (BENCHMARKS.md): N=1,000, 5,000 and 20,000.
 bench: build kube-bin
-	CGO_ENABLED=0 $(GO) run ./hack/bench -n $${BENCH_N:-1000,5000,20000} -repeat $${BENCH_REPEAT:-5} -plugin $(BIN)
+	CGO_ENABLED=0 $(GO) run ./hack/bench -n $${BENCH_N:-1000,5000,20000} -repeat $${BENCH_REPEAT:-5} -plugin $(BIN) -live $${BENCH_LIVE_N:-5000,20000}
+
+# The live-view figure alone (BENCHMARKS.md, "Live view"): `status -A --watch`
+# piped at 5,000 and 20,000 releases while 20 statuses a second change for a
+# minute; BENCH_BEFORE=path/to/another/build measures it in the same run.
+bench-live: build kube-bin
+	CGO_ENABLED=0 $(GO) run ./hack/bench -n $${BENCH_LIVE_N:-5000,20000} -live $${BENCH_LIVE_N:-5000,20000} -live-only -plugin $(BIN) $${BENCH_BEFORE:+-before $${BENCH_BEFORE}}
 
 # The many-clusters figure (BENCHMARKS.md, "Many clusters"): 10 clusters of
 # 1,000 releases, `status -A --contexts` against each cluster alone, on the

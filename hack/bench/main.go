@@ -12,10 +12,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,10 @@ type config struct {
 	real    bool   // -clusters: the figure against the real servers
 	replay  bool   // -clusters: the figure against their recorded responses
 	flux    string // the flux CLI, measured when it exists
+
+	liveSizes []int        // -live: the sizes whose live view is measured (live.go)
+	liveOnly  bool         // -live-only: nothing else
+	live      liveSettings // -live-rate, -live-span, -live-idle
 }
 
 func main() {
@@ -70,15 +76,21 @@ func run() error {
 	clusters := flag.Int("clusters", 0, "instead: the multi-cluster figure, this many clusters of the first -n each (multi.go)")
 	flag.BoolVar(&cfg.real, "real", true, "with -clusters: time the plugin against the real servers, here and 50 ms away")
 	flag.BoolVar(&cfg.replay, "replay", false, "with -clusters: then against the real servers' recorded responses, replayed from another CPU 50 ms away (replay.go)")
+	liveSizes := flag.String("live", "", "also measure `status -A --watch` piped at these of the -n sizes, while statuses change (live.go)")
+	flag.BoolVar(&cfg.liveOnly, "live-only", false, "with -live: only the live view")
+	flag.IntVar(&cfg.live.rate, "live-rate", 20, "with -live: status changes a second")
+	flag.DurationVar(&cfg.live.span, "live-span", time.Minute, "with -live: how long the changes go on")
+	flag.DurationVar(&cfg.live.idle, "live-idle", 10*time.Second, "with -live: how long the idle CPU is measured, before the changes")
 	flag.Parse()
-	for _, s := range strings.Split(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n <= 0 {
-			return fmt.Errorf("-n %q: want positive integers", *sizes)
-		}
-		cfg.sizes = append(cfg.sizes, n)
-	}
 	var err error
+	if cfg.sizes, err = parseSizes(*sizes); err != nil {
+		return err
+	}
+	if *liveSizes != "" {
+		if cfg.liveSizes, err = parseSizes(*liveSizes); err != nil {
+			return err
+		}
+	}
 	if cfg.plugin, err = filepath.Abs(cfg.plugin); err != nil {
 		return err
 	}
@@ -102,8 +114,21 @@ func run() error {
 	return nil
 }
 
+// parseSizes reads a list of positive integers: "1000,5000".
+func parseSizes(list string) ([]int, error) {
+	var out []int
+	for _, s := range strings.Split(list, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n <= 0 {
+			return nil, fmt.Errorf("%q: want positive integers", list)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
 // benchSize runs every measurement for a fleet of n on a fresh control plane.
-func benchSize(cfg config, self string, n int) error {
+func benchSize(cfg config, self string, n int) (err error) {
 	cp, err := controlplane.Start(controlplane.Options{BinDir: cfg.binDir, CRDDir: "test/crd"})
 	if err != nil {
 		return err
@@ -119,6 +144,12 @@ func benchSize(cfg config, self string, n int) error {
 	}
 	fmt.Printf("## N = %d HelmReleases in 50 namespaces (seeded in %s)\n\n", n, time.Since(start).Round(time.Second))
 	fmt.Printf("Load average before the runs: %s\n\n", loadAverage())
+	if slices.Contains(cfg.liveSizes, n) {
+		defer func() { err = errors.Join(err, benchLive(cfg, cp, kubeconfig, n)) }()
+	}
+	if cfg.liveOnly {
+		return nil
+	}
 	kubectl := filepath.Join(cfg.binDir, "kubectl")
 	kc := "--kubeconfig=" + kubeconfig
 	cases := []measure{
