@@ -25,16 +25,18 @@ type analyses struct {
 	objects []inspect.Decoded
 	states  []inspect.RetryState // contiguous: the controller's load reads them all
 	until   []time.Time          // re-analyze once the clock reaches it; zero: never
+	queue   *inspect.Queue       // the controller's load, kept state by state
 }
 
 func newAnalyses(s inspect.Settings, step time.Duration) *analyses {
-	return &analyses{s: s, step: step, index: map[string]int{}}
+	return &analyses{s: s, step: step, index: map[string]int{}, queue: inspect.NewQueue(s)}
 }
 
 // reset replaces everything with a LIST's objects, analyzed at now.
 func (a *analyses) reset(objs []inspect.Decoded, now time.Time) {
 	a.index = make(map[string]int, len(objs))
 	a.objects, a.states, a.until = a.objects[:0], a.states[:0], a.until[:0]
+	a.queue = inspect.NewQueue(a.s)
 	for _, d := range objs {
 		a.put(d, now)
 	}
@@ -58,6 +60,7 @@ func (a *analyses) put(d inspect.Decoded, now time.Time) (added bool) {
 func (a *analyses) analyze(i int, now time.Time) {
 	a.states[i] = a.objects[i].Analyze(now, a.s)
 	a.until[i] = a.stableUntil(now, &a.states[i], a.objects[i])
+	a.queue.Set(i, &a.states[i])
 }
 
 // remove forgets the object named k (a deletion is rare: the slices move).
@@ -68,6 +71,7 @@ func (a *analyses) remove(k string) {
 	}
 	delete(a.index, k)
 	a.objects, a.states, a.until = slices.Delete(a.objects, i, i+1), slices.Delete(a.states, i, i+1), slices.Delete(a.until, i, i+1)
+	a.queue.Delete(i)
 	for j := i; j < len(a.objects); j++ {
 		a.index[key(a.objects[j])] = j
 	}
@@ -100,32 +104,21 @@ func (a *analyses) all(now time.Time, t target) ([]inspect.RetryState, *inspect.
 	return out, t.withLoad(out, a.s, now)
 }
 
-// some is the states of the objects named keys (those seen) at now, with
-// the controller's load over every object: the load marks only these, in
-// place, and the cache gets its states back. When none of them has a
-// window the load could hold back, the load is not played at all.
+// some is the states of the objects named keys (those seen) at now, each
+// with the controller's load over every object (the queue model: no state
+// but these is copied or judged).
 func (a *analyses) some(now time.Time, t target, keys ...string) []inspect.RetryState {
 	a.refresh(now)
-	idx := make([]int, 0, len(keys))
-	queueable := false
+	out := make([]inspect.RetryState, 0, len(keys))
 	for _, k := range keys {
-		if i, ok := a.index[k]; ok {
-			idx = append(idx, i)
-			n := a.states[i].Next
-			queueable = queueable || n.Action != inspect.ActionNone && n.Earliest != nil && n.Latest != nil
+		i, ok := a.index[k]
+		if !ok {
+			continue
 		}
-	}
-	saved := make([]inspect.RetryState, len(idx))
-	marked := make(map[int]bool, len(idx))
-	for j, i := range idx {
-		saved[j], marked[i] = a.states[i], true
-	}
-	if queueable {
-		t.withLoadTo(a.states, a.s, now, func(i int) bool { return marked[i] })
-	}
-	out := make([]inspect.RetryState, len(idx))
-	for j, i := range idx {
-		out[j], a.states[i] = a.states[i], saved[j]
+		out = append(out, a.states[i])
+		if len(t.names) == 0 { // names: one object says nothing of the others (target.withLoad)
+			a.queue.Mark(&out[len(out)-1], i, now)
+		}
 	}
 	return out
 }

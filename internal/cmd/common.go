@@ -30,15 +30,10 @@ func (t target) seesAll() bool {
 // withLoad applies the controller's load to a listing (not to names: one
 // object says nothing of the others) and returns it for the views.
 func (t target) withLoad(states []inspect.RetryState, s inspect.Settings, now time.Time) *inspect.Load {
-	return t.withLoadTo(states, s, now, nil)
-}
-
-// withLoadTo is withLoad changing only the states mark selects (nil: all).
-func (t target) withLoadTo(states []inspect.RetryState, s inspect.Settings, now time.Time, mark func(int) bool) *inspect.Load {
 	if len(t.names) > 0 {
 		return nil
 	}
-	l := inspect.ApplyLoadTo(states, s, now, t.seesAll(), mark)
+	l := inspect.ApplyLoad(states, s, now, t.seesAll())
 	return &l
 }
 

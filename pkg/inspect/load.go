@@ -62,16 +62,6 @@ const queueSlack = retrySlack
 // that order: it waits, at the latest, for the worker the last of those
 // gets.
 func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Load {
-	return ApplyLoadTo(states, s, now, complete, nil)
-}
-
-// ApplyLoadTo is ApplyLoad that changes only the states mark selects (nil:
-// every one) and only reads the others: the same windows for those, and
-// the same Load but for Queued, which counts the marked states only. It
-// spares judging and writing the window of every queued release (at 20,000
-// releases most of ApplyLoad's cost), for a view that shows a few of them
-// (a live view's line per change, a wait's releases).
-func ApplyLoadTo(states []RetryState, s Settings, now time.Time, complete bool, mark func(i int) bool) Load {
 	s = s.sane()
 	if s.Controller.Down {
 		return Load{} // no worker runs: stale "Running" conditions hold none (health.go)
@@ -112,9 +102,25 @@ func ApplyLoadTo(states []RetryState, s Settings, now time.Time, complete bool, 
 		workers = append(workers, h.until)
 	}
 	line := queueLine(states, now)
-	// free[k]: when the worker the k-th in line gets is free, at the latest.
-	free := make([]time.Time, len(line))
+	free := freeTimes(workers, line, len(line))
 	for k, it := range line {
+		if it.state < 0 {
+			continue // a follow-up: it has no window of its own to change
+		}
+		n := &states[it.state].Next
+		if queue(n, free[max(k, lastBefore(line, *n.Latest))], l.Busy, s.Concurrent, now) {
+			l.Queued++
+		}
+	}
+	return l
+}
+
+// freeTimes plays the first upto of the line forward from the workers'
+// free times (changed): free[k] is when the worker the k-th in line gets is
+// free, at the latest (the latest of the first k+1).
+func freeTimes(workers []time.Time, line []inLine, upto int) []time.Time {
+	free := make([]time.Time, upto)
+	for k, it := range line[:upto] {
 		w := soonest(workers)
 		free[k] = workers[w]
 		start := free[k]
@@ -126,27 +132,29 @@ func ApplyLoadTo(states []RetryState, s Settings, now time.Time, complete bool, 
 			free[k] = free[k-1] // the latest of the first k+1
 		}
 	}
-	for k, it := range line {
-		if it.state < 0 || mark != nil && !mark(it.state) {
-			continue // a follow-up has no window of its own to change; an unmarked state is only read
-		}
-		n := &states[it.state].Next
-		// The last in line that may fall due before it.
-		last := sort.Search(len(line), func(j int) bool { return line[j].earliest.After(*n.Latest) }) - 1
-		worker := free[max(k, last)]
-		if !n.Earliest.Before(worker) {
-			continue // a worker is free when it falls due
-		}
-		n.Queued = true
-		if end := worker.Add(queueSlack); end.After(*n.Latest) {
-			n.Latest = ptr(end)
-		}
-		n.Overdue = n.Anchored && now.After(*n.Latest)
-		n.Why += fmt.Sprintf("; every controller worker is held (%d of --concurrent %d: Helm actions, their cache waits, reconciles starting or ending) and the attempts due before it take them next, so it waits in the queue until one is free for it, by %s at the latest",
-			l.Busy, s.Concurrent, worker.UTC().Format(time.RFC3339))
-		l.Queued++
+	return free
+}
+
+// lastBefore is the last in line that may fall due by latest (-1: none).
+func lastBefore(line []inLine, latest time.Time) int {
+	return sort.Search(len(line), func(j int) bool { return line[j].earliest.After(latest) }) - 1
+}
+
+// queue marks n queued when it falls due before worker, the worker it
+// gets, is free: its window then ends when that worker is free at the
+// latest, instead of turning overdue.
+func queue(n *Next, worker time.Time, busy, concurrent int, now time.Time) bool {
+	if !n.Earliest.Before(worker) {
+		return false // a worker is free when it falls due
 	}
-	return l
+	n.Queued = true
+	if end := worker.Add(queueSlack); end.After(*n.Latest) {
+		n.Latest = ptr(end)
+	}
+	n.Overdue = n.Anchored && now.After(*n.Latest)
+	n.Why += fmt.Sprintf("; every controller worker is held (%d of --concurrent %d: Helm actions, their cache waits, reconciles starting or ending) and the attempts due before it take them next, so it waits in the queue until one is free for it, by %s at the latest",
+		busy, concurrent, worker.UTC().Format(time.RFC3339))
+	return true
 }
 
 // inLine is one attempt waiting for a worker: states[state]'s Next (-1: the
@@ -156,7 +164,8 @@ type inLine struct {
 	state            int
 	earliest, latest time.Time
 	hold             time.Duration
-	seq              int // its place in the order of states
+	seq              int  // the index of its state: ties keep the order of states
+	pending          bool // never reconciled: ready now (latest is the clock reading)
 }
 
 // queueLine lists the attempts that will need a worker, in the order they
@@ -166,32 +175,42 @@ type inLine struct {
 func queueLine(states []RetryState, now time.Time) []inLine {
 	var line []inLine
 	for i := range states {
-		st := &states[i]
-		n := st.Next
-		switch {
-		case st.Phase == PhasePending:
-			line = append(line, inLine{state: -1, latest: now, hold: st.queue.hold})
-		case st.Phase == PhaseProgressing && st.WorkerUntil != nil:
-			if f := st.queue.followUp; f != nil {
-				line = append(line, inLine{state: -1, earliest: f.earliest, latest: f.latest, hold: f.hold})
-			}
-		case n.Action != ActionNone && n.Earliest != nil && n.Latest != nil:
-			line = append(line, inLine{state: i, earliest: *n.Earliest, latest: *n.Latest, hold: st.queue.hold})
+		if it, ok := lineEntry(&states[i], i, now); ok {
+			line = append(line, it)
 		}
 	}
-	// A stable order (ties in the order of states), sorted without a
-	// stable sort's moves: a live view runs this on every change, and at
-	// 20,000 releases sort.SliceStable's swaps were most of its cost.
-	for k := range line {
-		line[k].seq = k
-	}
-	slices.SortFunc(line, func(a, b inLine) int {
-		if c := a.earliest.Compare(b.earliest); c != 0 {
-			return c
-		}
-		return a.seq - b.seq
-	})
+	sortLine(line)
 	return line
+}
+
+// lineEntry is what st, the i-th state, puts in the queue line, if anything.
+func lineEntry(st *RetryState, i int, now time.Time) (inLine, bool) {
+	n := st.Next
+	switch {
+	case st.Phase == PhasePending:
+		return inLine{state: -1, seq: i, latest: now, hold: st.queue.hold, pending: true}, true
+	case st.Phase == PhaseProgressing && st.WorkerUntil != nil:
+		if f := st.queue.followUp; f != nil {
+			return inLine{state: -1, seq: i, earliest: f.earliest, latest: f.latest, hold: f.hold}, true
+		}
+	case n.Action != ActionNone && n.Earliest != nil && n.Latest != nil:
+		return inLine{state: i, seq: i, earliest: *n.Earliest, latest: *n.Latest, hold: st.queue.hold}, true
+	}
+	return inLine{}, false
+}
+
+// sortLine orders the line as the attempts fall due, ties in the order of
+// the states, without a stable sort's moves: a live view runs this often,
+// and at 20,000 releases sort.SliceStable's swaps were most of its cost.
+func sortLine(line []inLine) {
+	slices.SortFunc(line, compareInLine)
+}
+
+func compareInLine(a, b inLine) int {
+	if c := a.earliest.Compare(b.earliest); c != 0 {
+		return c
+	}
+	return a.seq - b.seq
 }
 
 // soonest is the index of the earliest time in ts (not empty).
