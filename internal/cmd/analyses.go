@@ -108,6 +108,9 @@ func (a *analyses) all(now time.Time, t target) ([]inspect.RetryState, *inspect.
 // with the controller's load over every object (the queue model: no state
 // but these is copied or judged).
 func (a *analyses) some(now time.Time, t target, keys ...string) []inspect.RetryState {
+	if len(keys) > manyKeys {
+		return a.pick(now, t, keys)
+	}
 	a.refresh(now)
 	out := make([]inspect.RetryState, 0, len(keys))
 	for _, k := range keys {
@@ -118,6 +121,22 @@ func (a *analyses) some(now time.Time, t target, keys ...string) []inspect.Retry
 		out = append(out, a.states[i])
 		if len(t.names) == 0 { // names: one object says nothing of the others (target.withLoad)
 			a.queue.Mark(&out[len(out)-1], i, now)
+		}
+	}
+	return out
+}
+
+// manyKeys: beyond this many releases (a wait on a whole fleet), each
+// Mark playing its part of the line costs more than ApplyLoad over all.
+const manyKeys = 32
+
+// pick is some through all: one ApplyLoad over every state.
+func (a *analyses) pick(now time.Time, t target, keys []string) []inspect.RetryState {
+	all, _ := a.all(now, t)
+	out := make([]inspect.RetryState, 0, len(keys))
+	for _, k := range keys {
+		if i, ok := a.index[k]; ok {
+			out = append(out, all[i])
 		}
 	}
 	return out

@@ -75,7 +75,8 @@ func fullAnalysis(objs []inspect.Decoded, s inspect.Settings, t target, now time
 // shows) and compares, at every step, the incremental states and the
 // controller's load with a full analysis at the same reading: the states
 // re-read only when stableUntil says are exactly the full analysis's. One
-// release's line (some) is compared too. --concurrent 2 fills the workers.
+// release's line (some) and every release's (pick, a wait on them all) are
+// compared too. --concurrent 2 fills the workers.
 func TestAnalysesMatchFullAnalysis(t *testing.T) {
 	rng := rand.New(rand.NewPCG(26, 1))
 	s := inspect.DefaultSettings()
@@ -131,6 +132,13 @@ func TestAnalysesMatchFullAnalysis(t *testing.T) {
 		}
 		if !reflect.DeepEqual(gotLoad, wantLoad) {
 			t.Fatalf("step %d: load %+v, want %+v", step, gotLoad, wantLoad)
+		}
+		keys := make([]string, len(objs))
+		for i, d := range objs {
+			keys[i] = key(d)
+		}
+		if picked := a.pick(now, all, keys); !reflect.DeepEqual(picked, want) {
+			t.Fatalf("step %d: the states of a wait on every release differ from a full analysis", step)
 		}
 		i := rng.IntN(len(objs))
 		one := a.some(now, all, key(objs[i]))
