@@ -41,16 +41,16 @@ func benchLive(cfg config, cp *controlplane.ControlPlane, kubeconfig string, n i
 	if cfg.before != "" {
 		builds = append([][2]string{{"the -before build", cfg.before}}, builds...)
 	}
-	fmt.Println("| build | listed in | idle CPU | CPU during the changes | CPU per change | changes / lines | lag p50 | lag p99 | lag max | load average |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| build | listed in | idle CPU | CPU during the changes | CPU per change | changes / lines | lag p50 | lag p99 | lag max | peak RSS | load average |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
 	for _, b := range builds {
 		r, err := liveRun(c, b[1], kubeconfig, n, ls)
 		if err != nil {
 			return fmt.Errorf("%s: %w", b[0], err)
 		}
-		fmt.Printf("| %s | %s | %s | %s | %s | %d / %d | %s | %s | %s | %s |\n", b[0], r.listed.Round(time.Millisecond),
+		fmt.Printf("| %s | %s | %s | %s | %s | %d / %d | %s | %s | %s | %.1f MiB | %s |\n", b[0], r.listed.Round(time.Millisecond),
 			pct(r.idleCPU, ls.idle), pct(r.busyCPU, ls.span), perChange(r.busyCPU, r.writes), r.writes, len(r.lags),
-			ms(quantile(r.lags, 0.5)), ms(quantile(r.lags, 0.99)), ms(quantile(r.lags, 1)), loadAverage())
+			ms(quantile(r.lags, 0.5)), ms(quantile(r.lags, 0.99)), ms(quantile(r.lags, 1)), float64(r.peakKiB)/1024, loadAverage())
 	}
 	fmt.Println()
 	return nil
@@ -61,12 +61,12 @@ type liveResult struct {
 	idleCPU, busyCPU time.Duration
 	writes           int
 	lags             []time.Duration
+	peakKiB          int // VmHWM when the run ends
 }
 
 // liveRun starts the view, waits for its table, measures its CPU idle,
 // then while the writer runs, and matches each line to its change.
-func liveRun(c client.Client, plugin, kubeconfig string, n int, ls liveSettings) (liveResult, error) {
-	var r liveResult
+func liveRun(c client.Client, plugin, kubeconfig string, n int, ls liveSettings) (r liveResult, err error) {
 	var list v2.HelmReleaseList
 	if err := c.List(context.Background(), &list); err != nil {
 		return r, err
@@ -115,6 +115,7 @@ func liveRun(c client.Client, plugin, kubeconfig string, n int, ls liveSettings)
 		mu.Unlock()
 	}, func() { drainLines(seen, &mu, written, &r.lags) })
 	r.busyCPU = cpuOf(pid) - before
+	defer func() { r.peakKiB = peakRSS(pid) }()
 	deadline := time.After(2 * time.Second) // the last lines
 	for len(r.lags) < r.writes {
 		select {
@@ -201,6 +202,21 @@ func cpuOf(pid int) time.Duration {
 	utime, _ := strconv.ParseInt(f[11], 10, 64)
 	stime, _ := strconv.ParseInt(f[12], 10, 64)
 	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// peakRSS is a process's peak resident set so far, in KiB (VmHWM).
+func peakRSS(pid int) int {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kib, _ := strconv.Atoi(f[1])
+			return kib
+		}
+	}
+	return 0
 }
 
 func pct(cpu, wall time.Duration) string {
