@@ -17,7 +17,9 @@ import (
 //     window's switch to "from now" at Next.Earliest (periodicNext), a
 //     worker held until WorkerUntil (hold.go: each hold ends at its time,
 //     and a later one in the chain only shows once the earlier has ended),
-//     and a handled request's time still ahead of the clock (handledAfter);
+//     and a handled request's time still ahead of the clock (handledAfter,
+//     read only with the release's Events, which live views do not read:
+//     kept so that one that does stays exact);
 //   - a pending request replaces the window decide computed, hiding its
 //     times: such a state is re-analyzed at every reading (they are few
 //     and short-lived), as is every state under a mutant (groundtruth).
