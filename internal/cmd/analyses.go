@@ -26,6 +26,10 @@ type analyses struct {
 	states  []inspect.RetryState // contiguous: the controller's load reads them all
 	until   []time.Time          // re-analyze once the clock reaches it; zero: never
 	queue   *inspect.Queue       // the controller's load, kept state by state
+	// trim, when set, drops what the view never prints from each state
+	// as it is analyzed (render.TableOnly: a few hundred bytes a release
+	// kept instead of kilobytes).
+	trim func(*inspect.RetryState)
 }
 
 func newAnalyses(s inspect.Settings, step time.Duration) *analyses {
@@ -61,6 +65,9 @@ func (a *analyses) analyze(i int, now time.Time) {
 	a.states[i] = a.objects[i].Analyze(now, a.s)
 	a.until[i] = a.stableUntil(now, &a.states[i], a.objects[i])
 	a.queue.Set(i, &a.states[i])
+	if a.trim != nil {
+		a.trim(&a.states[i])
+	}
 }
 
 // remove forgets the object named k (a deletion is rare: the slices move).

@@ -32,6 +32,7 @@ func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.
 		return o.runWatchData(ctx, client, s) // watch_data.go: for programs
 	}
 	v := &liveView{o: o, seen: newAnalyses(s, clockStep)}
+	v.seen.trim = o.trim() // the table's states, as status -A keeps them
 	every := time.Duration(0)
 	if o.term.tty {
 		every = time.Second // so countdowns move
