@@ -32,6 +32,9 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 		n.Bound = o.ev.missingNote()
 		return PhaseFailed, unanchored(o.now, o.s.MaxRetryDelay.D()).toNext(n, o.now)
 	}
+	if o.s.Mutant == MutantEventCountIgnored {
+		e.Count, e.First = 1, e.Last
+	}
 	lo, hi, why := o.streakBase(e)
 	count := int64(e.Count)
 	if t, ok := o.handledAfter(e.Last); ok {
