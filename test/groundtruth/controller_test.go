@@ -281,19 +281,38 @@ func (r *logRouter) Write(p []byte) (int, error) {
 // configures it.
 const controllerLogTime = "2006-01-02T15:04:05.000Z0700"
 
+// route hands a line about a HelmRelease to its recorder. The controller
+// names the release in one of two ways: under the key "HelmRelease" when
+// its builder knows the kind it reconciles (builder.For), or as top-level
+// "namespace" and "name" under the CancelHealthCheckOnNewRevision gate,
+// whose builder watches the HelmReleases as a raw source
+// (fluxcd/pkg/runtime controller.NewControllerManagedBy ... For:
+// WatchesRawSource), so controller-runtime's logger has no kind to key them
+// by. Reading only the first made the gate's runs miss every log-only
+// attempt (dependency and source rechecks, failures before Helm).
 func (r *logRouter) route(line []byte) {
 	var entry struct {
 		TS          string `json:"ts"`
 		Msg         string `json:"msg"`
+		Controller  string `json:"controller"`
+		Namespace   string `json:"namespace"`
+		Name        string `json:"name"`
 		HelmRelease struct {
 			Name      string `json:"name"`
 			Namespace string `json:"namespace"`
 		} `json:"HelmRelease"`
 	}
-	if json.Unmarshal(line, &entry) != nil || entry.HelmRelease.Name == "" {
+	if json.Unmarshal(line, &entry) != nil {
 		return
 	}
-	fn := r.subs[entry.HelmRelease.Namespace+"/"+entry.HelmRelease.Name]
+	ns, name := entry.HelmRelease.Namespace, entry.HelmRelease.Name
+	if name == "" && entry.Controller == "helmrelease" {
+		ns, name = entry.Namespace, entry.Name
+	}
+	if name == "" {
+		return
+	}
+	fn := r.subs[ns+"/"+name]
 	at, err := time.Parse(controllerLogTime, entry.TS)
 	if fn == nil || err != nil {
 		return
