@@ -99,7 +99,15 @@ func (o *observation) endedBeforeHelm() bool {
 	if c.Reason != reasonProgressing || runningMessage.MatchString(c.Message) {
 		return false
 	}
-	return o.ready != nil && o.ready.Status == metav1.ConditionFalse && !helmFailure[o.ready.Reason]
+	return o.ready != nil && o.ready.Status == metav1.ConditionFalse && beforeHelm(o.ready.Reason)
+}
+
+// beforeHelm: a Ready=False reason that says the reconcile stopped before
+// any Helm action. HealthCheckCanceled is neither that nor a failure: the
+// action ran and a new request cut its health checks short
+// (HelmReleaseReconciler.reconcileRelease, CancelHealthCheckOnNewRevision).
+func beforeHelm(reason string) bool {
+	return !helmFailure[reason] && reason != reasonHealthCheckCanceled
 }
 
 // newGenerationUnseen: the spec changed since the last attempt and no
@@ -122,7 +130,7 @@ func (o *observation) newGenerationUnseen() bool {
 // before any Helm action.
 func (o *observation) stoppedBeforeHelm() bool {
 	return o.ready != nil && o.ready.ObservedGeneration >= o.hr.Generation &&
-		o.ready.Status == metav1.ConditionFalse && !helmFailure[o.ready.Reason]
+		o.ready.Status == metav1.ConditionFalse && beforeHelm(o.ready.Reason)
 }
 
 // fromReconciling reads the Reconciling condition the last reconcile left.
