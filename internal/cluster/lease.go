@@ -95,15 +95,18 @@ func generateID(base string, additions ...string) string {
 
 // HealthFromLease: no replica leads once the Lease has expired, renewTime +
 // leaseDurationSeconds, and nobody took it over. A leader renews every
-// RetryPeriod and gives up leading (controller-runtime then exits) when it
-// has not renewed for RenewDeadline, shorter than the lease duration; a
-// candidate takes an expired Lease at its next try, within 2.2·RetryPeriod
-// (client-go's acquire loop: wait.JitterUntil, JitterFactor 1.2). A Lease
-// expired for longer than that (and the clocks' skew) has no live leader:
-// the controller is down since it expired. A leader that released the
-// Lease on shutdown (--leader-election-release-on-cancel, on by default)
-// leaves no holder and a 1 s duration: down since just after it stopped.
-// Unknown when the Lease says no renewTime.
+// RetryPeriod (measured: every 5.0 s) and gives up leading (controller-
+// runtime then exits) when it has not renewed for RenewDeadline, shorter
+// than the lease duration. A standby replica counts the duration from when
+// it saw the last renewal (client-go's observedTime) and takes the Lease at
+// its next try after that, within 2.2·RetryPeriod (its acquire loop:
+// wait.JitterUntil, JitterFactor 1.2); a replica started later waits a
+// whole lease duration from its start, leading nothing meanwhile. So a
+// Lease expired for longer than 2.2·RetryPeriod (and the clocks' skew) has
+// no live leader: the controller is down since it expired. A leader that
+// released the Lease on shutdown (--leader-election-release-on-cancel, on
+// by default) leaves no holder and a 1 s duration: down since just after
+// it stopped. Unknown when the Lease says no renewTime.
 func HealthFromLease(lease *coordinationv1.Lease, le LeaderElection, now time.Time) inspect.Health {
 	spec := lease.Spec
 	if spec.RenewTime == nil || spec.RenewTime.IsZero() {
