@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -26,7 +27,7 @@ func (c *Client) ControllerSettings(ctx context.Context, namespace, name string)
 			defaults.JitterPercent, whyUnread(err, namespace, name))
 	}
 	s, problems := SettingsFromDeployment(dep)
-	s.Controller = HealthFromDeployment(dep)
+	s.Controller = c.ControllerHealth(ctx, dep, time.Now()) // health.go: the Deployment, its pods, its Lease
 	if len(problems) > 0 {
 		return s, "note: some helm-controller flags could not be read, their defaults are used: " + strings.Join(problems, "; ")
 	}

@@ -17,9 +17,10 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/hrretry/kubectl-hrretry/test/fixtures/helmcontroller"
 )
 
 // controllerNamespace is RUNTIME_NAMESPACE, and where the plugin reads the
@@ -153,7 +154,18 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 		t.Fatalf("starting %s: %v", bin, err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		// As kube-controller-manager would: no replica available once the
+		// process has stopped (its own context: the test's may be ending,
+		// the API server not yet).
+		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if werr := helmcontroller.WriteAvailability(wctx, cl.c, false, time.Now()); werr != nil {
+			t.Logf("helm-controller exited; %v", werr)
+		}
+		cancel()
+		exited <- err
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		var exit error
@@ -180,6 +192,12 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
 				t.Logf("helm-controller ready: %v", args)
+				// The Deployment's status as kube-controller-manager would
+				// write it for the running process: one replica available
+				// (the plugin reads the controller's health there).
+				if err := helmcontroller.WriteAvailability(ctx, cl.c, true, time.Now()); err != nil {
+					t.Fatal(err)
+				}
 				return
 			}
 		}
@@ -190,24 +208,11 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 }
 
 // publishSettings creates the Deployment the plugin reads the controller's
-// flags from. Nothing runs it: there is no controller-manager.
+// flags from, the demo's (helmcontroller.Deployment). Nothing runs it: there
+// is no controller-manager; startController writes its status.
 func publishSettings(ctx context.Context, t *testing.T, cl *cluster, args []string) {
 	t.Helper()
-	labels := map[string]string{"app": "helm-controller"}
-	cl.create(ctx, t,
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}},
-		&appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: "helm-controller", Namespace: controllerNamespace},
-			Spec: appsv1.DeploymentSpec{
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec: corev1.PodSpec{Containers: []corev1.Container{{
-						Name: "manager", Image: "fluxcd/helm-controller:v1.6.4", Args: args,
-					}}},
-				},
-			},
-		})
+	cl.create(ctx, t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}}, helmcontroller.Deployment(args))
 }
 
 // freeAddr asks the kernel for a free port on 127.0.0.1.
