@@ -229,3 +229,18 @@ func TestDriftRetryFromEvents(t *testing.T) {
 		})
 	}
 }
+
+// The commands read Events only for states that ask for them: a failed
+// drift correction's bound does, a RetryOnFailure one (timed by its
+// interval) and a ready release do not.
+func TestWantsEvents(t *testing.T) {
+	for name, want := range map[string]bool{
+		"drift-correction-failing": true, "drift-correction-retrying": false,
+		"failed-values": true, "waiting-dependency": true, "ready": false,
+	} {
+		st := stateWith(t, name, Evidence{})
+		if got := st.WantsEvents(); got != want {
+			t.Errorf("%s: WantsEvents = %v, want %v (rule %s, bound %q)", name, got, want, st.Next.Rule, st.Next.Bound)
+		}
+	}
+}
