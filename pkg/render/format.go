@@ -106,6 +106,9 @@ func when(t time.Time, o Options) string {
 // nextText is the NEXT column: the next action and its window, marked
 // while the controller is down (the window holds only once it is back).
 func nextText(st inspect.RetryState, o Options) string {
+	if st.Next.Unwatched {
+		return "unwatched"
+	}
 	if st.Next.Blocked != "" {
 		return windowNext(st, o) + " (controller down)"
 	}
