@@ -73,10 +73,10 @@ func TestControllerWatches(t *testing.T) {
 
 func TestImageTagAndKind(t *testing.T) {
 	for image, tag := range map[string]string{
-		"ghcr.io/fluxcd/helm-controller:v1.6.4":                    "v1.6.4",
+		"ghcr.io/fluxcd/helm-controller:v1.6.4":                     "v1.6.4",
 		"registry:5000/fluxcd/helm-controller:v1.7.0@sha256:abcdef": "v1.7.0",
-		"registry:5000/fluxcd/helm-controller":                     "",
-		"helm-controller@sha256:abcdef":                            "",
+		"registry:5000/fluxcd/helm-controller":                      "",
+		"helm-controller@sha256:abcdef":                             "",
 	} {
 		if got := imageTag(image); got != tag {
 			t.Errorf("imageTag(%q) = %q, want %q", image, got, tag)
