@@ -86,7 +86,7 @@ func NewRootCmd(deps Deps) *cobra.Command {
 		NewCmdHistory(g, deps, nil),
 		NewCmdForce(g, deps, nil),
 		NewCmdWait(g, deps, nil),
-		NewCmdVersion(deps),
+		NewCmdVersion(g, deps, nil),
 	)
 	registerCompletions(root, g)
 	return root

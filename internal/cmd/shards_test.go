@@ -138,3 +138,22 @@ func hasWarning(st inspect.RetryState, code string) bool {
 	return false
 }
 
+// version names every controller found, its version and what it selects;
+// one not on v1.6.x is a warning.
+func TestVersionControllers(t *testing.T) {
+	fake := clustertest.New()
+	fake.Fleet = sharded()
+	r := execute(t, fake, "version")
+	want := "kubectl-hrretry v0.0.0-test (commit , built )\n" +
+		"helm-controller flux-system/helm-controller v1.6.4 (--watch-label-selector !sharding.fluxcd.io/key)\n" +
+		"helm-controller flux-system/helm-controller-shard1 v1.7.0 (--watch-label-selector sharding.fluxcd.io/key in (shard1))\n"
+	if r.code != ExitOK || r.stdout != want {
+		t.Errorf("exit %d, stdout:\n%s\nwant:\n%s", r.code, r.stdout, want)
+	}
+	if !strings.Contains(r.stderr, "warning: helm-controller flux-system/helm-controller-shard1 runs v1.7.0") || strings.Contains(r.stderr, "flux-system/helm-controller runs") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	if r := execute(t, fake, "version", "--client"); r.connected || strings.Count(r.stdout, "\n") != 1 {
+		t.Errorf("--client reads no cluster: connected %v, %q", r.connected, r.stdout)
+	}
+}

@@ -41,7 +41,7 @@ func (s Settings) applyOwner(st *RetryState) {
 	if s.Owner != nil {
 		o := *s.Owner
 		st.Controller = &o
-		if v := o.Version; v != "" && !provenVersion(v) {
+		if v := o.Version; v != "" && !ProvenVersion(v) {
 			st.Warnings = append(st.Warnings, Warning{Code: WarnControllerVersion, Message: fmt.Sprintf(
 				"judged by helm-controller %s (deployment %s): these rules mirror v1.6.x, another version may act otherwise", v, o.Name)})
 		}
@@ -59,9 +59,9 @@ func (s Settings) applyOwner(st *RetryState) {
 	st.Warnings = append(st.Warnings, Warning{Code: WarnUnwatched, Message: msg})
 }
 
-// provenVersion: the image tag is a v1.6.x release (a build suffix, such as
-// a digest-pinned tag, counts as its base version).
-func provenVersion(v string) bool {
+// ProvenVersion: the image tag is a v1.6.x release, the version these
+// rules mirror and the ground truth runs.
+func ProvenVersion(v string) bool {
 	v = strings.TrimPrefix(v, "v")
 	return v == "1.6" || strings.HasPrefix(v, "1.6.")
 }
