@@ -131,12 +131,31 @@ func jitterPercent(t *testing.T) int {
 // /readyz.
 func startController(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter, workers int) {
 	t.Helper()
-	healthAddr := freeAddr(t)
-	args := controllerArgs(jitterPercent(t), featureGates(), freeAddr(t), healthAddr, workers)
-	publishSettings(ctx, t, cl, args)
+	startControllerAs(ctx, t, bin, cl, logs, controllerSpec{name: "helm-controller", jitter: jitterPercent(t), workers: workers, namespace: true})
+}
 
-	logPath := filepath.Join(t.TempDir(), "helm-controller.log")
-	if keep := os.Getenv("HRRETRY_GT_LOG"); keep != "" {
+// controllerSpec is one helm-controller process and its Deployment: the
+// Deployment's name, its jitter and workers, flags beyond controllerArgs
+// (a shard's --watch-label-selector), and whether to create the
+// controller namespace first (the first controller of a cluster does).
+type controllerSpec struct {
+	name            string
+	jitter, workers int
+	extra           []string
+	namespace       bool
+}
+
+// startControllerAs is startController for any controllerSpec: a sharded
+// cluster runs several, each with its own log router (their lines must not
+// interleave mid-line in one).
+func startControllerAs(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter, spec controllerSpec) {
+	t.Helper()
+	healthAddr := freeAddr(t)
+	args := append(controllerArgs(spec.jitter, featureGates(), freeAddr(t), healthAddr, spec.workers), spec.extra...)
+	publishSettings(ctx, t, cl, spec.name, spec.namespace, args)
+
+	logPath := filepath.Join(t.TempDir(), spec.name+".log")
+	if keep := os.Getenv("HRRETRY_GT_LOG"); keep != "" && spec.name == "helm-controller" {
 		logPath = keep // kept after the test, for a closer look
 	}
 	logFile, err := os.Create(logPath)
@@ -164,7 +183,7 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 			exit = <-exited
 		}
 		_ = logFile.Close()
-		t.Logf("helm-controller stopped (%v); log: %s", exit, logPath)
+		t.Logf("%s stopped (%v); log: %s", spec.name, exit, logPath)
 	})
 
 	readyz := "http://" + healthAddr + "/readyz"
@@ -179,7 +198,7 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 		if resp, err := http.Get(readyz); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				t.Logf("helm-controller ready: %v", args)
+				t.Logf("%s ready: %v", spec.name, args)
 				return
 			}
 		}
@@ -190,14 +209,17 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 }
 
 // publishSettings creates the Deployment the plugin reads the controller's
-// flags from. Nothing runs it: there is no controller-manager.
-func publishSettings(ctx context.Context, t *testing.T, cl *cluster, args []string) {
+// flags from (and first the namespace, when withNamespace). Nothing runs
+// it: there is no controller-manager.
+func publishSettings(ctx context.Context, t *testing.T, cl *cluster, name string, withNamespace bool, args []string) {
 	t.Helper()
-	labels := map[string]string{"app": "helm-controller"}
+	labels := map[string]string{"app": name}
+	if withNamespace {
+		cl.create(ctx, t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}})
+	}
 	cl.create(ctx, t,
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}},
 		&appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: "helm-controller", Namespace: controllerNamespace},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: controllerNamespace},
 			Spec: appsv1.DeploymentSpec{
 				Selector: &metav1.LabelSelector{MatchLabels: labels},
 				Template: corev1.PodTemplateSpec{

@@ -75,8 +75,18 @@ func (s *sampler) run(ctx context.Context, every time.Duration) {
 // listing is what `status -A -o json` prints (render.ListDocument; the
 // items' apiVersion, kind and metadata are not needed).
 type listing struct {
-	ControllerLoad *inspect.Load        `json:"controllerLoad"`
-	Items          []inspect.RetryState `json:"items"`
+	ControllerLoad *inspect.Load `json:"controllerLoad"`
+	// ControllerLoads: one per controller of a sharded cluster.
+	ControllerLoads []inspect.Load       `json:"controllerLoads"`
+	Items           []inspect.RetryState `json:"items"`
+}
+
+// loads is the listing's load, one per controller.
+func (l listing) loads() []inspect.Load {
+	if l.ControllerLoad != nil {
+		return []inspect.Load{*l.ControllerLoad}
+	}
+	return l.ControllerLoads
 }
 
 // once runs the plugin once and keeps its items if nothing changed meanwhile.
@@ -101,8 +111,8 @@ func (s *sampler) once(ctx context.Context) {
 		return
 	}
 	s.runs++
-	if l.ControllerLoad == nil {
-		s.errs = append(s.errs, "kubectl-hrretry status -A -o json: no controllerLoad")
+	if len(l.loads()) == 0 {
+		s.errs = append(s.errs, "kubectl-hrretry status -A -o json: no controllerLoad(s)")
 		return
 	}
 	if !reflect.DeepEqual(before, s.newest()) {
@@ -136,7 +146,9 @@ func (s *sampler) once(ctx context.Context) {
 			pending++
 		}
 	}
-	s.loads = append(s.loads, loadSample{Ran: ran, Load: *l.ControllerLoad, Pending: pending})
+	for _, ld := range l.loads() {
+		s.loads = append(s.loads, loadSample{Ran: ran, Load: ld, Pending: pending})
+	}
 	for rec, p := range preds {
 		if prev, ok := s.lastRun[rec]; ok && prev.State == p.State && sameNext(prev.RS.Next, p.RS.Next) {
 			continue // the same state and window: its verdict would be the same
