@@ -27,7 +27,7 @@ func TestLoadLinesPerController(t *testing.T) {
 	}
 	out := b.String()
 	want := "controller flux-system/helm-controller-shard1: 1/1 workers running Helm actions (apps/busy), the first one free by 2026-11-23T12:01:00Z; 2 attempt(s) queued"
-	if !strings.Contains(out, want) || strings.Contains(out, "controller flux-system/helm-controller:") || !strings.Contains(out, "unwatched") {
+	if !strings.Contains(out, "\n"+want) || strings.Contains(out, "controller flux-system/helm-controller:") || !strings.Contains(out, "unwatched") {
 		t.Errorf("table:\n%s", out)
 	}
 	lines := LiveTable{States: states, O: o}.Lines(80, 20)

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -111,6 +113,7 @@ func TestShardedControllers(t *testing.T) {
 	}
 
 	r = h.run(t, userAdmin, "version").mustSucceed(t)
+	t.Logf("version:\n%s%s", r.stdout, r.stderr)
 	for _, want := range []string{
 		"helm-controller flux-system/helm-controller v1.6.4 (--watch-label-selector tier notin (backend))\n",
 		"helm-controller flux-system/helm-controller-shard1 v1.7.0 (--watch-label-selector tier in (backend), namespace shop only)\n",
@@ -127,6 +130,21 @@ func TestShardedControllers(t *testing.T) {
 	if !strings.Contains(r.stdout, "Controller:   flux-system/helm-controller-shard1 (v1.7.0)") {
 		t.Errorf("status checkout does not name its controller:\n%s", r.stdout)
 	}
+	// The table on a terminal (script(1) gives it one), with each busy
+	// controller's footer: logged for the README, not checked line by line.
+	if _, err := exec.LookPath("script"); err == nil {
+		cmdline := fmt.Sprintf("stty cols 150 rows 40; %q --kubeconfig %q status -A --color=never", h.bin, h.kubeconfigs[userAdmin])
+		tty, err := exec.Command("script", "-qec", cmdline, "/dev/null").Output()
+		if err != nil {
+			t.Errorf("status -A on a terminal: %v", err)
+		}
+		table := strings.ReplaceAll(string(tty), "\r\n", "\n")
+		if !strings.Contains(table, "unwatched") || !strings.Contains(table, "\ncontroller flux-system/helm-controller: 1/4 workers") {
+			t.Errorf("the table does not show the unwatched releases:\n%s", table)
+		}
+		t.Logf("status -A on a terminal:\n%s", table)
+	}
+
 	// --controller-name pins one controller: it judges every release.
 	r = h.run(t, userAdmin, "status", "-A", "-o", "json", "--controller-name", "helm-controller").mustSucceed(t)
 	if strings.Contains(r.stdout, `"unwatched": true`) || strings.Contains(r.stdout, "controllerLoads") {
