@@ -157,3 +157,32 @@ func TestVersionControllers(t *testing.T) {
 		t.Errorf("--client reads no cluster: connected %v, %q", r.connected, r.stdout)
 	}
 }
+
+// --contexts: each cluster's controllers are discovered on their own, and
+// each controller's load carries its context and name; version lists them
+// per cluster.
+func TestContextsSharded(t *testing.T) {
+	east := clustertest.New(labelled(t, "progressing", "busy", "shard1"), labelled(t, "retrying-upgrade", "retry0", ""))
+	east.Fleet = sharded()
+	west := clustertest.New(states(t, "ready", "retrying-upgrade")...)
+	cs := map[string]Cluster{"east": east, "west": west}
+	r := executeContexts(t, cs, "status", "-A", "--contexts", "east,west", "-o", "json")
+	var doc struct {
+		ControllerLoads []inspect.Load `json:"controllerLoads"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, l := range doc.ControllerLoads {
+		got = append(got, l.Context+" "+l.Controller)
+	}
+	want := []string{"east flux-system/helm-controller", "east flux-system/helm-controller-shard1", "west "}
+	if r.code != ExitOK || strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("exit %d, loads %q, want %q", r.code, got, want)
+	}
+	v := executeContexts(t, cs, "version", "--contexts", "east,west")
+	if !strings.Contains(v.stdout, "[east] helm-controller flux-system/helm-controller-shard1 v1.7.0") || strings.Contains(v.stdout, "[west]") {
+		t.Errorf("version --contexts:\n%s", v.stdout)
+	}
+}
