@@ -22,6 +22,8 @@ import (
 type sampler struct {
 	plugin, kubeconfig string
 	recs               map[string]*recorder // "namespace/name"
+	// extra are flags added to every run (the sharded set's pinning check).
+	extra []string
 
 	mu      sync.Mutex
 	runs    int // runs that returned
@@ -94,7 +96,7 @@ func (s *sampler) once(ctx context.Context) {
 	before := s.newest()
 	ran := time.Now()
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, s.plugin, "status", "-A", "-o", "json", "--kubeconfig", s.kubeconfig)
+	cmd := exec.CommandContext(ctx, s.plugin, append([]string{"status", "-A", "-o", "json", "--kubeconfig", s.kubeconfig}, s.extra...)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if ctx.Err() != nil {
@@ -187,7 +189,7 @@ func (s *sampler) onceNamed(ctx context.Context) {
 		return
 	}
 	ran := time.Now()
-	out, err := exec.CommandContext(ctx, s.plugin, "status", rec.name, "-n", rec.ns, "-o", "json", "--kubeconfig", s.kubeconfig).Output()
+	out, err := exec.CommandContext(ctx, s.plugin, append([]string{"status", rec.name, "-n", rec.ns, "-o", "json", "--kubeconfig", s.kubeconfig}, s.extra...)...).Output()
 	if ctx.Err() != nil {
 		return
 	}

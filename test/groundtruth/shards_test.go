@@ -70,6 +70,12 @@ func TestGroundTruthShards(t *testing.T) {
 	t.Logf("control plane and two helm-controllers ready after %.1fs", time.Since(began).Seconds())
 
 	smp := newSampler(bins.plugin, cl.kubeconfig)
+	if os.Getenv("HRRETRY_GT_SHARDS_PIN") != "" {
+		// The check that this test can fail: every release judged by the
+		// main controller (today's single-controller view) must disagree
+		// with shard1's attempts (its jitter, its one worker).
+		smp.extra = []string{"--controller-name", mainName}
+	}
 	recs := map[string][]*recorder{}
 	var stages []*stage
 	for _, set := range shardSet() {
@@ -226,7 +232,8 @@ func checkOrphan(ctx context.Context, t *testing.T, cl *cluster, plugin string, 
 	if err := cl.c.Get(ctx, key, hr); err != nil {
 		t.Fatal(err)
 	}
-	if hr.Status.ObservedGeneration != 0 || len(hr.Status.Conditions) > 0 || len(hr.Finalizers) > 0 {
+	// observedGeneration is -1 until a controller writes it (the CRD's default).
+	if hr.Status.ObservedGeneration > 0 || len(hr.Status.Conditions) > 0 || len(hr.Finalizers) > 0 {
 		t.Errorf("%s was reconciled after all: %+v", key, hr.Status)
 	}
 }
