@@ -5,12 +5,11 @@ import (
 	"sync"
 	"time"
 
+	v2 "github.com/fluxcd/helm-controller/api/v2"
 	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
-
-	v2 "github.com/fluxcd/helm-controller/api/v2"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
