@@ -151,7 +151,8 @@ func TestControllersDiscovery(t *testing.T) {
 	}
 	// None at all: today's note and the defaults.
 	empty := (&Client{kube: kubefake.NewClientset()}).Controllers(ctx, "flux-system", "helm-controller", false)
-	if len(empty.List) != 1 || !empty.List[0].Settings.Controller.Unknown || !strings.Contains(empty.Note, "deployment flux-system/helm-controller not found") {
+	if len(empty.List) != 1 || !empty.List[0].Settings.Controller.Unknown || !strings.Contains(empty.Note, "deployment flux-system/helm-controller not found") ||
+		!strings.HasPrefix(empty.Unread, "deployment flux-system/helm-controller not found") {
 		t.Errorf("none: %+v", empty)
 	}
 }

@@ -22,6 +22,9 @@ type Controllers struct {
 	// Note is the one line on stderr about how they were read ("" when
 	// nothing is worth saying).
 	Note string
+	// Unread, when set, says why no Deployment could be read (List then
+	// holds one controller with the defaults).
+	Unread string
 }
 
 // Single is one controller, namespace/name, that judges every release by s
@@ -105,7 +108,9 @@ func (c *Client) Controllers(ctx context.Context, namespace, name string, pinned
 	dep, err := c.kube.AppsV1().Deployments(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		s, note := unreadSettings(err, namespace, name)
-		return Single(namespace, name, s, note)
+		cs := Single(namespace, name, s, note)
+		cs.Unread = whyUnread(err, namespace, name)
+		return cs
 	}
 	one := ControllerFromDeployment(dep)
 	cs := Controllers{List: []Controller{one}, All: true}

@@ -156,6 +156,13 @@ func TestVersionControllers(t *testing.T) {
 	if r := execute(t, fake, "version", "--client"); r.connected || strings.Count(r.stdout, "\n") != 1 {
 		t.Errorf("--client reads no cluster: connected %v, %q", r.connected, r.stdout)
 	}
+	none := cluster.Single("flux-system", "helm-controller", inspect.DefaultSettings(), "note: using helm-controller's default settings")
+	none.Unread = "deployment flux-system/helm-controller not found"
+	fake.Fleet = &none
+	if r := execute(t, fake, "version"); r.code != ExitOK || strings.Count(r.stdout, "\n") != 1 ||
+		strings.TrimSpace(r.stderr) != "note: no helm-controller was read: deployment flux-system/helm-controller not found" {
+		t.Errorf("none read: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
 }
 
 // --contexts: each cluster's controllers are discovered on their own, and

@@ -98,7 +98,10 @@ func (o *VersionOptions) Run(ctx context.Context) error {
 // and on stderr the note on how they were read and a warning per version
 // the rules were not proven on.
 func printControllers(out, errOut io.Writer, prefix string, cs cluster.Controllers) error {
-	if cs.Note != "" {
+	switch {
+	case cs.Unread != "":
+		_, _ = fmt.Fprintln(errOut, prefix+"note: no helm-controller was read: "+cs.Unread)
+	case cs.Note != "":
 		_, _ = fmt.Fprintln(errOut, prefix+cs.Note)
 	}
 	for i := range cs.List {
