@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 	"time"
@@ -24,6 +25,7 @@ type judges struct {
 
 	mu       sync.Mutex
 	overlaps map[[2]int]overlap
+	warned   map[[2]int]bool // the pairs warnNew printed
 }
 
 // overlap is a pair of controllers selecting the same releases: how many,
@@ -69,8 +71,38 @@ func (j *judges) first() inspect.Settings {
 func (j *judges) warnings() []string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
+	return j.overlapLines(func([2]int) bool { return true })
+}
+
+// warnNew prints the warnings about pairs not warned about yet: the live
+// views (watch, wait) analyze again on every change, and a pair is news
+// once.
+func (j *judges) warnNew(w io.Writer) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	lines := j.overlapLines(func(pair [2]int) bool {
+		if j.warned[pair] {
+			return false
+		}
+		if j.warned == nil {
+			j.warned = map[[2]int]bool{}
+		}
+		j.warned[pair] = true
+		return true
+	})
+	for _, l := range lines {
+		_, _ = fmt.Fprintln(w, l)
+	}
+}
+
+// overlapLines are the warnings of the pairs keep keeps. Called with j.mu
+// held.
+func (j *judges) overlapLines(keep func([2]int) bool) []string {
 	var lines []string
 	for pair, o := range j.overlaps {
+		if !keep(pair) {
+			continue
+		}
 		a, b := j.cs.List[pair[0]].Ref(), j.cs.List[pair[1]].Ref()
 		lines = append(lines, fmt.Sprintf("warning: %d HelmRelease(s) (%s first) are selected by two helm-controllers, %s and %s: both reconcile them and race; their windows are judged by %s",
 			o.n, render.Escape(o.first, false), render.Escape(a, false), render.Escape(b, false), render.Escape(a, false)))

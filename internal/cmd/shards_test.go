@@ -9,6 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/internal/cluster/clustertest"
@@ -191,5 +192,25 @@ func TestContextsSharded(t *testing.T) {
 	v := executeContexts(t, cs, "version", "--contexts", "east,west")
 	if !strings.Contains(v.stdout, "[east] helm-controller flux-system/helm-controller-shard1 v1.7.0") || strings.Contains(v.stdout, "[west]") {
 		t.Errorf("version --contexts:\n%s", v.stdout)
+	}
+}
+
+// wait on a sharded cluster: a release no controller selects cannot get
+// there (nothing reconciles it), one selected by two is warned about once.
+func TestWaitSharded(t *testing.T) {
+	fake := clustertest.New(labelled(t, "retrying-upgrade", "orphan", "shard9"))
+	fake.Fleet = sharded()
+	r := waitWith(t, fake, nil, "orphan", "--timeout", "1m")
+	if r.code != ExitFailed || !strings.Contains(r.stderr, "apps/orphan cannot reach ready: no controller watches this release") {
+		t.Errorf("exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	both := clustertest.New(labelled(t, "retrying-upgrade", "both", ""))
+	cs := cluster.Discovered([]cluster.Controller{shardController("helm-controller", "v1.6.4"), shardController("helm-controller-tenant", "v1.6.4")})
+	both.Fleet = &cs
+	r = waitWith(t, both, func(w *watch.FakeWatcher) {
+		w.Modify(reconciled(t, object(t, "ready", "both", 0)))
+	}, "both", "--timeout", "1m")
+	if n := strings.Count(r.stderr, "are selected by two helm-controllers, flux-system/helm-controller and flux-system/helm-controller-tenant"); r.code != ExitOK || n != 1 {
+		t.Errorf("exit %d, %d warnings, stderr:\n%s", r.code, n, r.stderr)
 	}
 }

@@ -122,6 +122,7 @@ func (w *waiter) states(now time.Time) ([]inspect.RetryState, map[string]*inspec
 		}
 	}
 	w.o.target.withLoad(all, w.j, now)
+	w.j.warnNew(w.o.deps.Streams.ErrOut)
 	if len(w.o.target.names) > 0 {
 		// One watch per name sees no other release: the windows say so
 		// rather than pass for load-aware ones.

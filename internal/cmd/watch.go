@@ -111,6 +111,7 @@ func (v *liveView) statesWithLoad(now time.Time) ([]inspect.RetryState, []inspec
 		}
 	}
 	loads := v.o.target.withLoad(all, v.j, now)
+	v.j.warnNew(v.o.deps.Streams.ErrOut)
 	out := v.o.filter.Apply(all)
 	_ = render.Sort(out, v.o.sortBy) // validated before the watch started
 	return out, loads

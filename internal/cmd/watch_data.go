@@ -98,6 +98,7 @@ func (v *dataView) analyzeAll() map[string]inspect.RetryState {
 		}
 	}
 	v.o.target.withLoad(all, v.j, now)
+	v.j.warnNew(v.o.deps.Streams.ErrOut)
 	byKey := make(map[string]inspect.RetryState, len(all))
 	for _, st := range all {
 		byKey[st.Namespace+"/"+st.Name] = st
