@@ -21,7 +21,7 @@ var errWaitOver = errors.New("wait over")
 type waiter struct {
 	o        *WaitOptions
 	future   *settingsFuture
-	s        inspect.Settings
+	j        *judges
 	deadline time.Time
 
 	known                    // every object of the scope, for the controller's load
@@ -60,7 +60,7 @@ func (w *waiter) listed(objs []inspect.Decoded) error {
 // the goal is their deletion), or what the selection and --phase keep.
 func (w *waiter) begin() error {
 	w.started = true
-	w.s = w.future.get()
+	w.j = w.future.judges()
 	if w.future.note != "" {
 		_, _ = fmt.Fprintln(w.o.deps.Streams.ErrOut, w.future.note)
 	}
@@ -118,10 +118,11 @@ func (w *waiter) states(now time.Time) ([]inspect.RetryState, map[string]*inspec
 	all := make([]inspect.RetryState, 0, len(w.order))
 	for _, k := range w.order {
 		if d, ok := w.objects[k]; ok {
-			all = append(all, d.Analyze(now, w.s))
+			all = append(all, d.Analyze(now, w.j.of(d.Object)))
 		}
 	}
-	w.o.target.withLoad(all, w.s, now)
+	w.o.target.withLoad(all, w.j, now)
+	w.j.warnNew(w.o.deps.Streams.ErrOut)
 	if len(w.o.target.names) > 0 {
 		// One watch per name sees no other release: the windows say so
 		// rather than pass for load-aware ones.

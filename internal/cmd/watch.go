@@ -16,22 +16,22 @@ import (
 // terminal, so countdowns move), without further API requests.
 type liveView struct {
 	o     *StatusOptions
-	s     inspect.Settings
+	j     *judges
 	known             // in the order the LIST returned them
 	live  render.Live // the last frame on a terminal, to redraw in place
 	conn  connState   // the API server away (watch_conn.go)
 }
 
-func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.Settings) error {
+func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, j *judges) error {
 	if o.watchTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.watchTimeout)
 		defer cancel()
 	}
 	if dataFormats[o.out.Format] {
-		return o.runWatchData(ctx, client, s) // watch_data.go: for programs
+		return o.runWatchData(ctx, client, j) // watch_data.go: for programs
 	}
-	v := &liveView{o: o, s: s}
+	v := &liveView{o: o, j: j}
 	every := time.Duration(0)
 	if o.term.tty {
 		every = time.Second // so countdowns move
@@ -103,17 +103,18 @@ func (v *liveView) apply(ev watch.Event) error {
 // states analyzes every object at one clock reading, with the
 // controller's load over all of them (a queued retry never reads overdue),
 // and keeps those the filter selects.
-func (v *liveView) statesWithLoad(now time.Time) ([]inspect.RetryState, *inspect.Load) {
+func (v *liveView) statesWithLoad(now time.Time) ([]inspect.RetryState, []inspect.Load) {
 	all := make([]inspect.RetryState, 0, len(v.order))
 	for _, k := range v.order {
 		if d, ok := v.objects[k]; ok {
-			all = append(all, d.Analyze(now, v.s))
+			all = append(all, d.Analyze(now, v.j.of(d.Object)))
 		}
 	}
-	load := v.o.target.withLoad(all, v.s, now)
+	loads := v.o.target.withLoad(all, v.j, now)
+	v.j.warnNew(v.o.deps.Streams.ErrOut)
 	out := v.o.filter.Apply(all)
 	_ = render.Sort(out, v.o.sortBy) // validated before the watch started
-	return out, load
+	return out, loads
 }
 
 // states is statesWithLoad without the load.
@@ -126,9 +127,9 @@ func (v *liveView) states(now time.Time) []inspect.RetryState {
 // over the last one; on a pipe the table once (after the LIST).
 func (v *liveView) drawAll() {
 	now := v.o.deps.Now()
-	states, load := v.statesWithLoad(now)
+	states, loads := v.statesWithLoad(now)
 	ro := v.o.renderOptions(now)
-	ro.Load = load
+	ro.Load, ro.Loads = loadView(loads)
 	ro.Relative = ro.Relative && !v.conn.isLost() // stale data: the windows' clock times, no countdown
 	out := v.o.deps.Streams.Out
 	none := render.NoneFound(v.o.target.namespace, v.o.target.allNamespaces)
@@ -156,7 +157,7 @@ func (v *liveView) header(now time.Time) []string {
 
 func (v *liveView) drawOne(d inspect.Decoded) error {
 	now := v.o.deps.Now()
-	st := d.Analyze(now, v.s)
+	st := d.Analyze(now, v.j.of(d.Object))
 	if !v.o.filter.Keep(st) {
 		return nil
 	}

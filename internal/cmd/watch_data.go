@@ -19,14 +19,14 @@ var dataFormats = map[string]bool{"json": true, "yaml": true, "name": true, "jso
 // redraws, on a terminal either; the clock moving is not a change.
 type dataView struct {
 	o      *StatusOptions
-	s      inspect.Settings
+	j      *judges
 	known                    // every object seen, for the controller's load
 	seen   map[string]string // resourceVersion last printed, per object
 	events bool              // --output-watch-events
 }
 
-func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, s inspect.Settings) error {
-	v := &dataView{o: o, s: s, seen: map[string]string{}, events: o.watchEvents}
+func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, j *judges) error {
+	v := &dataView{o: o, j: j, seen: map[string]string{}, events: o.watchEvents}
 	err := follow(ctx, client, o.target, o.sel.chunkSize, 0, v)
 	if ctx.Err() != nil {
 		return nil // Ctrl-C and --timeout end a watch normally
@@ -57,7 +57,7 @@ func (v *dataView) listed(objs []inspect.Decoded) error {
 	}
 	for k, d := range before {
 		if _, ok := v.objects[k]; !ok {
-			if err := v.print(d, d.Analyze(v.o.deps.Now(), v.s), watch.Deleted); err != nil {
+			if err := v.print(d, d.Analyze(v.o.deps.Now(), v.j.of(d.Object)), watch.Deleted); err != nil {
 				return err
 			}
 		}
@@ -75,7 +75,7 @@ func (v *dataView) apply(ev watch.Event) error {
 	}
 	if deleted {
 		delete(v.objects, key(d))
-		return v.print(d, d.Analyze(v.o.deps.Now(), v.s), watch.Deleted)
+		return v.print(d, d.Analyze(v.o.deps.Now(), v.j.of(d.Object)), watch.Deleted)
 	}
 	typ := watch.Modified
 	if _, known := v.objects[key(d)]; !known {
@@ -94,10 +94,11 @@ func (v *dataView) analyzeAll() map[string]inspect.RetryState {
 	all := make([]inspect.RetryState, 0, len(v.order))
 	for _, k := range v.order {
 		if d, ok := v.objects[k]; ok {
-			all = append(all, d.Analyze(now, v.s))
+			all = append(all, d.Analyze(now, v.j.of(d.Object)))
 		}
 	}
-	v.o.target.withLoad(all, v.s, now)
+	v.o.target.withLoad(all, v.j, now)
+	v.j.warnNew(v.o.deps.Streams.ErrOut)
 	byKey := make(map[string]inspect.RetryState, len(all))
 	for _, st := range all {
 		byKey[st.Namespace+"/"+st.Name] = st

@@ -16,7 +16,6 @@ import (
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/internal/cluster/clustertest"
-	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // watchSeq answers the WATCH requests in order: a watcher, or an error.
@@ -113,7 +112,7 @@ func TestWatchTerminalRedraws(t *testing.T) {
 	var out bytes.Buffer
 	o.deps.Streams.Out = &out
 	o.term.tty = true
-	v := &liveView{o: o, s: inspect.DefaultSettings()}
+	v := &liveView{o: o, j: defaultJudges()}
 	if err := v.listed(nil); err != nil {
 		t.Fatal(err)
 	}

@@ -132,12 +132,31 @@ func jitterPercent(t *testing.T) int {
 // /readyz.
 func startController(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter, workers int) {
 	t.Helper()
-	healthAddr := freeAddr(t)
-	args := controllerArgs(jitterPercent(t), featureGates(), freeAddr(t), healthAddr, workers)
-	publishSettings(ctx, t, cl, args)
+	startControllerAs(ctx, t, bin, cl, logs, controllerSpec{name: "helm-controller", jitter: jitterPercent(t), workers: workers, namespace: true})
+}
 
-	logPath := filepath.Join(t.TempDir(), "helm-controller.log")
-	if keep := os.Getenv("HRRETRY_GT_LOG"); keep != "" {
+// controllerSpec is one helm-controller process and its Deployment: the
+// Deployment's name, its jitter and workers, flags beyond controllerArgs
+// (a shard's --watch-label-selector), and whether to create the
+// controller namespace first (the first controller of a cluster does).
+type controllerSpec struct {
+	name            string
+	jitter, workers int
+	extra           []string
+	namespace       bool
+}
+
+// startControllerAs is startController for any controllerSpec: a sharded
+// cluster runs several, each with its own log router (their lines must not
+// interleave mid-line in one).
+func startControllerAs(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter, spec controllerSpec) {
+	t.Helper()
+	healthAddr := freeAddr(t)
+	args := append(controllerArgs(spec.jitter, featureGates(), freeAddr(t), healthAddr, spec.workers), spec.extra...)
+	publishSettings(ctx, t, cl, spec.name, spec.namespace, args)
+
+	logPath := filepath.Join(t.TempDir(), spec.name+".log")
+	if keep := os.Getenv("HRRETRY_GT_LOG"); keep != "" && spec.name == "helm-controller" {
 		logPath = keep // kept after the test, for a closer look
 	}
 	logFile, err := os.Create(logPath)
@@ -160,8 +179,8 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 		// process has stopped (its own context: the test's may be ending,
 		// the API server not yet).
 		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if werr := helmcontroller.WriteAvailability(wctx, cl.c, false, time.Now()); werr != nil {
-			t.Logf("helm-controller exited; %v", werr)
+		if werr := helmcontroller.WriteAvailabilityOf(wctx, cl.c, spec.name, false, time.Now()); werr != nil {
+			t.Logf("%s exited; %v", spec.name, werr)
 		}
 		cancel()
 		exited <- err
@@ -176,7 +195,7 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 			exit = <-exited
 		}
 		_ = logFile.Close()
-		t.Logf("helm-controller stopped (%v); log: %s", exit, logPath)
+		t.Logf("%s stopped (%v); log: %s", spec.name, exit, logPath)
 	})
 
 	readyz := "http://" + healthAddr + "/readyz"
@@ -191,11 +210,11 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 		if resp, err := http.Get(readyz); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				t.Logf("helm-controller ready: %v", args)
+				t.Logf("%s ready: %v", spec.name, args)
 				// The Deployment's status as kube-controller-manager would
 				// write it for the running process: one replica available
 				// (the plugin reads the controller's health there).
-				if err := helmcontroller.WriteAvailability(ctx, cl.c, true, time.Now()); err != nil {
+				if err := helmcontroller.WriteAvailabilityOf(ctx, cl.c, spec.name, true, time.Now()); err != nil {
 					t.Fatal(err)
 				}
 				return
@@ -208,11 +227,15 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 }
 
 // publishSettings creates the Deployment the plugin reads the controller's
-// flags from, the demo's (helmcontroller.Deployment). Nothing runs it: there
-// is no controller-manager; startController writes its status.
-func publishSettings(ctx context.Context, t *testing.T, cl *cluster, args []string) {
+// flags from, the demo's (helmcontroller.DeploymentNamed), and first the
+// namespace, when withNamespace. Nothing runs it: there is no
+// controller-manager; startControllerAs writes its status.
+func publishSettings(ctx context.Context, t *testing.T, cl *cluster, name string, withNamespace bool, args []string) {
 	t.Helper()
-	cl.create(ctx, t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}}, helmcontroller.Deployment(args))
+	if withNamespace {
+		cl.create(ctx, t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}})
+	}
+	cl.create(ctx, t, helmcontroller.DeploymentNamed(name, args))
 }
 
 // freeAddr asks the kernel for a free port on 127.0.0.1.
