@@ -35,7 +35,7 @@ UNIT_PKGS := ./cmd/... ./internal/... ./pkg/... ./test/fixtures/... ./hack/demo/
 # the real controller's recordings in test/groundtruth/testdata (every
 # mutant of pkg/inspect must be caught). Its two real-controller tests run
 # in groundtruth-ci.
-GT_UNIT_SKIP := ^TestGroundTruth(Busy)?$$
+GT_UNIT_SKIP := ^(TestGroundTruth(Busy|Shards)?|TestLeaderLease)$$
 unit:
 	$(GO) test $(UNIT_PKGS)
 	$(GO) test ./test/groundtruth -skip '$(GT_UNIT_SKIP)'

@@ -5,12 +5,14 @@
 # the busy set (TestGroundTruthBusy: --concurrent=2, attempts queued behind
 # Helm waits, jitter 5 %), once.
 #
-#   hack/groundtruth.sh all     jitter 0, 5 and 20 %, the DefaultToRetryOnFailure gate (at 5 %) and
-#                               --min-retry-delay=1s --max-retry-delay=40s (delays, at 5 %); busy
-#   hack/groundtruth.sh ci      jitter 5 %, and one of {0 %, 20 %, the gate, delays} in rotation by
-#                               the day of the year (UTC), to keep CI's time down; busy
-#   hack/groundtruth.sh cancel  the CancelHealthCheckOnNewRevision gate (at 5 %) alone: not in all
-#                               or ci yet, see test/groundtruth/README.md (issue 21)
+#   hack/groundtruth.sh all     jitter 0, 5 and 20 %, the DefaultToRetryOnFailure gate (at 5 %),
+#                               --min-retry-delay=1s --max-retry-delay=40s (delays, at 5 %), the
+#                               CancelHealthCheckOnNewRevision gate (cancel, at 5 %); busy; shards
+#   hack/groundtruth.sh ci      jitter 5 %, and one of {0 %, 20 %, the gate, delays, shards, cancel}
+#                               in rotation by the day of the year (UTC), to keep CI's time down; busy
+#   hack/groundtruth.sh cancel  the CancelHealthCheckOnNewRevision gate (at 5 %) alone
+#   hack/groundtruth.sh shards  the sharded cluster alone (TestGroundTruthShards: two controllers split
+#                               by --watch-label-selector, jitter 5 % and 10 %)
 #
 # KUBEBUILDER_ASSETS, HRRETRY_BIN and HELM_CONTROLLER_BIN come from the
 # environment (the Makefile sets them). Each run writes its results table
@@ -22,15 +24,16 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case $mode in
-all) settings=(jitter0 jitter5 jitter20 gate delays busy) ;;
+all) settings=(jitter0 jitter5 jitter20 gate delays cancel busy shards) ;;
 cancel) settings=(cancel) ;;
+shards) settings=(shards) ;;
 ci)
-	rotation=(jitter0 jitter20 gate delays)
+	rotation=(jitter0 jitter20 gate delays shards cancel)
 	day=$((10#$(date -u +%j)))
-	settings=(jitter5 "${rotation[$((day % 4))]}" busy)
+	settings=(jitter5 "${rotation[$((day % ${#rotation[@]}))]}" busy)
 	;;
 *)
-	echo "usage: $0 all|ci|cancel" >&2
+	echo "usage: $0 all|ci|cancel|shards" >&2
 	exit 2
 	;;
 esac
@@ -44,6 +47,7 @@ for setting in "${settings[@]}"; do
 	delays) delays=1s,40s ;;
 	cancel) gates=CancelHealthCheckOnNewRevision=true ;;
 	busy) test=TestGroundTruthBusy ;;
+	shards) test=TestGroundTruthShards ;;
 	jitter*) jitter=${setting#jitter} ;;
 	gate) gates=DefaultToRetryOnFailure=true ;;
 	esac

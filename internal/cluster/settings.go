@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -18,19 +19,25 @@ import (
 // command: when the Deployment cannot be read it returns the controller's
 // defaults and a one-line note saying why.
 func (c *Client) ControllerSettings(ctx context.Context, namespace, name string) (inspect.Settings, string) {
-	defaults := inspect.DefaultSettings()
 	dep, err := c.kube.AppsV1().Deployments(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		defaults.Controller.Unknown = true
-		return defaults, fmt.Sprintf("note: using helm-controller's default settings (jitter %d%%, DefaultToRetryOnFailure off) and its health is unknown: %s",
-			defaults.JitterPercent, whyUnread(err, namespace, name))
+		return unreadSettings(err, namespace, name)
 	}
 	s, problems := SettingsFromDeployment(dep)
-	s.Controller = HealthFromDeployment(dep)
+	s.Controller = c.ControllerHealth(ctx, dep, time.Now()) // health.go: the Deployment, its pods, its Lease
 	if len(problems) > 0 {
 		return s, "note: some helm-controller flags could not be read, their defaults are used: " + strings.Join(problems, "; ")
 	}
 	return s, ""
+}
+
+// unreadSettings are the defaults, health unknown, and the note saying why
+// the Deployment could not be read.
+func unreadSettings(err error, namespace, name string) (inspect.Settings, string) {
+	defaults := inspect.DefaultSettings()
+	defaults.Controller.Unknown = true
+	return defaults, fmt.Sprintf("note: using helm-controller's default settings (jitter %d%%, DefaultToRetryOnFailure off) and its health is unknown: %s",
+		defaults.JitterPercent, whyUnread(err, namespace, name))
 }
 
 func whyUnread(err error, namespace, name string) string {

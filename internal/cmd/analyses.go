@@ -19,28 +19,34 @@ const clockStep = time.Second
 // full analysis takes ~100 ms, and a fleet in a mass upgrade writes dozens
 // of changes a second (issue 26).
 type analyses struct {
-	s       inspect.Settings
+	j       *judges        // each release's settings and controller
 	step    time.Duration  // clockStep; 0: a window that moves with the clock is re-analyzed at every reading
 	index   map[string]int // key → position in the slices below
 	objects []inspect.Decoded
 	states  []inspect.RetryState // contiguous: the controller's load reads them all
 	until   []time.Time          // re-analyze once the clock reaches it; zero: never
-	queue   *inspect.Queue       // the controller's load, kept state by state
+	queues  []*inspect.Queue     // each controller's load, kept state by state (judges.queueSettings)
+	group   []int                // the queue of each state's controller; -1: none
 	// trim, when set, drops what the view never prints from each state
 	// as it is analyzed (render.TableOnly: a few hundred bytes a release
 	// kept instead of kilobytes).
 	trim func(*inspect.RetryState)
 }
 
-func newAnalyses(s inspect.Settings, step time.Duration) *analyses {
-	return &analyses{s: s, step: step, index: map[string]int{}, queue: inspect.NewQueue(s)}
+func newAnalyses(j *judges, step time.Duration) *analyses {
+	a := &analyses{j: j, step: step}
+	a.reset(nil, time.Time{})
+	return a
 }
 
 // reset replaces everything with a LIST's objects, analyzed at now.
 func (a *analyses) reset(objs []inspect.Decoded, now time.Time) {
 	a.index = make(map[string]int, len(objs))
-	a.objects, a.states, a.until = a.objects[:0], a.states[:0], a.until[:0]
-	a.queue = inspect.NewQueue(a.s)
+	a.objects, a.states, a.until, a.group = a.objects[:0], a.states[:0], a.until[:0], a.group[:0]
+	a.queues = a.queues[:0]
+	for _, s := range a.j.queueSettings() {
+		a.queues = append(a.queues, inspect.NewQueue(s))
+	}
 	for _, d := range objs {
 		a.put(d, now)
 	}
@@ -55,6 +61,10 @@ func (a *analyses) put(d inspect.Decoded, now time.Time) (added bool) {
 		i = len(a.objects)
 		a.index[k] = i
 		a.objects, a.states, a.until = append(a.objects, d), append(a.states, inspect.RetryState{}), append(a.until, time.Time{})
+		a.group = append(a.group, -1)
+		for _, q := range a.queues {
+			q.Set(i, &inspect.RetryState{}) // nothing in line, no worker, until analyze says
+		}
 	}
 	a.objects[i] = d
 	a.analyze(i, now)
@@ -62,9 +72,16 @@ func (a *analyses) put(d inspect.Decoded, now time.Time) (added bool) {
 }
 
 func (a *analyses) analyze(i int, now time.Time) {
-	a.states[i] = a.objects[i].Analyze(now, a.s)
-	a.until[i] = a.stableUntil(now, &a.states[i], a.objects[i])
-	a.queue.Set(i, &a.states[i])
+	s := a.j.of(a.objects[i].Object)
+	a.states[i] = a.objects[i].Analyze(now, s)
+	a.until[i] = a.stableUntil(now, &a.states[i], a.objects[i], s)
+	g := a.j.queueOf(&a.states[i])
+	if old := a.group[i]; old >= 0 && old != g {
+		a.queues[old].Set(i, &inspect.RetryState{}) // its controller changed: out of the old one's line
+	}
+	if a.group[i] = g; g >= 0 {
+		a.queues[g].Set(i, &a.states[i])
+	}
 	if a.trim != nil {
 		a.trim(&a.states[i])
 	}
@@ -78,7 +95,10 @@ func (a *analyses) remove(k string) {
 	}
 	delete(a.index, k)
 	a.objects, a.states, a.until = slices.Delete(a.objects, i, i+1), slices.Delete(a.states, i, i+1), slices.Delete(a.until, i, i+1)
-	a.queue.Delete(i)
+	a.group = slices.Delete(a.group, i, i+1)
+	for _, q := range a.queues {
+		q.Delete(i)
+	}
 	for j := i; j < len(a.objects); j++ {
 		a.index[key(a.objects[j])] = j
 	}
@@ -105,10 +125,10 @@ func (a *analyses) refresh(now time.Time) {
 
 // all is every state at now, with the controller's load over all of them
 // (copies: the cache keeps the states before the load).
-func (a *analyses) all(now time.Time, t target) ([]inspect.RetryState, *inspect.Load) {
+func (a *analyses) all(now time.Time, t target) ([]inspect.RetryState, []inspect.Load) {
 	a.refresh(now)
 	out := slices.Clone(a.states)
-	return out, t.withLoad(out, a.s, now)
+	return out, t.withLoad(out, a.j, now)
 }
 
 // some is the states of the objects named keys (those seen) at now, each
@@ -126,8 +146,8 @@ func (a *analyses) some(now time.Time, t target, keys ...string) []inspect.Retry
 			continue
 		}
 		out = append(out, a.states[i])
-		if len(t.names) == 0 { // names: one object says nothing of the others (target.withLoad)
-			a.queue.Mark(&out[len(out)-1], i, now)
+		if g := a.group[i]; g >= 0 && len(t.names) == 0 { // names: one object says nothing of the others (target.withLoad)
+			a.queues[g].Mark(&out[len(out)-1], i, now)
 		}
 	}
 	return out
@@ -147,4 +167,37 @@ func (a *analyses) pick(now time.Time, t target, keys []string) []inspect.RetryS
 		}
 	}
 	return out
+}
+
+// queueSettings are the settings of each controller's work queue, in the
+// order of queueOf, grouped as loads groups them.
+func (j *judges) queueSettings() []inspect.Settings {
+	switch {
+	case len(j.cs.List) == 0:
+		return []inspect.Settings{inspect.DefaultSettings()}
+	case j.cs.All:
+		return []inspect.Settings{j.cs.List[0].Settings}
+	}
+	out := make([]inspect.Settings, 0, len(j.cs.List))
+	for k := range j.cs.List {
+		out = append(out, j.cs.List[k].Settings)
+	}
+	return out
+}
+
+// queueOf is the queue of the controller that reconciles st's release
+// (queueSettings); -1: none does, so it holds and waits for no worker.
+func (j *judges) queueOf(st *inspect.RetryState) int {
+	if len(j.cs.List) == 0 || j.cs.All {
+		return 0
+	}
+	if st.Controller == nil {
+		return -1
+	}
+	for k := range j.cs.List {
+		if j.cs.List[k].Ref() == st.Controller.Name {
+			return k
+		}
+	}
+	return -1
 }

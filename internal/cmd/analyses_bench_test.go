@@ -38,7 +38,7 @@ func BenchmarkLiveChange20000(b *testing.B) {
 	s, all := inspect.DefaultSettings(), target{allNamespaces: true}
 	now := seeded.Add(time.Minute)
 	b.Run("incremental", func(b *testing.B) {
-		a := newAnalyses(s, clockStep)
+		a := newAnalyses(judgesOf(s), clockStep)
 		a.reset(objs, now)
 		i := 0
 		for b.Loop() {
@@ -50,7 +50,7 @@ func BenchmarkLiveChange20000(b *testing.B) {
 	})
 	b.Run("full", func(b *testing.B) {
 		for b.Loop() {
-			states, _ := fullAnalysis(objs, s, all, now)
+			states, _ := fullAnalysis(objs, judgesOf(s), all, now)
 			_ = states[0]
 		}
 	})

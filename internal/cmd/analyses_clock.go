@@ -27,9 +27,9 @@ import (
 // A boundary t is crossed at t or just after it (Before, After, !After):
 // the state is re-read at both. TestAnalysesMatchFullAnalysis holds this
 // to a full analysis at every step of a timeline of changes and ticks.
-func (a *analyses) stableUntil(at time.Time, st *inspect.RetryState, d inspect.Decoded) time.Time {
+func (a *analyses) stableUntil(at time.Time, st *inspect.RetryState, d inspect.Decoded, s inspect.Settings) time.Time {
 	n := st.Next
-	if a.s.Mutant != "" || n.Rule == inspect.RuleRequest {
+	if s.Mutant != "" || n.Rule == inspect.RuleRequest {
 		return at
 	}
 	if n.Earliest != nil && !n.Anchored && !n.Earliest.After(at) {

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 )
@@ -62,12 +63,17 @@ func twist(rng *rand.Rand, d inspect.Decoded, seeded time.Time) inspect.Decoded 
 
 // fullAnalysis is what a live view showed before issue 26: every object
 // analyzed at now, then the controller's load over all of them.
-func fullAnalysis(objs []inspect.Decoded, s inspect.Settings, t target, now time.Time) ([]inspect.RetryState, *inspect.Load) {
+func fullAnalysis(objs []inspect.Decoded, j *judges, t target, now time.Time) ([]inspect.RetryState, []inspect.Load) {
 	states := make([]inspect.RetryState, len(objs))
 	for i, d := range objs {
-		states[i] = d.Analyze(now, s)
+		states[i] = d.Analyze(now, j.of(d.Object))
 	}
-	return states, t.withLoad(states, s, now)
+	return states, t.withLoad(states, j, now)
+}
+
+// judgesOf is one controller with settings s, judging every release.
+func judgesOf(s inspect.Settings) *judges {
+	return newJudges(cluster.Single("flux-system", "helm-controller", s, ""))
 }
 
 // TestAnalysesMatchFullAnalysis plays a timeline of changes, deletions and
@@ -78,9 +84,21 @@ func fullAnalysis(objs []inspect.Decoded, s inspect.Settings, t target, now time
 // release's line (some) and every release's (pick, a wait on them all) are
 // compared too. --concurrent 2 fills the workers.
 func TestAnalysesMatchFullAnalysis(t *testing.T) {
-	rng := rand.New(rand.NewPCG(26, 1))
 	s := inspect.DefaultSettings()
 	s.Concurrent = 2
+	t.Run("one controller", func(t *testing.T) { playTimeline(t, judgesOf(s)) })
+	// Two shards, one worker each, and releases neither watches: a queue
+	// per controller, and none for the unwatched.
+	s.Concurrent = 1
+	shards := cluster.Controllers{List: []cluster.Controller{
+		{Namespace: "flux-system", Name: "shard-1", Settings: s, WatchNamespace: "team-1"},
+		{Namespace: "flux-system", Name: "shard-2", Settings: s, WatchNamespace: "team-2"},
+	}}
+	t.Run("shards", func(t *testing.T) { playTimeline(t, newJudges(shards)) })
+}
+
+func playTimeline(t *testing.T, j *judges) {
+	rng := rand.New(rand.NewPCG(26, 1))
 	all := target{allNamespaces: true}
 	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	pick := func(seeded time.Time, name string) inspect.Decoded {
@@ -92,7 +110,7 @@ func TestAnalysesMatchFullAnalysis(t *testing.T) {
 	for i := range 24 {
 		objs = append(objs, pick(start, fmt.Sprintf("app-%d", i)))
 	}
-	a := newAnalyses(s, 0)
+	a := newAnalyses(j, 0)
 	a.reset(objs, start)
 	now := start
 	reused := 0
@@ -117,11 +135,11 @@ func TestAnalysesMatchFullAnalysis(t *testing.T) {
 		reused += countStable(a, now)
 		got, gotLoad := a.all(now, all)
 		for i, d := range objs {
-			if want := d.Analyze(now, s); !reflect.DeepEqual(a.states[i], want) {
+			if want := d.Analyze(now, j.of(d.Object)); !reflect.DeepEqual(a.states[i], want) {
 				t.Fatalf("step %d at %s: %s (analyzed at %s) differs from a full analysis:\n got %+v %v\nwant %+v %v", step, now.Format(time.RFC3339Nano), key(d), a.until[i], a.states[i].Next, a.states[i].WorkerUntil, want.Next, want.WorkerUntil)
 			}
 		}
-		want, wantLoad := fullAnalysis(objs, s, all, now)
+		want, wantLoad := fullAnalysis(objs, j, all, now)
 		if !reflect.DeepEqual(got, want) {
 			for i := range want {
 				if !reflect.DeepEqual(got[i], want[i]) {
@@ -190,7 +208,7 @@ func TestAnalysesClockStep(t *testing.T) {
 	start := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 	ready := storyObject(t, "app-1", fixtures.Ready, start.Add(-time.Hour))
 	retrying := storyObject(t, "app-2", fixtures.Retrying, start)
-	a := newAnalyses(s, clockStep)
+	a := newAnalyses(judgesOf(s), clockStep)
 	a.reset([]inspect.Decoded{ready, retrying}, start)
 	for _, dt := range []time.Duration{300 * time.Millisecond, 999 * time.Millisecond, time.Second, 1500 * time.Millisecond} {
 		now := start.Add(dt)

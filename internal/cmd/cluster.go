@@ -11,7 +11,6 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
-	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // Cluster is the API access the commands need. *cluster.Client implements it
@@ -24,9 +23,10 @@ type Cluster interface {
 	List(ctx context.Context, o cluster.ListOptions, page func(cluster.Page) error) (string, error)
 	// HelmReleases watches and patches.
 	HelmReleases() dynamic.NamespaceableResourceInterface
-	// ControllerSettings never fails: on error it returns the defaults and
-	// a note saying why.
-	ControllerSettings(ctx context.Context, namespace, name string) (inspect.Settings, string)
+	// Controllers finds the helm-controllers (pinned: the one named only).
+	// It never fails: on error it returns one controller with the
+	// defaults and a note saying why.
+	Controllers(ctx context.Context, namespace, name string, pinned bool) cluster.Controllers
 	// Names and Namespaces serve shell completion.
 	Names(ctx context.Context, namespace string) ([]string, error)
 	Namespaces(ctx context.Context) ([]string, error)
@@ -87,4 +87,9 @@ func (g *globalOptions) validateRate() error {
 		return usageErrorf("--qps and --burst must be positive")
 	}
 	return nil
+}
+
+// pinned: --controller-name was given.
+func (g *globalOptions) pinned() bool {
+	return g.controllerPinned != nil && g.controllerPinned()
 }

@@ -27,14 +27,13 @@ func (t target) seesAll() bool {
 	return t.allNamespaces && len(t.names) == 0 && t.labelSelector == "" && t.fieldSelector == ""
 }
 
-// withLoad applies the controller's load to a listing (not to names: one
-// object says nothing of the others) and returns it for the views.
-func (t target) withLoad(states []inspect.RetryState, s inspect.Settings, now time.Time) *inspect.Load {
+// withLoad applies each controller's load to a listing (not to names: one
+// object says nothing of the others) and returns them for the views.
+func (t target) withLoad(states []inspect.RetryState, j *judges, now time.Time) []inspect.Load {
 	if len(t.names) > 0 {
 		return nil
 	}
-	l := inspect.ApplyLoad(states, s, now, t.seesAll())
-	return &l
+	return j.loads(states, now, t.seesAll())
 }
 
 // resourcePrefixes are the forms kubectl accepts before a name.

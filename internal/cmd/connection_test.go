@@ -109,7 +109,7 @@ func TestWatchTerminalConnectionLost(t *testing.T) {
 	o.term.tty = true
 	now := testNow
 	o.deps.Now = func() time.Time { return now }
-	v := &liveView{o: o, seen: newAnalyses(inspect.DefaultSettings(), clockStep)}
+	v := &liveView{o: o, seen: newAnalyses(defaultJudges(), clockStep)}
 	if err := v.listed([]inspect.Decoded{inspect.ReadUnstructured(object(t, "retrying-upgrade", "", 0))}); err != nil {
 		t.Fatal(err)
 	}

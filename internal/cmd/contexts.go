@@ -215,7 +215,7 @@ func (g *globalOptions) runMember(ctx context.Context, i int, m *member, fn func
 		// would hold the fleet until the read gave up.
 		return err
 	}
-	m.settings.get() // read under ctx: done before its cancel
+	m.settings.judges() // read under ctx: done before its cancel
 	return nil
 }
 
@@ -236,8 +236,8 @@ func (g *globalOptions) fleetNotes(ms []*member, errOut io.Writer) {
 	for _, m := range ms {
 		prefix := render.ContextPrefix(m.context)
 		if m.err == nil && m.settings != nil {
-			if m.settings.get(); m.settings.note != "" {
-				_, _ = fmt.Fprintln(errOut, prefix+m.settings.note)
+			for _, line := range m.settings.notes() {
+				_, _ = fmt.Fprintln(errOut, prefix+line)
 			}
 		}
 		if g.debugRequests && m.client != nil {

@@ -48,7 +48,7 @@ func (w *evidenceWants) note(slot *[]inspect.RetryState, states []inspect.RetryS
 // resolve reads the Events of every wanting release and analyzes it again
 // with them. Only failures before Helm and dependency waits want them, so
 // a healthy fleet costs nothing here.
-func (w *evidenceWants) resolve(ctx context.Context, client Cluster, t target, now time.Time, s inspect.Settings,
+func (w *evidenceWants) resolve(ctx context.Context, client Cluster, t target, now time.Time, j *judges,
 	trim func(*inspect.RetryState)) {
 	if len(w.list) == 0 {
 		return
@@ -59,7 +59,7 @@ func (w *evidenceWants) resolve(ctx context.Context, client Cluster, t target, n
 	}
 	evidence := readEvidence(ctx, client, t, decoded)
 	for i, x := range w.list {
-		st := decoded[i].AnalyzeWith(now, s, evidence(decoded[i]))
+		st := decoded[i].AnalyzeWith(now, j.of(decoded[i].Object), evidence(decoded[i]))
 		if trim != nil {
 			trim(&st)
 		}

@@ -14,26 +14,40 @@ import (
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
-// settingsFuture is the controller's settings, read beside the HelmReleases
-// (one GET that must not add its latency) and waited for only by analysis.
+// settingsFuture is the helm-controllers and their settings, read beside
+// the HelmReleases (one request that must not add its latency) and waited
+// for only by analysis.
 type settingsFuture struct {
 	ch   chan struct{}
-	s    inspect.Settings
+	j    *judges
 	note string
 }
 
 func readSettings(ctx context.Context, client Cluster, g *globalOptions) *settingsFuture {
 	f := &settingsFuture{ch: make(chan struct{})}
 	go func() {
-		f.s, f.note = client.ControllerSettings(ctx, g.controllerNamespace, g.controllerName)
+		cs := client.Controllers(ctx, g.controllerNamespace, g.controllerName, g.pinned())
+		f.j, f.note = newJudges(cs), cs.Note
 		close(f.ch)
 	}()
 	return f
 }
 
-func (f *settingsFuture) get() inspect.Settings {
+// judges waits for the controllers.
+func (f *settingsFuture) judges() *judges {
 	<-f.ch
-	return f.s
+	return f.j
+}
+
+// notes are the lines stderr gets about the controllers: how they were
+// read, and the releases two of them select.
+func (f *settingsFuture) notes() []string {
+	j := f.judges()
+	var lines []string
+	if f.note != "" {
+		lines = append(lines, f.note)
+	}
+	return append(lines, j.warnings()...)
 }
 
 // fetchStates GETs the named objects (reporting every missing one after
@@ -59,7 +73,12 @@ func fetch(ctx context.Context, client Cluster, t target, chunkSize int64, now t
 		wants.off = true
 	}
 	analyze := func(raws [][]byte, slot *[]inspect.RetryState) {
-		states := inspect.AnalyzeDecoded(inspect.DecodeAll(raws), now, settings.get())
+		j := settings.judges()
+		decoded := inspect.DecodeAll(raws)
+		states := make([]inspect.RetryState, len(decoded))
+		for i, d := range decoded {
+			states[i] = d.Analyze(now, j.of(d.Object))
+		}
 		wants.note(slot, states, raws)
 		for i := range states {
 			if trim != nil {
@@ -72,7 +91,7 @@ func fetch(ctx context.Context, client Cluster, t target, chunkSize int64, now t
 		raws, err := getNamed(ctx, client, t)
 		states := new([]inspect.RetryState)
 		analyze(raws, states)
-		wants.resolve(ctx, client, t, now, settings.get(), trim)
+		wants.resolve(ctx, client, t, now, settings.judges(), trim)
 		return *states, err
 	}
 	var runs []*[]inspect.RetryState // one slot per run, each written by its own goroutine
@@ -92,7 +111,7 @@ func fetch(ctx context.Context, client Cluster, t target, chunkSize int64, now t
 	if err != nil {
 		return nil, &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
 	}
-	wants.resolve(ctx, client, t, now, settings.get(), trim)
+	wants.resolve(ctx, client, t, now, settings.judges(), trim)
 	n := 0
 	for _, r := range runs {
 		n += len(*r)

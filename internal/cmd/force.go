@@ -158,7 +158,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	}
 	defer done()
 	targets, err := o.targets(ctx, client, o.target, future)
-	settings := future.get()
+	settings := future.judges()
 	if err != nil {
 		return err
 	}
@@ -194,11 +194,11 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 }
 
 // applier patches through client and reports each result on out.
-func (o *ForceOptions) applier(client Cluster, settings inspect.Settings, out io.Writer) *trigger.Applier {
+func (o *ForceOptions) applier(client Cluster, j *judges, out io.Writer) *trigger.Applier {
 	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty, Command: o.deps.name()}
 	return &trigger.Applier{HelmReleases: client.HelmReleases(), Concurrency: o.concurrency,
 		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
-		Now: o.deps.Now, Settings: settings,
+		Now: o.deps.Now, Settings: j.first(), SettingsFor: j.of,
 		Report: func(r trigger.Result) {
 			ro.Now = o.deps.Now() // a result's window is relative to when it is seen
 			_ = render.ForceResult(out, o.explain(r), ro)

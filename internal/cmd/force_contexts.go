@@ -69,7 +69,7 @@ func (o *ForceOptions) applyContexts(ctx context.Context, ms []*member, plans []
 				return nil
 			}
 			out := render.NewPrefixWriter(o.deps.Streams.Out, &outMu, render.ContextPrefix(m.context))
-			rs := o.applier(m.client, m.settings.get(), out).Apply(ctx, plans[i])
+			rs := o.applier(m.client, m.settings.judges(), out).Apply(ctx, plans[i])
 			_ = out.Flush()
 			resMu.Lock()
 			results = append(results, rs...)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/internal/cluster/clustertest"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // testNow is the clock of pkg/inspect's fixtures.
@@ -110,4 +111,9 @@ func parse(t *testing.T, newCmd func(*globalOptions, Deps) *cobra.Command, args 
 		t.Errorf("%v: runF replaces Run, yet the command connected", args)
 	}
 	return code, errOut.String()
+}
+
+// defaultJudges is one controller with the defaults, judging every release.
+func defaultJudges() *judges {
+	return newJudges(cluster.Single("flux-system", "helm-controller", inspect.DefaultSettings(), ""))
 }

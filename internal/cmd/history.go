@@ -102,7 +102,7 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 	now := o.deps.Now()
 	d := inspect.Read(raw)
 	in, note := readEvents(ctx, client, ns, name)
-	in.Object, in.State = d.Object, d.Analyze(now, settings.get())
+	in.Object, in.State = d.Object, d.Analyze(now, settings.judges().of(d.Object))
 	in.Notes = appendNote(in.Notes, note)
 	if o.helmStorage {
 		in.Storage, in.StorageNamespace, note = readStorage(ctx, client, d.Object)
@@ -126,9 +126,8 @@ func (o *HistoryOptions) Run(ctx context.Context) error {
 }
 
 func (o *HistoryOptions) noteSettings(f *settingsFuture) {
-	f.get()
-	if f.note != "" {
-		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, f.note)
+	for _, line := range f.notes() {
+		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, line)
 	}
 }
 

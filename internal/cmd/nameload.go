@@ -56,11 +56,11 @@ func loadForNames(ctx context.Context, client Cluster, named []inspect.RetryStat
 		}
 		at[i] = j
 	}
-	l := inspect.ApplyLoad(fleet, settings.get(), now, true)
+	loads := settings.judges().loads(fleet, now, true)
 	for i := range named {
 		named[i] = fleet[at[i]]
 	}
-	return &l
+	return ownLoad(loads, named[0])
 }
 
 // anyDue: one of the states waits for an attempt the controller's queue
@@ -85,4 +85,18 @@ func markUnloaded(states []inspect.RetryState, why string) {
 			states[i].Next.LoadNote = "the controller's load was not considered: " + why
 		}
 	}
+}
+
+// ownLoad is the load of st's controller among loads (one per controller):
+// the one the detail view shows under its window.
+func ownLoad(loads []inspect.Load, st inspect.RetryState) *inspect.Load {
+	if len(loads) == 1 {
+		return &loads[0]
+	}
+	for i := range loads {
+		if st.Controller != nil && loads[i].Controller == st.Controller.Name {
+			return &loads[i]
+		}
+	}
+	return nil
 }

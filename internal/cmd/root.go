@@ -43,8 +43,11 @@ type globalOptions struct {
 	color               string
 	controllerNamespace string
 	controllerName      string
-	in                  io.Reader // standard input, for prompts
-	debugRequests       bool
+	// controllerPinned: --controller-name was given, so that Deployment
+	// alone judges every release (no discovery).
+	controllerPinned func() bool
+	in               io.Reader // standard input, for prompts
+	debugRequests    bool
 }
 
 // options is the kubectl command pattern: Complete fills in what the flags
@@ -83,7 +86,7 @@ func NewRootCmd(deps Deps) *cobra.Command {
 		NewCmdHistory(g, deps, nil),
 		NewCmdForce(g, deps, nil),
 		NewCmdWait(g, deps, nil),
-		NewCmdVersion(deps),
+		NewCmdVersion(g, deps, nil),
 	)
 	registerCompletions(root, g)
 	return root
@@ -114,7 +117,8 @@ helm-controller will do next and when, and how to get a stuck release moving.`,
 	g.configFlags.AddFlags(flags)
 	flags.StringVar(&g.color, "color", "auto", "Colour and box glyphs: auto (on a terminal, unless NO_COLOR is set), always or never")
 	flags.StringVar(&g.controllerNamespace, "controller-namespace", "flux-system", "Namespace of the helm-controller Deployment whose settings (jitter, feature gates) are read")
-	flags.StringVar(&g.controllerName, "controller-name", "helm-controller", "Name of the helm-controller Deployment")
+	flags.StringVar(&g.controllerName, "controller-name", "helm-controller", "Name of the helm-controller Deployment; given, it judges every release (otherwise each release is matched to the helm-controller of --controller-namespace whose --watch-label-selector and namespace scope select it)")
+	g.controllerPinned = func() bool { return flags.Changed("controller-name") }
 	flags.Float32Var(&g.rate.QPS, "qps", cluster.DefaultRate.QPS, "API requests per second once --burst is spent (kubectl's client default)")
 	flags.IntVar(&g.rate.Burst, "burst", cluster.DefaultRate.Burst, "API requests sent at once before --qps applies (kubectl's client default)")
 	flags.BoolVar(&g.debugRequests, "debug-requests", false, "Print the number of API requests made to stderr")

@@ -171,9 +171,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 	defer done()
 	if o.watch {
-		s := settings.get()
+		j := settings.judges()
 		o.note(settings)
-		return o.runWatch(ctx, client, s)
+		return o.runWatch(ctx, client, j)
 	}
 	now := o.deps.Now()
 	states, fetchErr := fetchStates(ctx, client, o.target, o.sel.chunkSize, now, settings, o.trim())
@@ -183,12 +183,12 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	o.note(settings)
 	if o.helmStorage {
 		// Before the load: addRisks analyzes each named release afresh.
-		o.addRisks(ctx, client, states, now, settings.get())
+		o.addRisks(ctx, client, states, now, settings.judges())
 		if ctx.Err() != nil {
 			return ctx.Err() // interrupted: a view without its storage would read as complete
 		}
 	}
-	load := o.target.withLoad(states, settings.get(), now)
+	load, loads := loadView(o.target.withLoad(states, settings.judges(), now))
 	if len(o.target.names) > 0 {
 		load = loadForNames(ctx, client, states, o.sel.chunkSize, now, settings, o.noLoad)
 	}
@@ -196,7 +196,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := o.print(states, now, load); err != nil {
+	if err := o.print(states, now, load, loads); err != nil {
 		return err
 	}
 	if fetchErr != nil {
@@ -243,19 +243,18 @@ func (o *StatusOptions) choose(states []inspect.RetryState, now time.Time) ([]in
 
 // note prints why the controller's settings are defaults, once, on stderr.
 func (o *StatusOptions) note(f *settingsFuture) {
-	f.get()
-	if f.note != "" {
-		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, f.note)
+	for _, line := range f.notes() {
+		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, line)
 	}
 }
 
 // print chooses the view.
-func (o *StatusOptions) print(states []inspect.RetryState, now time.Time, load *inspect.Load) error {
+func (o *StatusOptions) print(states []inspect.RetryState, now time.Time, load *inspect.Load, loads []inspect.Load) error {
 	out := o.deps.Streams.Out
 	single := len(o.target.names) == 1
 	if o.out.Format != "" && o.out.Format != "wide" {
 		printed := o.out
-		printed.Load = load
+		printed.Load, printed.Loads = load, loads
 		return render.Print(out, states, single, printed)
 	}
 	if len(states) == 0 {
@@ -265,7 +264,7 @@ func (o *StatusOptions) print(states []inspect.RetryState, now time.Time, load *
 		return nil
 	}
 	ro := o.renderOptions(now)
-	ro.Load = load
+	ro.Load, ro.Loads = load, loads
 	if single && o.out.Format == "" {
 		return render.Detail(out, states[0], ro)
 	}
@@ -284,7 +283,7 @@ func (o *StatusOptions) renderOptions(now time.Time) render.Options {
 // release again for the object (fetchStates keeps only the states): one
 // request per name, and only with --helm-storage. A storage that cannot be
 // read is a note on stderr; the state keeps the generic warning.
-func (o *StatusOptions) addRisks(ctx context.Context, c Cluster, states []inspect.RetryState, now time.Time, s inspect.Settings) {
+func (o *StatusOptions) addRisks(ctx context.Context, c Cluster, states []inspect.RetryState, now time.Time, j *judges) {
 	for i, st := range states {
 		raw, err := c.Get(ctx, st.Namespace, st.Name)
 		if err != nil {
@@ -293,7 +292,7 @@ func (o *StatusOptions) addRisks(ctx context.Context, c Cluster, states []inspec
 		}
 		d := inspect.Read(raw)
 		var note string
-		states[i], note = withStorage(ctx, c, d, d.Analyze(now, s))
+		states[i], note = withStorage(ctx, c, d, d.Analyze(now, j.of(d.Object)))
 		if note != "" {
 			_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, note)
 		}

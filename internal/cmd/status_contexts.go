@@ -19,13 +19,13 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 	errOut := o.deps.Streams.ErrOut
 	ms := o.g.members(o.contexts, o.target)
 	parts := make([][]inspect.RetryState, len(ms))
-	loads := make([]*inspect.Load, len(ms))
+	loads := make([][]inspect.Load, len(ms))
 	o.g.fanOut(ctx, ms, contextsInFlight, o.ctxFlags.timeout, nil, func(ctx context.Context, i int, m *member) error {
 		states, err := fetchStates(ctx, m.client, m.target, o.sel.chunkSize, now, m.settings, o.trim())
 		if err != nil && len(states) == 0 {
 			return err
 		}
-		loads[i] = m.target.withLoad(states, m.settings.get(), now)
+		loads[i] = m.target.withLoad(states, m.settings.judges(), now)
 		for j := range states {
 			states[j].Context = m.context
 		}
@@ -38,8 +38,7 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 	var perContext []inspect.Load
 	for i, m := range ms {
 		states = append(states, parts[i]...)
-		if loads[i] != nil {
-			l := *loads[i]
+		for _, l := range loads[i] {
 			l.Context = m.context
 			perContext = append(perContext, l)
 		}

@@ -143,7 +143,7 @@ func TestUndecodableFieldWarnedTheSameEverywhere(t *testing.T) {
 
 	// The watch keeps what its LIST decoded, and decodes events from maps.
 	o, _, _ := parseStatus(t, "-w")
-	v := &liveView{o: o, seen: newAnalyses(inspect.DefaultSettings(), clockStep)}
+	v := &liveView{o: o, seen: newAnalyses(defaultJudges(), clockStep)}
 	objs, _, err := listScope(t.Context(), clustertest.New(bad), o.target, 0)
 	if err != nil {
 		t.Fatal(err)

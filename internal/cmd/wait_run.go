@@ -21,7 +21,7 @@ var errWaitOver = errors.New("wait over")
 type waiter struct {
 	o        *WaitOptions
 	future   *settingsFuture
-	s        inspect.Settings
+	j        *judges
 	deadline time.Time
 
 	seen    *analyses        // every object of the scope, for the controller's load
@@ -45,8 +45,8 @@ func newWaiter(o *WaitOptions, f *settingsFuture, deadline time.Time) *waiter {
 // listed takes a LIST: the first one chooses the releases waited for.
 func (w *waiter) listed(objs []inspect.Decoded) error {
 	if w.seen == nil {
-		w.s = w.future.get()
-		w.seen = newAnalyses(w.s, clockStep)
+		w.j = w.future.judges()
+		w.seen = newAnalyses(w.j, clockStep)
 	}
 	w.seen.reset(objs, w.o.deps.Now())
 	if !w.started {
@@ -117,6 +117,7 @@ func (w *waiter) tick() error { return w.judge(true) }
 // (a queued retry never reads overdue).
 func (w *waiter) states(now time.Time) map[string]*inspect.RetryState {
 	states := w.seen.some(now, w.o.target, w.tracked...)
+	w.j.warnNew(w.o.deps.Streams.ErrOut)
 	if len(w.o.target.names) > 0 {
 		// One watch per name sees no other release: the windows say so
 		// rather than pass for load-aware ones.

@@ -265,7 +265,7 @@ func TestWaitTerminal(t *testing.T) {
 	var out, errOut bytes.Buffer
 	o.deps.Streams.Out, o.deps.Streams.ErrOut = &out, &errOut
 	o.term.tty = true
-	w := newWaiter(o, &settingsFuture{ch: closed(), s: inspect.DefaultSettings()}, testNow.Add(time.Minute))
+	w := newWaiter(o, &settingsFuture{ch: closed(), j: defaultJudges()}, testNow.Add(time.Minute))
 	objs := []inspect.Decoded{inspect.ReadUnstructured(object(t, "retrying-upgrade", "", 0)), inspect.ReadUnstructured(object(t, "ready", "", 0))}
 	if err := w.listed(objs); err != nil {
 		t.Fatal(err)

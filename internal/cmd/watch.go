@@ -22,16 +22,16 @@ type liveView struct {
 	conn connState   // the API server away (watch_conn.go)
 }
 
-func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, s inspect.Settings) error {
+func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, j *judges) error {
 	if o.watchTimeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, o.watchTimeout)
 		defer cancel()
 	}
 	if dataFormats[o.out.Format] {
-		return o.runWatchData(ctx, client, s) // watch_data.go: for programs
+		return o.runWatchData(ctx, client, j) // watch_data.go: for programs
 	}
-	v := &liveView{o: o, seen: newAnalyses(s, clockStep)}
+	v := &liveView{o: o, seen: newAnalyses(j, clockStep)}
 	v.seen.trim = o.trim() // the table's states, as status -A keeps them
 	every := time.Duration(0)
 	if o.term.tty {
@@ -87,20 +87,21 @@ func (v *liveView) apply(ev watch.Event) error {
 // statesWithLoad is every state at one clock reading, with the
 // controller's load over all of them (a queued retry never reads
 // overdue), those the filter selects, sorted.
-func (v *liveView) statesWithLoad(now time.Time) ([]inspect.RetryState, *inspect.Load) {
-	all, load := v.seen.all(now, v.o.target)
+func (v *liveView) statesWithLoad(now time.Time) ([]inspect.RetryState, []inspect.Load) {
+	all, loads := v.seen.all(now, v.o.target)
+	v.seen.j.warnNew(v.o.deps.Streams.ErrOut)
 	out := v.o.filter.Apply(all)
 	_ = render.Sort(out, v.o.sortBy) // validated before the watch started
-	return out, load
+	return out, loads
 }
 
 // drawAll shows every release: on a terminal a frame that fits it, drawn
 // over the last one; on a pipe the table once (after the LIST).
 func (v *liveView) drawAll() {
 	now := v.o.deps.Now()
-	states, load := v.statesWithLoad(now)
+	states, loads := v.statesWithLoad(now)
 	ro := v.o.renderOptions(now)
-	ro.Load = load
+	ro.Load, ro.Loads = loadView(loads)
 	ro.Relative = ro.Relative && !v.conn.isLost() // stale data: the windows' clock times, no countdown
 	out := v.o.deps.Streams.Out
 	none := render.NoneFound(v.o.target.namespace, v.o.target.allNamespaces)
@@ -131,6 +132,7 @@ func (v *liveView) header(now time.Time) []string {
 // busy says queued), and marks this one only.
 func (v *liveView) drawOne(k string, now time.Time) error {
 	states := v.seen.some(now, v.o.target, k)
+	v.seen.j.warnNew(v.o.deps.Streams.ErrOut)
 	if len(states) == 0 || !v.o.filter.Keep(states[0]) {
 		return nil
 	}

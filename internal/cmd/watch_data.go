@@ -19,14 +19,14 @@ var dataFormats = map[string]bool{"json": true, "yaml": true, "name": true, "jso
 // redraws, on a terminal either; the clock moving is not a change.
 type dataView struct {
 	o      *StatusOptions
-	s      inspect.Settings
+	j      *judges
 	all    *analyses         // every object seen, for the controller's load
 	seen   map[string]string // resourceVersion last printed, per object
 	events bool              // --output-watch-events
 }
 
-func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, s inspect.Settings) error {
-	v := &dataView{o: o, s: s, all: newAnalyses(s, clockStep), seen: map[string]string{}, events: o.watchEvents}
+func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, j *judges) error {
+	v := &dataView{o: o, j: j, all: newAnalyses(j, clockStep), seen: map[string]string{}, events: o.watchEvents}
 	err := follow(ctx, client, o.target, o.sel.chunkSize, 0, v)
 	if ctx.Err() != nil {
 		return nil // Ctrl-C and --timeout end a watch normally
@@ -42,9 +42,10 @@ func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, s insp
 func (v *dataView) listed(objs []inspect.Decoded) error {
 	now := v.o.deps.Now()
 	before := v.all
-	v.all = newAnalyses(v.s, clockStep)
+	v.all = newAnalyses(v.j, clockStep)
 	v.all.reset(objs, now)
 	states, _ := v.all.all(now, v.o.target)
+	v.j.warnNew(v.o.deps.Streams.ErrOut)
 	byKey := make(map[string]inspect.RetryState, len(states))
 	for _, st := range states {
 		byKey[st.Namespace+"/"+st.Name] = st
@@ -60,7 +61,7 @@ func (v *dataView) listed(objs []inspect.Decoded) error {
 	}
 	for _, d := range before.objects {
 		if !v.all.has(key(d)) {
-			if err := v.print(d, d.Analyze(now, v.s), watch.Deleted); err != nil {
+			if err := v.print(d, d.Analyze(now, v.j.of(d.Object)), watch.Deleted); err != nil {
 				return err
 			}
 		}
@@ -80,13 +81,14 @@ func (v *dataView) apply(ev watch.Event) error {
 	now := v.o.deps.Now()
 	if deleted {
 		v.all.remove(key(d))
-		return v.print(d, d.Analyze(now, v.s), watch.Deleted)
+		return v.print(d, d.Analyze(now, v.j.of(d.Object)), watch.Deleted)
 	}
 	typ := watch.Modified
 	if v.all.put(d, now) {
 		typ = watch.Added
 	}
 	states := v.all.some(now, v.o.target, key(d))
+	v.j.warnNew(v.o.deps.Streams.ErrOut)
 	return v.print(d, states[0], typ)
 }
 

@@ -115,7 +115,7 @@ func TestWatchTerminalRedraws(t *testing.T) {
 	var out bytes.Buffer
 	o.deps.Streams.Out = &out
 	o.term.tty = true
-	v := &liveView{o: o, seen: newAnalyses(inspect.DefaultSettings(), clockStep)}
+	v := &liveView{o: o, seen: newAnalyses(defaultJudges(), clockStep)}
 	if err := v.listed(nil); err != nil {
 		t.Fatal(err)
 	}

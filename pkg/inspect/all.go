@@ -50,9 +50,14 @@ func (d Decoded) AnalyzeWith(now time.Time, s Settings, ev Evidence) RetryState 
 
 // WantsEvents: the window of this state is only a bound that the
 // release's Events may sharpen (a backoff the object does not count, a
-// dependency recheck it does not time); AnalyzeWith takes them.
+// dependency recheck it does not time, a failed drift correction's
+// step); AnalyzeWith takes them.
 func (st *RetryState) WantsEvents() bool {
-	return st.Next.Bound != "" && (st.Next.Rule == RuleErrorBackoff || st.Next.Rule == RuleDependency)
+	switch st.Next.Rule {
+	case RuleErrorBackoff, RuleDependency, RuleDriftRetry:
+		return st.Next.Bound != ""
+	}
+	return false
 }
 
 // DecodeAll decodes many objects, in order, on every core: decoding is most

@@ -91,6 +91,7 @@ func AnalyzeWith(hr *v2.HelmRelease, now time.Time, s Settings, ev Evidence) Ret
 	st.NextSteps = nextSteps(hr, o, &st)
 	st.Warnings = warnings(hr, o, &st)
 	s.Controller.apply(&st)
+	s.applyOwner(&st)
 	return st
 }
 

@@ -32,6 +32,9 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 		n.Bound = o.ev.missingNote()
 		return PhaseFailed, unanchored(o.now, o.s.MaxRetryDelay.D()).toNext(n, o.now)
 	}
+	if o.s.Mutant == MutantEventCountIgnored {
+		e.Count, e.First = 1, e.Last
+	}
 	lo, hi, why := o.streakBase(e)
 	count := int64(e.Count)
 	if t, ok := o.handledAfter(e.Last); ok {
@@ -57,16 +60,19 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 // forget the release (k = 0), and a release created just before has only
 // the finalizer's requeue behind it (k ≤ 1). why is set when the range
 // leaves the window wider than one step.
-func (o *observation) streakBase(e Event) (lo, hi int64, why string) {
-	return o.streakBaseWithin(e, 0)
+// also names Events that every attempt of the streak records beside e
+// (DriftDetected beside DriftCorrectionFailed): they say nothing of what
+// came before it.
+func (o *observation) streakBase(e Event, also ...string) (lo, hi int64, why string) {
+	return o.streakBaseWithin(e, 0, also...)
 }
 
 // streakBaseWithin is streakBase where the Event's span may also hold one
 // wait of up to extra (the cache wait after a remediation).
-func (o *observation) streakBaseWithin(e Event, extra time.Duration) (lo, hi int64, why string) {
+func (o *observation) streakBaseWithin(e Event, extra time.Duration, also ...string) (lo, hi int64, why string) {
 	top := capExponent(o.s)
 	allowed := func(k int64) bool { return true }
-	if p, ok := o.ev.before(e.First, e); ok && forgets(p.Reason) {
+	if p, ok := o.ev.before(e.First, e, also...); ok && forgets(p.Reason) {
 		allowed = func(k int64) bool { return k == 0 }
 	} else if !ok && !o.hr.CreationTimestamp.IsZero() && e.First.Sub(o.hr.CreationTimestamp.Time) < 10*time.Second {
 		allowed = func(k int64) bool { return k <= 1 }

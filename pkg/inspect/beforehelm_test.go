@@ -188,3 +188,59 @@ func TestDependencyAfterHandledRequest(t *testing.T) {
 		ev("DependencyNotReady", msg, 12, "11:50:00", "11:59:48")}})
 	checkWindow(t, st, "12:00:25", "12:00:28.2", "")
 }
+
+// A failed drift correction under RemediateOnFailure (fixture
+// drift-correction-failing: Reconciling ProgressingWithRetry since
+// 11:59:50, the requeue): the work queue's step from the
+// DriftCorrectionFailed Event's count, DriftDetected Events of the same
+// reconciles notwithstanding.
+func TestDriftRetryFromEvents(t *testing.T) {
+	const failedMsg = "Failed to correct cluster state of release apps/app.v1:\nConfigMap/apps/app-config patch failure: denied"
+	succeeded := ev("InstallSucceeded", "Helm install succeeded", 1, "11:00:00", "11:00:00")
+	detected := ev("DriftDetected", "Cluster state of release apps/app.v1 has drifted", 4, "11:59:46", "11:59:50")
+	cases := []struct {
+		name             string
+		ev               Evidence
+		earliest, latest string
+		bound            string
+	}{
+		{name: "not read", ev: Evidence{},
+			earliest: "11:59:50", latest: "12:14:52", bound: "no counter shows failed drift corrections"},
+		{name: "no Event of this correction", ev: Evidence{EventsRead: true, Events: []Event{succeeded,
+			ev("DriftCorrectionFailed", failedMsg, 2, "10:00:00", "10:00:01")}},
+			earliest: "11:59:50", latest: "12:14:52", bound: "no DriftCorrectionFailed Event"},
+		// 0.75 + 1.5 s between three failures after a success: the next
+		// step is 3 s after the requeue.
+		{name: "three after a success", ev: Evidence{EventsRead: true, Events: []Event{succeeded, detected,
+			ev("DriftCorrectionFailed", failedMsg, 3, "11:59:47", "11:59:49")}},
+			earliest: "11:59:53", latest: "11:59:56.2"},
+		// Six: 0.75+1.5+3+6+12 s = 23.25 s, the next 24 s.
+		{name: "six after a success", ev: Evidence{EventsRead: true, Events: []Event{succeeded, detected,
+			ev("DriftCorrectionFailed", failedMsg, 6, "11:59:26", "11:59:49")}},
+			earliest: "12:00:14", latest: "12:00:17.2"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st := stateWith(t, "drift-correction-failing", tc.ev)
+			if st.Next.Rule != RuleDriftRetry {
+				t.Fatalf("rule = %q, want %q", st.Next.Rule, RuleDriftRetry)
+			}
+			checkWindow(t, st, tc.earliest, tc.latest, tc.bound)
+		})
+	}
+}
+
+// The commands read Events only for states that ask for them: a failed
+// drift correction's bound does, a RetryOnFailure one (timed by its
+// interval) and a ready release do not.
+func TestWantsEvents(t *testing.T) {
+	for name, want := range map[string]bool{
+		"drift-correction-failing": true, "drift-correction-retrying": false,
+		"failed-values": true, "waiting-dependency": true, "ready": false,
+	} {
+		st := stateWith(t, name, Evidence{})
+		if got := st.WantsEvents(); got != want {
+			t.Errorf("%s: WantsEvents = %v, want %v (rule %s, bound %q)", name, got, want, st.Next.Rule, st.Next.Bound)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -99,7 +100,15 @@ func (o *observation) endedBeforeHelm() bool {
 	if c.Reason != reasonProgressing || runningMessage.MatchString(c.Message) {
 		return false
 	}
-	return o.ready != nil && o.ready.Status == metav1.ConditionFalse && !helmFailure[o.ready.Reason]
+	return o.ready != nil && o.ready.Status == metav1.ConditionFalse && beforeHelm(o.ready.Reason)
+}
+
+// beforeHelm: a Ready=False reason that says the reconcile stopped before
+// any Helm action. HealthCheckCanceled is neither that nor a failure: the
+// action ran and a new request cut its health checks short
+// (HelmReleaseReconciler.reconcileRelease, CancelHealthCheckOnNewRevision).
+func beforeHelm(reason string) bool {
+	return !helmFailure[reason] && reason != reasonHealthCheckCanceled
 }
 
 // newGenerationUnseen: the spec changed since the last attempt and no
@@ -122,7 +131,7 @@ func (o *observation) newGenerationUnseen() bool {
 // before any Helm action.
 func (o *observation) stoppedBeforeHelm() bool {
 	return o.ready != nil && o.ready.ObservedGeneration >= o.hr.Generation &&
-		o.ready.Status == metav1.ConditionFalse && !helmFailure[o.ready.Reason]
+		o.ready.Status == metav1.ConditionFalse && beforeHelm(o.ready.Reason)
 }
 
 // fromReconciling reads the Reconciling condition the last reconcile left.
@@ -206,9 +215,21 @@ func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next 
 // (AtomicRelease.actionForState, ReleaseStatusAbsent). The mutant
 // MutantUpgradeBudget judges it by the upgrade's retries instead.
 func (o *observation) absentAfterUpgrade() bool {
-	latest := o.history.Latest()
-	return latest != nil && (latest.Status == "uninstalled" || latest.Status == "uninstalling") &&
+	return o.absent() && o.history.Latest() != nil &&
 		activeAction(o.hr) == v2.ReleaseActionUpgrade && o.s.Mutant != MutantUpgradeBudget
+}
+
+// absent: an uninstall emptied Helm storage. The snapshot says so
+// ("uninstalling", "uninstalled"), or, before the snapshot is written, the
+// Remediated condition the uninstall remediation set (the real controller
+// writes the two in separate patches: 1.2 s apart on a loaded machine in
+// ground truth 12 under the cancel setting); a new attempt deletes it.
+func (o *observation) absent() bool {
+	if latest := o.history.Latest(); latest != nil && (latest.Status == "uninstalled" || latest.Status == "uninstalling") {
+		return true
+	}
+	c := apimeta.FindStatusCondition(o.hr.Status.Conditions, v2.RemediatedCondition)
+	return c != nil && c.Status == metav1.ConditionTrue && c.Reason == v2.UninstallSucceededReason
 }
 
 // retryAction is the Helm action of the next attempt after a failure
@@ -221,7 +242,7 @@ func (o *observation) retryAction() Action {
 	switch {
 	case latest == nil && o.hr.Status.LastAttemptedReleaseAction == v2.ReleaseActionUpgrade && o.hr.Status.StorageNamespace != "":
 		return ActionUpgrade
-	case latest == nil || latest.Status == "uninstalled" || latest.Status == "uninstalling":
+	case latest == nil || o.absent():
 		return ActionInstall
 	}
 	return ActionUpgrade

@@ -13,6 +13,14 @@ import (
 // correction fails, since the action always returns nil and only reports.
 const correctingDriftMessage = "correcting cluster drift"
 
+// reasonDriftCorrectionFailed is the Event CorrectClusterDrift.report
+// records for every failed correction.
+const reasonDriftCorrectionFailed = "DriftCorrectionFailed"
+
+// reasonDriftDetected is the Event each reconcile that finds the drift
+// records before it corrects it (AtomicRelease.actionForState).
+const reasonDriftDetected = "DriftDetected"
+
 // drifted: the controller found the cluster state drifted from the release
 // (AtomicRelease.actionForState, ReleaseStatusDrifted).
 func (o *observation) drifted() bool {
@@ -38,7 +46,11 @@ func (o *observation) driftCorrectionGaveUp() bool {
 // interval; under RemediateOnFailure after the work queue's backoff
 // (ErrMustRequeue → Requeue; no cache wait, the history did not change),
 // whose exponent grows with every failed correction and is never forgotten
-// while the drift stays.
+// while the drift stays. The Reconciling condition's LTT is the requeue
+// (the reconcile's last patch, ProgressingWithRetry); no counter shows the
+// exponent, but every failed correction records a DriftCorrectionFailed
+// Event (CorrectClusterDrift.report) with the same message, whose count
+// and first time give it as for a failure before Helm.
 func (o *observation) driftNext(st *RetryState, c *metav1.Condition) (Phase, Next) {
 	at := timeOf(c.LastTransitionTime)
 	if d, ok := retryAfter(c.Message); ok {
@@ -47,10 +59,28 @@ func (o *observation) driftNext(st *RetryState, c *metav1.Condition) (Phase, Nex
 		n.Why = fmt.Sprintf("the drift correction failed; RetryOnFailure: the controller corrects the drift again %s later (±%d%% jitter)", d, o.s.JitterPercent)
 		return PhaseRetrying, n
 	}
-	n := Next{Action: ActionCorrectDrift, Rule: RuleDriftRetry, Bound: boundDriftExponent, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: at},
+	n := Next{Action: ActionCorrectDrift, Rule: RuleDriftRetry, Anchor: &Anchor{Condition: c.Type, Reason: c.Reason, Time: at},
 		Why: fmt.Sprintf("the drift correction failed; the controller corrects the drift again after its backoff (%s doubling with every failed correction, at most %s)",
 			o.s.MinRetryDelay, o.s.MaxRetryDelay)}
-	return PhaseFailed, window{earliest: at, latest: at.Add(o.s.MaxRetryDelay.D() + 2*lttResolution), anchored: true}.toNext(n, o.now)
+	e, ok := o.ev.latestFor(reasonDriftCorrectionFailed, "")
+	if !ok || e.Last.Before(at.Add(-lttResolution-stepAllowance)) {
+		// No Event, or one older than this requeue: an earlier streak's.
+		n.Bound = boundDriftExponent
+		if o.ev.EventsRead {
+			n.Bound += " (no DriftCorrectionFailed Event of this correction)"
+		} else {
+			n.Bound += " (" + o.ev.missingNote() + ")"
+		}
+		return PhaseFailed, window{earliest: at, latest: at.Add(o.s.MaxRetryDelay.D() + 2*lttResolution), anchored: true}.toNext(n, o.now)
+	}
+	lo, hi, why := o.streakBase(e, reasonDriftDetected)
+	count := int64(e.Count)
+	n.Bound = why
+	n.Why += fmt.Sprintf("; its DriftCorrectionFailed Event says %d failed correction(s) in a row, so the next wait is %s",
+		count, stepRange(o.s, lo+count-1, hi+count-1))
+	w := window{earliest: at.Add(backoffStep(lo+count-1, o.s)),
+		latest: at.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}
+	return PhaseFailed, w.toNext(n, o.now)
 }
 
 // driftPeriodicNext: the correction at the next periodic reconcile.

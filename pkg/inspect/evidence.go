@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -99,12 +100,13 @@ func (ev Evidence) latestFor(reason, message string) (Event, bool) {
 	return best, found
 }
 
-// before is the newest Event that ended before t, other than skip's kind.
-func (ev Evidence) before(t time.Time, skip Event) (Event, bool) {
+// before is the newest Event that ended before t, other than skip's kind
+// and the reasons in also (Events each attempt of the streak records too).
+func (ev Evidence) before(t time.Time, skip Event, also ...string) (Event, bool) {
 	var best Event
 	found := false
 	for _, e := range ev.Events {
-		if e.Reason == skip.Reason && e.Message == skip.Message {
+		if e.Reason == skip.Reason && e.Message == skip.Message || slices.Contains(also, e.Reason) {
 			continue
 		}
 		if e.Last.After(t) {

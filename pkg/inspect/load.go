@@ -18,7 +18,11 @@ type Load struct {
 	// Context is the kubeconfig context of the controller, when a command
 	// reads several clusters: each cluster's controller has its own
 	// workers. ApplyLoad leaves it empty.
-	Context    string `json:"context,omitempty"`
+	Context string `json:"context,omitempty"`
+	// Controller is the controller's Deployment (namespace/name), when the
+	// cluster runs several (sharded): each has its own workers. ApplyLoad
+	// leaves it empty.
+	Controller string `json:"controller,omitempty"`
 	Concurrent int    `json:"concurrent"`
 	// Busy counts the visible releases holding a worker (WorkerUntil).
 	Busy int `json:"busy"`

@@ -28,12 +28,16 @@ const (
 	// MutantUpgradeBudget: the install after an upgrade's uninstall
 	// remediation judged by the upgrade's retries.
 	MutantUpgradeBudget Mutant = "install-budget-from-upgrade"
+	// MutantEventCountIgnored: a failure before Helm timed as the first
+	// of its streak whatever its Event's count says (the count is the
+	// failures in a row, hence the work queue's step).
+	MutantEventCountIgnored Mutant = "event-count-ignored"
 )
 
 // Mutants lists them all, for the mutation check.
 func Mutants() []Mutant {
 	return []Mutant{MutantExponentUnknown, MutantSlackX10, MutantNoHookPhases, MutantNoJitter,
-		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget}
+		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored}
 }
 
 // mutated applies the mutants that change settings rather than a rule.

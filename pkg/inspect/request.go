@@ -7,6 +7,10 @@ import "time"
 // on v1.6.4, the forced attempt started 0.6 s after the patch.
 const requestGrace = 10 * time.Second
 
+// reasonHealthCheckCanceled is meta.HealthCheckCanceledReason: the Ready
+// reason of a reconcile whose health checks a new request cancelled.
+const reasonHealthCheckCanceled = "HealthCheckCanceled"
+
 // pendingRequest: a reconcile.fluxcd.io/requestedAt token the controller has
 // not handled yet overrides the schedule: it reconciles as soon as it sees
 // the annotation, whatever the phase (a suspended or deleted object aside).
@@ -60,11 +64,20 @@ func (o *observation) pendingRequest(st *RetryState) (Next, bool) {
 		// wait follow the last write). A reconcile that ended waiting for
 		// its retryInterval, or ready, round-tripped its object
 		// (WithStatusObservedGeneration) and waits for no cache.
+		// A reconcile whose health checks the request cancelled
+		// (CancelHealthCheckOnNewRevision: Ready HealthCheckCanceled,
+		// Requeue) waits for the cache whatever its Reconciling says: the
+		// cancelled action wrote a snapshot (measured: the next reconcile
+		// 12.4 s after the cancellation).
 		wait := o.s.cacheWait()
-		if st.Phase == PhaseRetrying || st.Phase == PhaseReady {
+		cancelled := st.Phase == PhaseRetrying && o.cancelsHealthChecks(at)
+		if (st.Phase == PhaseRetrying || st.Phase == PhaseReady) && !cancelled {
 			wait = 0
 		}
 		w = window{earliest: busy, latest: busy.Add(wait + requestGrace), anchored: true}
+		if cancelled {
+			w.earliest = busy.Add(wait)
+		}
 		n.Why += "; it came while a reconcile was under way, which ends first"
 	}
 	return w.toNext(n, o.now), true
@@ -80,4 +93,20 @@ func (o *observation) lastWrite() time.Time {
 		}
 	}
 	return t
+}
+
+// cancelsHealthChecks: the reconcile that left the release retrying returns
+// through the gate's cancellation, not its retryInterval: Ready says
+// HealthCheckCanceled, or the request came while that reconcile ran (its
+// Helm action failed after it), so IsObjectEnqueued holds when the error
+// returns (HelmReleaseReconciler.reconcileRelease: it checks on any error).
+func (o *observation) cancelsHealthChecks(at time.Time) bool {
+	c := o.ready
+	switch {
+	case c == nil:
+		return false
+	case c.Reason == reasonHealthCheckCanceled:
+		return true
+	}
+	return o.s.CancelHealthCheckOnNewRevision && helmFailure[c.Reason] && at.Before(timeOf(c.LastTransitionTime).Add(lttResolution))
 }

@@ -117,10 +117,26 @@ func (o *observation) requestWhileRunning(r running, st *RetryState, token strin
 	}
 	end := o.reconcileEnd(r, st)
 	if o.s.CancelHealthCheckOnNewRevision && (r.action == ActionInstall || r.action == ActionUpgrade) {
+		// Only the health checks take the interrupt context (the waiter's
+		// Wait and WaitWithJobs: controller.GetInterruptContext); the
+		// hooks (WatchUntilReady) and the apply before the wait do not.
+		// A request made before the wait began, or after it ended, waits
+		// for the reconcile as without the gate; which of the phases runs
+		// now is not on the object, so the window holds both paths (a
+		// request 6.8 s into an install under load was cancelled 10.9 s
+		// later, when its wait began).
 		e := o.backoffExponent(st)
-		end = at.Add(cacheSyncWait + e.upper(o.s) + retrySlack)
-		n.Why += fmt.Sprintf("; with CancelHealthCheckOnNewRevision on, the request cancels the %s's health checks: it ends with HealthCheckCanceled and the controller reconciles again after its 10 s cache wait and backoff%s",
+		end = latestOf(end, at.Add(cacheSyncWait+e.upper(o.s)+retrySlack))
+		n.Why += fmt.Sprintf("; with CancelHealthCheckOnNewRevision on, a request during the %s's health checks cancels them: it ends with HealthCheckCanceled and the controller reconciles again after its 10 s cache wait and backoff%s (the hooks and the apply before the checks are not cancelled)",
 			r.action, e.note(o.s))
 	}
 	return window{earliest: at, latest: end, anchored: true}.toNext(n, o.now)
+}
+
+// latestOf is the later of a and b.
+func latestOf(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

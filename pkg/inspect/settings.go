@@ -36,6 +36,12 @@ type Settings struct {
 	From string `json:"from"`
 	// Controller is the controller's health, from the same Deployment (health.go).
 	Controller Health `json:"controller"`
+	// Owner names the controller these settings are read from, when the
+	// commands matched the release to one of several (owner.go).
+	Owner *Owner `json:"owner,omitempty"`
+	// Unwatched, when set, says why no controller reconciles the release
+	// (its namespace and labels against each controller's scope).
+	Unwatched string `json:"unwatched,omitempty"`
 	// Mutant is a deliberately wrong rule, for the ground truth's mutation
 	// check only (mutant.go).
 	Mutant Mutant `json:"-"`

@@ -85,11 +85,14 @@ type RetryState struct {
 	// when a command reads several clusters (--contexts, --all-contexts).
 	// Analyze leaves it empty.
 	Context string `json:"context,omitempty"`
-	Phase   Phase  `json:"phase"`
-	Ready   string `json:"ready"`
-	Reason  string `json:"reason,omitempty"`
-	Message string `json:"message,omitempty"`
-	Summary string `json:"summary"`
+	// Controller is the helm-controller that reconciles the release, when
+	// the command matched it to one of the controllers it found.
+	Controller *Owner `json:"controller,omitempty"`
+	Phase      Phase  `json:"phase"`
+	Ready      string `json:"ready"`
+	Reason     string `json:"reason,omitempty"`
+	Message    string `json:"message,omitempty"`
+	Summary    string `json:"summary"`
 	// StallReason is the Stalled condition's reason (RetriesExceeded,
 	// MissingRollbackTarget, AccessDenied, ...), set when the phase is stalled.
 	StallReason string      `json:"stallReason,omitempty"`
@@ -208,9 +211,13 @@ type Next struct {
 	// and says why (--no-load, RBAC): the window may then be late.
 	LoadNote string `json:"loadNote,omitempty"`
 	// Blocked is set while the controller is down (health.go): the window
-	// holds only once it is back.
+	// holds only once it is back; and when no controller watches the
+	// release (owner.go), for good.
 	Blocked string `json:"blocked,omitempty"`
-	Why     string `json:"why"`
+	// Unwatched: no helm-controller selects the release (owner.go), so
+	// nothing is scheduled; Why says why none does.
+	Unwatched bool   `json:"unwatched,omitempty"`
+	Why       string `json:"why"`
 }
 
 // Anchor is the condition the window was computed from.

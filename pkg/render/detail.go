@@ -36,6 +36,9 @@ func Detail(w io.Writer, st inspect.RetryState, o Options) error {
 	}
 
 	section("Strategy")
+	if c := st.Controller; c != nil {
+		field("Controller", controllerText(*c))
+	}
 	field("In force", strategyLine(st))
 	field("Failures", failuresLine(st.Failures))
 	if st.Remediation.Strategy != "" {
@@ -158,4 +161,13 @@ func writeConditions(b *strings.Builder, st inspect.RetryState, o Options, secti
 // indent continues a multi-line value under its first line.
 func indent(s string, n int) string {
 	return strings.ReplaceAll(s, "\n", "\n"+strings.Repeat(" ", n))
+}
+
+// controllerText names the controller that judges the release: its
+// Deployment and version, "flux-system/helm-controller (v1.6.4)".
+func controllerText(c inspect.Owner) string {
+	if c.Version == "" {
+		return Escape(c.Name, false)
+	}
+	return Escape(c.Name+" ("+c.Version+")", false)
 }

@@ -106,6 +106,9 @@ func when(t time.Time, o Options) string {
 // nextText is the NEXT column: the next action and its window, marked
 // while the controller is down (the window holds only once it is back).
 func nextText(st inspect.RetryState, o Options) string {
+	if st.Next.Unwatched {
+		return "unwatched"
+	}
 	if st.Next.Blocked != "" {
 		return windowNext(st, o) + " (controller down)"
 	}
@@ -158,7 +161,11 @@ func LoadLine(l inspect.Load, o Options) string {
 	if l.LowerBound {
 		busy = "at least " + busy
 	}
-	s := fmt.Sprintf("controller: %s workers running Helm actions (%s)", busy, Escape(strings.Join(l.Holders, ", "), false))
+	who := "controller"
+	if l.Controller != "" {
+		who += " " + Escape(l.Controller, false)
+	}
+	s := fmt.Sprintf("%s: %s workers running Helm actions (%s)", who, busy, Escape(strings.Join(l.Holders, ", "), false))
 	if l.Full && l.FreeBy != nil {
 		if o.Relative {
 			s += ", the first one free within " + Human(l.FreeBy.Sub(o.Now))

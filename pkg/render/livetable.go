@@ -37,6 +37,11 @@ func (t LiveTable) Lines(cols, height int) []string {
 	if o.Summary && o.Load != nil && o.Load.Busy > 0 {
 		load = []string{palette{on: o.Color}.dim(LoadLine(*o.Load, o))}
 	}
+	for _, l := range o.Loads { // one line per controller of a sharded cluster
+		if o.Summary && l.Busy > 0 {
+			load = append(load, palette{on: o.Color}.dim(ContextPrefix(l.Context)+LoadLine(l, o)))
+		}
+	}
 	summary := 0
 	if o.Summary {
 		summary = 1
@@ -47,7 +52,7 @@ func (t LiveTable) Lines(cols, height int) []string {
 	o.Summary = false // the last line counts what is left out instead
 	k := height - chrome - len(load) - 1
 	if k < 1 && len(load) > 0 {
-		load, k = nil, k+1 // a release's row before the controller's load
+		load, k = nil, k+len(load) // a release's row before the controllers' loads
 	}
 	if k < 1 {
 		// Not even one row: the counts alone.

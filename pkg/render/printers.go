@@ -85,26 +85,34 @@ func Print(w io.Writer, states []inspect.RetryState, single bool, out Output) er
 	if err != nil {
 		return err
 	}
-	var p printers.ResourcePrinter
+	p, err := templatePrinter(out, fmt.Errorf("unsupported output format %q", out.Format))
+	if err != nil {
+		return err
+	}
+	return p.PrintObj(obj, w)
+}
+
+// templatePrinter is kubectl's printer for -o jsonpath and -o go-template,
+// missing keys allowed (kubectl's --allow-missing-template-keys default);
+// unsupported is the error for any other format.
+func templatePrinter(out Output, unsupported error) (printers.ResourcePrinter, error) {
 	switch out.Format {
 	case "jsonpath":
 		jp, err := printers.NewJSONPathPrinter(out.Template)
 		if err != nil {
-			return fmt.Errorf("parsing the jsonpath template: %w", err)
+			return nil, fmt.Errorf("parsing the jsonpath template: %w", err)
 		}
-		jp.AllowMissingKeys(true) // kubectl's --allow-missing-template-keys default
-		p = jp
+		jp.AllowMissingKeys(true)
+		return jp, nil
 	case "go-template":
 		gp, err := printers.NewGoTemplatePrinter([]byte(out.Template))
 		if err != nil {
-			return fmt.Errorf("parsing the go-template: %w", err)
+			return nil, fmt.Errorf("parsing the go-template: %w", err)
 		}
 		gp.AllowMissingKeys(true)
-		p = gp
-	default:
-		return fmt.Errorf("unsupported output format %q", out.Format)
+		return gp, nil
 	}
-	return p.PrintObj(obj, w)
+	return nil, unsupported
 }
 
 // object is the unstructured form the template printers walk.

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/cli-runtime/pkg/printers"
 	"sigs.k8s.io/yaml"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
@@ -135,24 +134,9 @@ func printTemplate(w io.Writer, v any, out Output) error {
 	if err != nil {
 		return err
 	}
-	var p printers.ResourcePrinter
-	switch out.Format {
-	case "jsonpath":
-		jp, err := printers.NewJSONPathPrinter(out.Template)
-		if err != nil {
-			return fmt.Errorf("parsing the jsonpath template: %w", err)
-		}
-		jp.AllowMissingKeys(true)
-		p = jp
-	case "go-template":
-		gp, err := printers.NewGoTemplatePrinter([]byte(out.Template))
-		if err != nil {
-			return fmt.Errorf("parsing the go-template: %w", err)
-		}
-		gp.AllowMissingKeys(true)
-		p = gp
-	default:
-		return fmt.Errorf("-o %s is not supported here: use json, yaml, name, jsonpath or go-template", out.Format)
+	p, err := templatePrinter(out, fmt.Errorf("-o %s is not supported here: use json, yaml, name, jsonpath or go-template", out.Format))
+	if err != nil {
+		return err
 	}
 	return p.PrintObj(&unstructured.Unstructured{Object: m}, w)
 }

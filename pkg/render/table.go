@@ -104,6 +104,9 @@ func failedContexts(errs []ContextError) string {
 // "[prod-eu] ". The name comes from the user's kubeconfig, but is escaped
 // all the same.
 func ContextPrefix(context string) string {
+	if context == "" {
+		return "" // one cluster: a sharded cluster's lines need no prefix
+	}
 	return "[" + Escape(context, false) + "] "
 }
 

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	v2 "github.com/fluxcd/helm-controller/api/v2"
 	"golang.org/x/sync/errgroup"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -31,7 +32,18 @@ type Applier struct {
 	AllNamespaces bool
 	Now           func() time.Time
 	Settings      inspect.Settings
-	Report        func(Result)
+	// SettingsFor, when set, gives each release the settings of its own
+	// controller (a sharded cluster) instead of Settings.
+	SettingsFor func(*v2.HelmRelease) inspect.Settings
+	Report      func(Result)
+}
+
+// settings is what d is judged by.
+func (a *Applier) settings(d inspect.Decoded) inspect.Settings {
+	if a.SettingsFor != nil {
+		return a.SettingsFor(d.Object)
+	}
+	return a.Settings
 }
 
 // Apply runs the plan and returns one result per item, in plan order.

@@ -130,9 +130,10 @@ func (w *waiter) observe(ev watch.Event) (bool, error) {
 	}
 	d := inspect.ReadUnstructured(u)
 	now := w.a.Now()
-	res, done := Evaluate(d, w.req, now, w.a.Settings)
+	s := w.a.settings(d)
+	res, done := Evaluate(d, w.req, now, s)
 	if !done {
-		st := d.Analyze(now, w.a.Settings)
+		st := d.Analyze(now, s)
 		// The watch sees the forced releases only, not the others that
 		// may hold the controller's workers.
 		if st.Next.Earliest != nil {

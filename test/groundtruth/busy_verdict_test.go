@@ -91,6 +91,13 @@ type queueDelay struct {
 // checkBusy checks the busy set's recordings (stopped): no release is
 // called overdue while every worker was held, and it measures the queueing.
 func checkBusy(recs []*recorder, smp *sampler, s inspect.Settings) busyResult {
+	return checkBusyOf(recs, smp, s, "")
+}
+
+// checkBusyOf is checkBusy for the releases of one controller of a sharded
+// cluster: recs are its releases, and only its loads count ("" for the
+// load of a cluster with one controller).
+func checkBusyOf(recs []*recorder, smp *sampler, s inspect.Settings, controller string) busyResult {
 	var holds []hold
 	for _, rec := range recs {
 		rec.mu.Lock()
@@ -100,6 +107,9 @@ func checkBusy(recs []*recorder, smp *sampler, s inspect.Settings) busyResult {
 	var b busyResult
 	smp.mu.Lock()
 	for _, l := range smp.loads {
+		if l.Load.Controller != controller {
+			continue
+		}
 		if len(holdersAt(holds, l.Ran)) >= s.Concurrent {
 			b.fullSamples++
 		}

@@ -17,9 +17,10 @@ import (
 	"testing"
 	"time"
 
-	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/hrretry/kubectl-hrretry/test/fixtures/helmcontroller"
 )
 
 // controllerNamespace is RUNTIME_NAMESPACE, and where the plugin reads the
@@ -131,12 +132,31 @@ func jitterPercent(t *testing.T) int {
 // /readyz.
 func startController(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter, workers int) {
 	t.Helper()
-	healthAddr := freeAddr(t)
-	args := controllerArgs(jitterPercent(t), featureGates(), freeAddr(t), healthAddr, workers)
-	publishSettings(ctx, t, cl, args)
+	startControllerAs(ctx, t, bin, cl, logs, controllerSpec{name: "helm-controller", jitter: jitterPercent(t), workers: workers, namespace: true})
+}
 
-	logPath := filepath.Join(t.TempDir(), "helm-controller.log")
-	if keep := os.Getenv("HRRETRY_GT_LOG"); keep != "" {
+// controllerSpec is one helm-controller process and its Deployment: the
+// Deployment's name, its jitter and workers, flags beyond controllerArgs
+// (a shard's --watch-label-selector), and whether to create the
+// controller namespace first (the first controller of a cluster does).
+type controllerSpec struct {
+	name            string
+	jitter, workers int
+	extra           []string
+	namespace       bool
+}
+
+// startControllerAs is startController for any controllerSpec: a sharded
+// cluster runs several, each with its own log router (their lines must not
+// interleave mid-line in one).
+func startControllerAs(ctx context.Context, t *testing.T, bin string, cl *cluster, logs *logRouter, spec controllerSpec) {
+	t.Helper()
+	healthAddr := freeAddr(t)
+	args := append(controllerArgs(spec.jitter, featureGates(), freeAddr(t), healthAddr, spec.workers), spec.extra...)
+	publishSettings(ctx, t, cl, spec.name, spec.namespace, args)
+
+	logPath := filepath.Join(t.TempDir(), spec.name+".log")
+	if keep := os.Getenv("HRRETRY_GT_LOG"); keep != "" && spec.name == "helm-controller" {
 		logPath = keep // kept after the test, for a closer look
 	}
 	logFile, err := os.Create(logPath)
@@ -153,7 +173,18 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 		t.Fatalf("starting %s: %v", bin, err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	go func() {
+		err := cmd.Wait()
+		// As kube-controller-manager would: no replica available once the
+		// process has stopped (its own context: the test's may be ending,
+		// the API server not yet).
+		wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if werr := helmcontroller.WriteAvailabilityOf(wctx, cl.c, spec.name, false, time.Now()); werr != nil {
+			t.Logf("%s exited; %v", spec.name, werr)
+		}
+		cancel()
+		exited <- err
+	}()
 	t.Cleanup(func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		var exit error
@@ -164,7 +195,7 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 			exit = <-exited
 		}
 		_ = logFile.Close()
-		t.Logf("helm-controller stopped (%v); log: %s", exit, logPath)
+		t.Logf("%s stopped (%v); log: %s", spec.name, exit, logPath)
 	})
 
 	readyz := "http://" + healthAddr + "/readyz"
@@ -179,7 +210,13 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 		if resp, err := http.Get(readyz); err == nil {
 			_ = resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				t.Logf("helm-controller ready: %v", args)
+				t.Logf("%s ready: %v", spec.name, args)
+				// The Deployment's status as kube-controller-manager would
+				// write it for the running process: one replica available
+				// (the plugin reads the controller's health there).
+				if err := helmcontroller.WriteAvailabilityOf(ctx, cl.c, spec.name, true, time.Now()); err != nil {
+					t.Fatal(err)
+				}
 				return
 			}
 		}
@@ -190,24 +227,15 @@ func startController(ctx context.Context, t *testing.T, bin string, cl *cluster,
 }
 
 // publishSettings creates the Deployment the plugin reads the controller's
-// flags from. Nothing runs it: there is no controller-manager.
-func publishSettings(ctx context.Context, t *testing.T, cl *cluster, args []string) {
+// flags from, the demo's (helmcontroller.DeploymentNamed), and first the
+// namespace, when withNamespace. Nothing runs it: there is no
+// controller-manager; startControllerAs writes its status.
+func publishSettings(ctx context.Context, t *testing.T, cl *cluster, name string, withNamespace bool, args []string) {
 	t.Helper()
-	labels := map[string]string{"app": "helm-controller"}
-	cl.create(ctx, t,
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}},
-		&appsv1.Deployment{
-			ObjectMeta: metav1.ObjectMeta{Name: "helm-controller", Namespace: controllerNamespace},
-			Spec: appsv1.DeploymentSpec{
-				Selector: &metav1.LabelSelector{MatchLabels: labels},
-				Template: corev1.PodTemplateSpec{
-					ObjectMeta: metav1.ObjectMeta{Labels: labels},
-					Spec: corev1.PodSpec{Containers: []corev1.Container{{
-						Name: "manager", Image: "fluxcd/helm-controller:v1.6.4", Args: args,
-					}}},
-				},
-			},
-		})
+	if withNamespace {
+		cl.create(ctx, t, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: controllerNamespace}})
+	}
+	cl.create(ctx, t, helmcontroller.DeploymentNamed(name, args))
 }
 
 // freeAddr asks the kernel for a free port on 127.0.0.1.
@@ -281,19 +309,38 @@ func (r *logRouter) Write(p []byte) (int, error) {
 // configures it.
 const controllerLogTime = "2006-01-02T15:04:05.000Z0700"
 
+// route hands a line about a HelmRelease to its recorder. The controller
+// names the release in one of two ways: under the key "HelmRelease" when
+// its builder knows the kind it reconciles (builder.For), or as top-level
+// "namespace" and "name" under the CancelHealthCheckOnNewRevision gate,
+// whose builder watches the HelmReleases as a raw source
+// (fluxcd/pkg/runtime controller.NewControllerManagedBy ... For:
+// WatchesRawSource), so controller-runtime's logger has no kind to key them
+// by. Reading only the first made the gate's runs miss every log-only
+// attempt (dependency and source rechecks, failures before Helm).
 func (r *logRouter) route(line []byte) {
 	var entry struct {
 		TS          string `json:"ts"`
 		Msg         string `json:"msg"`
+		Controller  string `json:"controller"`
+		Namespace   string `json:"namespace"`
+		Name        string `json:"name"`
 		HelmRelease struct {
 			Name      string `json:"name"`
 			Namespace string `json:"namespace"`
 		} `json:"HelmRelease"`
 	}
-	if json.Unmarshal(line, &entry) != nil || entry.HelmRelease.Name == "" {
+	if json.Unmarshal(line, &entry) != nil {
 		return
 	}
-	fn := r.subs[entry.HelmRelease.Namespace+"/"+entry.HelmRelease.Name]
+	ns, name := entry.HelmRelease.Namespace, entry.HelmRelease.Name
+	if name == "" && entry.Controller == "helmrelease" {
+		ns, name = entry.Namespace, entry.Name
+	}
+	if name == "" {
+		return
+	}
+	fn := r.subs[ns+"/"+name]
 	at, err := time.Parse(controllerLogTime, entry.TS)
 	if fn == nil || err != nil {
 		return

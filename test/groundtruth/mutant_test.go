@@ -100,6 +100,7 @@ var keptRecordings = []struct {
 	{"recording-jitter5.json.gz", inspect.Mutants},
 	{"recording-jitter20.json.gz", inspect.Mutants},
 	{"recording-busy.json.gz", inspect.Mutants},
+	{"recording-cancel.json.gz", inspect.Mutants},
 }
 
 // namedRecording is a recording, what it is called in the table, and the

@@ -22,6 +22,8 @@ import (
 type sampler struct {
 	plugin, kubeconfig string
 	recs               map[string]*recorder // "namespace/name"
+	// extra are flags added to every run (the sharded set's pinning check).
+	extra []string
 
 	mu      sync.Mutex
 	runs    int // runs that returned
@@ -75,8 +77,18 @@ func (s *sampler) run(ctx context.Context, every time.Duration) {
 // listing is what `status -A -o json` prints (render.ListDocument; the
 // items' apiVersion, kind and metadata are not needed).
 type listing struct {
-	ControllerLoad *inspect.Load        `json:"controllerLoad"`
-	Items          []inspect.RetryState `json:"items"`
+	ControllerLoad *inspect.Load `json:"controllerLoad"`
+	// ControllerLoads: one per controller of a sharded cluster.
+	ControllerLoads []inspect.Load       `json:"controllerLoads"`
+	Items           []inspect.RetryState `json:"items"`
+}
+
+// loads is the listing's load, one per controller.
+func (l listing) loads() []inspect.Load {
+	if l.ControllerLoad != nil {
+		return []inspect.Load{*l.ControllerLoad}
+	}
+	return l.ControllerLoads
 }
 
 // once runs the plugin once and keeps its items if nothing changed meanwhile.
@@ -84,7 +96,7 @@ func (s *sampler) once(ctx context.Context) {
 	before := s.newest()
 	ran := time.Now()
 	var stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, s.plugin, "status", "-A", "-o", "json", "--kubeconfig", s.kubeconfig)
+	cmd := exec.CommandContext(ctx, s.plugin, append([]string{"status", "-A", "-o", "json", "--kubeconfig", s.kubeconfig}, s.extra...)...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if ctx.Err() != nil {
@@ -101,8 +113,8 @@ func (s *sampler) once(ctx context.Context) {
 		return
 	}
 	s.runs++
-	if l.ControllerLoad == nil {
-		s.errs = append(s.errs, "kubectl-hrretry status -A -o json: no controllerLoad")
+	if len(l.loads()) == 0 {
+		s.errs = append(s.errs, "kubectl-hrretry status -A -o json: no controllerLoad(s)")
 		return
 	}
 	if !reflect.DeepEqual(before, s.newest()) {
@@ -136,7 +148,9 @@ func (s *sampler) once(ctx context.Context) {
 			pending++
 		}
 	}
-	s.loads = append(s.loads, loadSample{Ran: ran, Load: *l.ControllerLoad, Pending: pending})
+	for _, ld := range l.loads() {
+		s.loads = append(s.loads, loadSample{Ran: ran, Load: ld, Pending: pending})
+	}
 	for rec, p := range preds {
 		if prev, ok := s.lastRun[rec]; ok && prev.State == p.State && sameNext(prev.RS.Next, p.RS.Next) {
 			continue // the same state and window: its verdict would be the same
@@ -175,7 +189,7 @@ func (s *sampler) onceNamed(ctx context.Context) {
 		return
 	}
 	ran := time.Now()
-	out, err := exec.CommandContext(ctx, s.plugin, "status", rec.name, "-n", rec.ns, "-o", "json", "--kubeconfig", s.kubeconfig).Output()
+	out, err := exec.CommandContext(ctx, s.plugin, append([]string{"status", rec.name, "-n", rec.ns, "-o", "json", "--kubeconfig", s.kubeconfig}, s.extra...)...).Output()
 	if ctx.Err() != nil {
 		return
 	}

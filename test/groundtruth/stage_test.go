@@ -25,6 +25,7 @@ type world struct {
 	logs    *logRouter
 	results *results
 	workers int // the controller's --concurrent
+	jitter  int // its --interval-jitter-percentage
 }
 
 // startWorld starts a control plane, the real helm-controller with
@@ -36,7 +37,7 @@ func startWorld(ctx context.Context, t *testing.T, workers int) *world {
 	cl := startCluster(t, bins)
 	logs := newLogRouter()
 	startController(ctx, t, bins.controller, cl, logs, workers)
-	return &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}, workers: workers}
+	return &world{bins: bins, cl: cl, charts: startChartServer(t), logs: logs, results: &results{}, workers: workers, jitter: jitterPercent(t)}
 }
 
 // stage is one scenario: its own namespace, its releases' recordings.
@@ -46,6 +47,8 @@ type stage struct {
 	w    *world
 	ns   string
 	recs []*recorder
+	// labels are set on every release the stage creates (a shard key).
+	labels map[string]string
 }
 
 // newStage creates the namespace and its default ServiceAccount (there is
@@ -78,13 +81,13 @@ func (s *stage) release(name, spec string) *recorder {
 // recorder.listed).
 func (s *stage) releaseWith(name, spec string, listed bool) *recorder {
 	s.t.Helper()
-	hr := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.ns}}
+	hr := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: s.ns, Labels: s.labels}}
 	if err := yaml.UnmarshalStrict([]byte(spec), &hr.Spec); err != nil {
 		s.t.Fatalf("spec of %s: %v\n%s", name, err, spec)
 	}
 	rec := newRecorder(s.ns, name, s.w.bins.plugin, s.w.cl.kubeconfig)
 	rec.listed = listed
-	rec.jitter, rec.defaultRetry = jitterPercent(s.t), defaultToRetry()
+	rec.jitter, rec.defaultRetry = s.w.jitter, defaultToRetry()
 	rec.minDelay, rec.maxDelay, _ = retryDelays()
 	rec.start(s.ctx, s.w.cl.c, s.w.logs)
 	s.recs = append(s.recs, rec)
@@ -174,7 +177,7 @@ func (s *stage) finish(expect ...expectation) {
 	for _, rec := range s.recs {
 		rec.settle(settleWithin)
 	}
-	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(jitterPercent(s.t), featureGates(), "", "", s.w.workers))
+	settings, errs := inspect.DefaultSettings().ApplyArgs(controllerArgs(s.w.jitter, featureGates(), "", "", s.w.workers))
 	if len(errs) > 0 {
 		s.t.Errorf("controller settings: %v", errs)
 	}

@@ -112,8 +112,8 @@ func TestKubectlStatusAgainstControlPlane(t *testing.T) {
 }
 
 // grantCaveats gives user what plugin.yaml's caveats list, and no more:
-// helmreleases get/list/watch/patch, namespaces list, and get on
-// deployments in flux-system.
+// helmreleases get/list/watch/patch, namespaces list, and in flux-system
+// get on deployments, list on pods, get on leases.
 func grantCaveats(ctx context.Context, c client.Client, user string) error {
 	subject := []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: user}}
 	objs := []client.Object{
@@ -126,6 +126,8 @@ func grantCaveats(ctx context.Context, c client.Client, user string) error {
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "hrretry"}},
 		&rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "hrretry", Namespace: "flux-system"}, Rules: []rbacv1.PolicyRule{
 			{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get"}},
+			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"list"}},
+			{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get"}},
 		}},
 		&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "hrretry", Namespace: "flux-system"}, Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "hrretry"}},

@@ -37,9 +37,13 @@ type Fake struct {
 	// Kube serves the typed objects (Events, Secrets); reactors prepended
 	// to it inject errors, a Forbidden for one.
 	Kube *kubefake.Clientset
-	// Settings and SettingsNote are what ControllerSettings returns.
+	// Settings and SettingsNote are what Controllers returns: one
+	// controller, flux-system/helm-controller, that judges every release.
 	Settings     inspect.Settings
 	SettingsNote string
+	// Fleet, when set, is what Controllers returns instead (sharded
+	// controllers, cluster.Discovered).
+	Fleet *cluster.Controllers
 
 	mu       sync.Mutex
 	lists    []cluster.ListOptions
@@ -124,9 +128,13 @@ type noWatchList struct {
 
 func (noWatchList) IsWatchListSemanticsUnSupported() bool { return true }
 
-// ControllerSettings returns Settings and SettingsNote.
-func (f *Fake) ControllerSettings(context.Context, string, string) (inspect.Settings, string) {
-	return f.Settings, f.SettingsNote
+// Controllers returns Fleet, or one controller with Settings and
+// SettingsNote.
+func (f *Fake) Controllers(context.Context, string, string, bool) cluster.Controllers {
+	if f.Fleet != nil {
+		return *f.Fleet
+	}
+	return cluster.Single("flux-system", "helm-controller", f.Settings, f.SettingsNote)
 }
 
 // Names lists the names in a namespace.

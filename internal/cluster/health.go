@@ -1,0 +1,84 @@
+package cluster
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// ControllerHealth is one controller's health, from its Deployment (read
+// already), its pods and its leader-election Lease, at now. The
+// Deployment's status speaks first (its Available condition dates the
+// outage); then the pods, whose kubelet status names the cause (a crash
+// loop, an OOM kill) and leads the Deployment's status, which waits
+// minReadySeconds and the controller-manager's resync; then the Lease,
+// the one signal a control plane without kubelets (or a user who may not
+// list pods) still has. A pod list or a Lease that cannot be read (RBAC,
+// not found, leader election off) says nothing: the command never fails
+// on them, and a user granted only the Deployment keeps today's answer.
+// Pods and Lease are read at once, so the health costs one round trip
+// more than the Deployment.
+func (c *Client) ControllerHealth(ctx context.Context, dep *appsv1.Deployment, now time.Time) inspect.Health {
+	return controllerHealth(ctx, c.kube, dep, now)
+}
+
+func controllerHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv1.Deployment, now time.Time) inspect.Health {
+	h := HealthFromDeployment(dep)
+	if h.Down {
+		return h
+	}
+	pods, lease := inspect.Health{Unknown: true}, inspect.Health{Unknown: true}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); pods = readPodHealth(ctx, kube, dep) }()
+	go func() { defer wg.Done(); lease = readLeaseHealth(ctx, kube, dep, now) }()
+	wg.Wait()
+	switch {
+	case pods.Down:
+		return pods
+	case lease.Down:
+		return lease
+	case h.Unknown && pods.Unknown && lease.Unknown:
+		return h
+	}
+	return inspect.Health{} // some source saw it up, none down
+}
+
+// readPodHealth lists the pods of the Deployment's selector. A Deployment
+// without a selector (the API server refuses one in apps/v1) would list
+// every pod in the namespace: nothing is read then.
+func readPodHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv1.Deployment) inspect.Health {
+	unknown := inspect.Health{Unknown: true}
+	if dep.Spec.Selector == nil {
+		return unknown
+	}
+	sel, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
+	if err != nil || sel.Empty() {
+		return unknown
+	}
+	list, err := kube.CoreV1().Pods(dep.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
+	if err != nil {
+		return unknown
+	}
+	return HealthFromPods(dep, list.Items)
+}
+
+// readLeaseHealth reads the Lease the controller's flags name, when they
+// turn leader election on; it lives in the controller's namespace.
+func readLeaseHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv1.Deployment, now time.Time) inspect.Health {
+	le := LeaderElectionFromDeployment(dep)
+	if !le.Enabled {
+		return inspect.Health{Unknown: true}
+	}
+	lease, err := kube.CoordinationV1().Leases(dep.Namespace).Get(ctx, le.Lease, metav1.GetOptions{})
+	if err != nil {
+		return inspect.Health{Unknown: true}
+	}
+	return HealthFromLease(lease, le, now)
+}
