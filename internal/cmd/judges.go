@@ -28,11 +28,12 @@ type judges struct {
 	warned   map[[2]int]bool // the pairs warnNew printed
 }
 
-// overlap is a pair of controllers selecting the same releases: how many,
-// and the first seen.
+// overlap is a pair of controllers selecting the same releases: which
+// (a set: the live views judge a release again on every change), and the
+// first seen.
 type overlap struct {
-	n     int
-	first string
+	releases map[string]bool
+	first    string
 }
 
 func newJudges(cs cluster.Controllers) *judges { return &judges{cs: cs} }
@@ -50,10 +51,11 @@ func (j *judges) of(hr *v2.HelmRelease) inspect.Settings {
 			j.overlaps = map[[2]int]overlap{}
 		}
 		o := j.overlaps[[2]int{m.Owner, m.Also}]
-		if o.n == 0 {
-			o.first = hr.Namespace + "/" + hr.Name
+		ref := hr.Namespace + "/" + hr.Name
+		if o.releases == nil {
+			o.first, o.releases = ref, map[string]bool{}
 		}
-		o.n++
+		o.releases[ref] = true
 		j.overlaps[[2]int{m.Owner, m.Also}] = o
 		j.mu.Unlock()
 	}
@@ -105,7 +107,7 @@ func (j *judges) overlapLines(keep func([2]int) bool) []string {
 		}
 		a, b := j.cs.List[pair[0]].Ref(), j.cs.List[pair[1]].Ref()
 		lines = append(lines, fmt.Sprintf("warning: %d HelmRelease(s) (%s first) are selected by two helm-controllers, %s and %s: both reconcile them and race; their windows are judged by %s",
-			o.n, render.Escape(o.first, false), render.Escape(a, false), render.Escape(b, false), render.Escape(a, false)))
+			len(o.releases), render.Escape(o.first, false), render.Escape(a, false), render.Escape(b, false), render.Escape(a, false)))
 	}
 	sort.Strings(lines)
 	return lines

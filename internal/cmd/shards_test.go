@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	v2 "github.com/fluxcd/helm-controller/api/v2"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -212,5 +213,21 @@ func TestWaitSharded(t *testing.T) {
 	}, "both", "--timeout", "1m")
 	if n := strings.Count(r.stderr, "are selected by two helm-controllers, flux-system/helm-controller and flux-system/helm-controller-tenant"); r.code != ExitOK || n != 1 {
 		t.Errorf("exit %d, %d warnings, stderr:\n%s", r.code, n, r.stderr)
+	}
+}
+
+// The overlap warning counts releases, not judgements: the live views
+// judge a release again on every change.
+func TestOverlapCountsReleasesOnce(t *testing.T) {
+	cs := cluster.Discovered([]cluster.Controller{shardController("helm-controller", "v1.6.4"), shardController("helm-controller-tenant", "v1.6.4")})
+	j := newJudges(cs)
+	a := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "a"}}
+	b := &v2.HelmRelease{ObjectMeta: metav1.ObjectMeta{Namespace: "apps", Name: "b"}}
+	for range 3 {
+		j.of(a)
+		j.of(b)
+	}
+	if w := j.warnings(); len(w) != 1 || !strings.HasPrefix(w[0], "warning: 2 HelmRelease(s) (apps/a first)") {
+		t.Errorf("warnings %q", w)
 	}
 }
