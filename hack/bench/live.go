@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -87,7 +88,11 @@ func liveRun(c client.Client, plugin, kubeconfig string, n int, ls liveSettings)
 	lines.Buffer(make([]byte, 1<<20), 1<<20)
 	for i := 0; i <= n; i++ { // the header and a row per release
 		if !lines.Scan() {
-			return r, fmt.Errorf("the view ended after %d lines of its table: %v\n%s", i, lines.Err(), tail(stderr.String()))
+			err := lines.Err()
+			if err == nil {
+				err = io.EOF
+			}
+			return r, fmt.Errorf("the view ended after %d lines of its table: %w\n%s", i, err, tail(stderr.String()))
 		}
 	}
 	r.listed = time.Since(start)
