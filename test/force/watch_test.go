@@ -73,7 +73,10 @@ func TestWatchOnAPipe(t *testing.T) {
 	if !strings.HasPrefix(got[0], "NAME") {
 		t.Errorf("first line is not the header: %q", got[0])
 	}
-	if !strings.Contains(errOut.String(), "(get 1, list 1, watch 1, patch 0)") {
-		t.Errorf("want one LIST, one WATCH and the settings GET, got: %s", errOut.String())
+	// The HelmReleases' LIST and WATCH; the controller's discovery: a LIST
+	// of the controller namespace's Deployments, then (none found) the GET
+	// of the one --controller-name names.
+	if !strings.Contains(errOut.String(), "(get 1, list 2, watch 1, patch 0)") {
+		t.Errorf("want the LIST and WATCH, discovery's LIST and the settings GET, got: %s", errOut.String())
 	}
 }
