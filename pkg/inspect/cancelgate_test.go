@@ -3,6 +3,8 @@ package inspect
 import (
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // A request that cancelled a running install's health checks
@@ -42,5 +44,31 @@ func TestUninstallRemediatedBeforeTheSnapshot(t *testing.T) {
 	real := time.Date(2026, 12, 6, 23, 35, 30, 499_000_000, time.UTC)
 	if st.Next.Earliest == nil || st.Next.Latest == nil || real.Before(*st.Next.Earliest) || real.After(st.Next.Latest.Add(2500*time.Millisecond)) {
 		t.Errorf("window %v-%v, the real install at %s", st.Next.Earliest, st.Next.Latest, real.Format(time.TimeOnly))
+	}
+}
+
+// The reconcile after a cancellation has begun ("Fulfilling
+// prerequisites", Ready still HealthCheckCanceled): it is under way, not
+// a stop before Helm (the real controller ran the forced upgrade 1 s
+// later, 23:35:23.6). Read as a stop before Helm it would say failed.
+func TestHealthCheckCanceledIsNotAStopBeforeHelm(t *testing.T) {
+	gate := DefaultSettings()
+	gate.CancelHealthCheckOnNewRevision = true
+	d := Read(mustJSON(t, "health-check-canceled-request"))
+	at := metav1.NewTime(time.Date(2026, 12, 6, 23, 35, 22, 0, time.UTC))
+	for i, c := range d.Object.Status.Conditions {
+		if c.Type == "Reconciling" {
+			d.Object.Status.Conditions[i].Reason, d.Object.Status.Conditions[i].Message = reasonProgressing, "Fulfilling prerequisites"
+			d.Object.Status.Conditions[i].LastTransitionTime = at
+		}
+	}
+	now := time.Date(2026, 12, 6, 23, 35, 22, 604_000_000, time.UTC)
+	st := d.AnalyzeWith(now, gate, Evidence{})
+	if st.Phase != PhaseProgressing {
+		t.Fatalf("phase %s (%s), want progressing", st.Phase, st.Next.Why)
+	}
+	real := time.Date(2026, 12, 6, 23, 35, 23, 590_000_000, time.UTC)
+	if st.Next.Earliest == nil || st.Next.Latest == nil || real.Before(*st.Next.Earliest) || real.After(*st.Next.Latest) {
+		t.Errorf("window %v-%v, the real upgrade at %s", st.Next.Earliest, st.Next.Latest, real.Format(time.TimeOnly))
 	}
 }

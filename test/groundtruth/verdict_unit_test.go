@@ -122,6 +122,15 @@ func TestTornAndSteps(t *testing.T) {
 	if !tornAt(states, 2) || tornAt(states, 3) || tornAt(states, 5) {
 		t.Errorf("torn: %v %v %v; want only the conditions-only half (2)", tornAt(states, 2), tornAt(states, 3), tornAt(states, 5))
 	}
+	// The halves 2.1 s apart (measured at load 5) are still one patch; 3 s
+	// apart they are not.
+	slow := slices.Clone(states)
+	slow[3].At = at(7.1)
+	late := slices.Clone(states)
+	late[3].At = at(8)
+	if !tornAt(slow, 2) || tornAt(late, 2) {
+		t.Errorf("torn 2.1 s apart: %v (want true), 3 s apart: %v (want false)", tornAt(slow, 2), tornAt(late, 2))
+	}
 	steps := stepsOf(states, attemptsOf(states, nil, nil))
 	if got := actions(steps); !slices.Equal(got, []string{"install", "uninstall", "reconcile"}) {
 		t.Errorf("steps %v; want the uninstall of the same reconcile as a step", got)
