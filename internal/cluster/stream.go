@@ -1,10 +1,14 @@
 package cluster
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"io"
 
-	jsoniter "github.com/json-iterator/go"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
@@ -15,70 +19,104 @@ type listMeta struct {
 	ResourceVersion string `json:"resourceVersion"`
 }
 
-// streamAPI reads LIST bodies. json-iterator (already linked in through
-// client-go's dependencies) walks a stream: the items are cut out of the body
-// as it arrives, where encoding/json would need the whole page in memory
-// (json.Decoder can only stream a top-level sequence, not the array inside
-// the List object). The standard-library-compatible configuration keeps
-// encoding/json's rules (field names, escapes).
-var streamAPI = jsoniter.ConfigCompatibleWithStandardLibrary
-
 // readList reads one LIST page from r, calling fn with each run of up to
 // batchSize items (each a copy: fn may keep it), and returns the page's
 // metadata. The API server writes the metadata after the items, so the
 // continue token is known only at the end.
 //
-// json-iterator runs under inspect.DecodeSafely, as every decoder of the
+// The decoder runs under inspect.DecodeSafely, as every decoder of the
 // cluster's bytes: a panic in it is an error of this page.
 func readList(r io.Reader, fn func(Page) error) (meta listMeta, err error) {
+	var fnErr error // fn's own error goes back as it is
+	call := func(p Page) error { fnErr = fn(p); return fnErr }
 	err = inspect.DecodeSafely("the list", func() error {
 		var readErr error
-		meta, readErr = readListUnguarded(r, fn)
+		meta, readErr = readListUnguarded(r, call)
 		return readErr
 	})
+	var panicked *inspect.DecodePanic
+	if err != nil && fnErr == nil && !errors.As(err, &panicked) {
+		err = fmt.Errorf("decoding the list: %w", err)
+	}
 	return meta, err
 }
 
+// readListUnguarded walks the List object token by token with the JSON v2
+// module's streaming decoder (the one DecodeJSON's fast path uses): the
+// items are cut out of the body as it arrives, where encoding/json would
+// need the whole page in memory (json.Decoder can stream a top-level
+// sequence, not the array inside the List object). Duplicate names and
+// invalid UTF-8 are let through as encoding/json lets them through: they are
+// the item decoder's to judge, one object at a time, not a reason to lose
+// the page.
 func readListUnguarded(r io.Reader, fn func(Page) error) (listMeta, error) {
-	it := jsoniter.Parse(streamAPI, r, 32<<10)
+	dec := jsontext.NewDecoder(r, jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
 	var meta listMeta
-	var fnErr error
-	batch := make([][]byte, 0, batchSize)
-	flush := func() bool {
-		if len(batch) == 0 || fnErr != nil {
-			return fnErr == nil
-		}
-		fnErr = fn(Page{Items: batch})
-		batch = make([][]byte, 0, batchSize)
-		return fnErr == nil
+	if err := expect(dec, '{'); err != nil {
+		return meta, err
 	}
-	it.ReadObjectCB(func(it *jsoniter.Iterator, key string) bool {
-		switch key {
+	for dec.PeekKind() == '"' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return meta, err
+		}
+		switch name.String() {
 		case "items":
-			it.ReadArrayCB(func(it *jsoniter.Iterator) bool {
-				// SkipAndReturnBytes returns a copy of the item's bytes.
-				item := it.SkipAndReturnBytes()
-				if it.Error != nil {
-					return false
-				}
-				batch = append(batch, item)
-				return len(batch) < batchSize || flush()
-			})
+			err = readItems(dec, fn)
 		case "metadata":
-			it.ReadVal(&meta)
+			err = jsonv2.UnmarshalDecode(dec, &meta, jsonv1.DefaultOptionsV1())
 		default:
-			it.Skip()
+			err = dec.SkipValue()
 		}
-		return it.Error == nil && fnErr == nil
-	})
-	if fnErr != nil {
-		return meta, fnErr
+		if err != nil {
+			return meta, err
+		}
 	}
-	if it.Error != nil {
-		return meta, fmt.Errorf("decoding the list: %w", it.Error)
+	return meta, expect(dec, '}')
+}
+
+// readItems hands the items array to fn in runs of up to batchSize.
+func readItems(dec *jsontext.Decoder, fn func(Page) error) error {
+	if dec.PeekKind() == 'n' {
+		_, err := dec.ReadToken()
+		return err
 	}
-	if !flush() {
-		return meta, fnErr
+	if err := expect(dec, '['); err != nil {
+		return err
 	}
-	return meta, nil
+	batch := make([][]byte, 0, batchSize)
+	for dec.PeekKind() != ']' {
+		item, err := dec.ReadValue()
+		if err != nil {
+			return err
+		}
+		// ReadValue's bytes are the decoder's buffer, valid until the
+		// next read: fn gets a copy it may keep.
+		batch = append(batch, bytes.Clone(item))
+		if len(batch) == batchSize {
+			if err := fn(Page{Items: batch}); err != nil {
+				return err
+			}
+			batch = make([][]byte, 0, batchSize)
+		}
+	}
+	if err := expect(dec, ']'); err != nil {
+		return err
+	}
+	if len(batch) == 0 {
+		return nil
+	}
+	return fn(Page{Items: batch})
+}
+
+// expect reads one token, which must be the delimiter kind.
+func expect(dec *jsontext.Decoder, kind jsontext.Kind) error {
+	tok, err := dec.ReadToken()
+	if err != nil {
+		return err
+	}
+	if tok.Kind() != kind {
+		return fmt.Errorf("found %v where %v was expected", tok.Kind(), kind)
+	}
+	return nil
 }

@@ -38,7 +38,7 @@ func BenchmarkDecodeRealisticFull(b *testing.B) {
 }
 
 // BenchmarkDecodeRealisticStdLean is the lean struct through encoding/json:
-// what the fast path cost before json-iterator.
+// what the fast path would cost with encoding/json.
 func BenchmarkDecodeRealisticStdLean(b *testing.B) {
 	raw, err := os.ReadFile("testdata/realistic.json")
 	if err != nil {

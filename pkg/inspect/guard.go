@@ -13,7 +13,7 @@ func (p *DecodePanic) Error() string { return fmt.Sprintf("cannot decode %s: %v"
 // DecodeSafely runs decode, a decoder of untrusted bytes (the API
 // server's JSON, a watch event, Helm's storage), and turns a panic in it
 // into a *DecodePanic. Every decoder of bytes read from the cluster runs
-// under it: json-iterator's reflection and Helm's release types are not
+// under it: the JSON decoders' reflection and Helm's release types are not
 // ours to audit for every input, and one crafted object must cost that
 // object, not the command.
 func DecodeSafely(what string, decode func() error) (err error) {

@@ -15,7 +15,7 @@ func TestDecodeSafely(t *testing.T) {
 	if err := DecodeSafely("x", func() error { return want }); err != want { //nolint:errorlint // the same error, unwrapped
 		t.Errorf("an error: %v", err)
 	}
-	// json-iterator's fast path: a panic there is an object for the slow path.
+	// the fast path: a panic there is an object for the slow path.
 	if _, err := decodeLean([]byte(`{"metadata":{"name":"a"}}`)); err != nil {
 		t.Errorf("decodeLean: %v", err)
 	}

@@ -1,10 +1,9 @@
 package inspect
 
 import (
-	"unsafe"
-
-	jsoniter "github.com/json-iterator/go"
-	"github.com/modern-go/reflect2"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,7 +12,12 @@ import (
 // skipped is a JSON value that is read past but never stored.
 type skipped struct{}
 
+// UnmarshalJSONFrom reads past the value without copying it: the decoder
+// checks its syntax as it goes.
+func (*skipped) UnmarshalJSONFrom(dec *jsontext.Decoder) error { return dec.SkipValue() }
+
 // UnmarshalJSON discards the value (encoding/json has already checked it).
+// Only the reference decoder of the tests (decodeLeanStd) calls it.
 func (*skipped) UnmarshalJSON([]byte) error { return nil }
 
 // leanRelease decodes a HelmRelease without the parts analysis never reads:
@@ -44,45 +48,25 @@ type leanStatus struct {
 	Inventory skipped `json:"inventory"`
 }
 
-// leanAPI decodes the lean struct. json-iterator (linked in already through
-// client-go's dependencies) decodes it in 40 % of encoding/json's time
-// (BenchmarkDecodeRealistic 50 µs against BenchmarkDecodeRealisticStdLean
-// 132 µs for the 8 KB testdata/realistic.json), and decoding is most of
-// status -A's CPU. Its
-// standard-library-compatible configuration follows encoding/json's rules
-// (field matching, the Unmarshaler methods of metav1.Time and Duration);
-// FuzzLeanDecode checks both decoders agree on what either accepts, and any
-// object it rejects takes DecodeJSON's slow path through encoding/json.
+// decodeLean is DecodeJSON's fast path: the lean struct through the Go
+// team's JSON v2 module (github.com/go-json-experiment/json, the code
+// behind Go's encoding/json/v2 experiment), with encoding/json's own rules
+// (jsonv1.DefaultOptionsV1: case-insensitive field names, duplicate names
+// and invalid UTF-8 accepted as encoding/json accepts them, the
+// Unmarshaler methods of metav1.Time and Duration). It decodes in about half
+// encoding/json's time (BenchmarkDecodeRealistic against
+// BenchmarkDecodeRealisticStdLean, figures in BENCHMARKS.md), skips the
+// unread parts without copying them, and needs neither reflect2 nor unsafe.
+// FuzzLeanDecode checks it agrees with encoding/json on what either
+// accepts; any object it rejects takes DecodeJSON's slow path.
 //
-// It is a configuration of its own, equal to ConfigCompatibleWithStandardLibrary,
-// so that the decoder of skipped (read past without the copy encoding/json's
-// Unmarshaler interface needs) is not registered on the shared one.
-var leanAPI = func() jsoniter.API {
-	api := jsoniter.Config{EscapeHTML: true, SortMapKeys: true, ValidateJsonRawMessage: true}.Froze()
-	api.RegisterExtension(&skipExtension{})
-	return api
-}()
-
-// skipExtension decodes skipped by reading past the value.
-type skipExtension struct{ jsoniter.DummyExtension }
-
-func (*skipExtension) CreateDecoder(typ reflect2.Type) jsoniter.ValDecoder {
-	if typ == reflect2.TypeOf(skipped{}) {
-		return skipDecoder{}
-	}
-	return nil
-}
-
-type skipDecoder struct{}
-
-// Decode reads past the value; Skip checks its syntax.
-func (skipDecoder) Decode(_ unsafe.Pointer, iter *jsoniter.Iterator) { iter.Skip() }
-
-// decodeLean is DecodeJSON's fast path. A panic in json-iterator is an
-// error: the object takes the slow path like any other it rejects.
+// A panic in the decoder is an error: the object takes the slow path like
+// any other it rejects.
 func decodeLean(raw []byte) (*v2.HelmRelease, error) {
 	var l leanRelease
-	if err := DecodeSafely("the HelmRelease", func() error { return leanAPI.Unmarshal(raw, &l) }); err != nil {
+	if err := DecodeSafely("the HelmRelease", func() error {
+		return jsonv2.Unmarshal(raw, &l, jsonv1.DefaultOptionsV1())
+	}); err != nil {
 		return nil, err
 	}
 	return &v2.HelmRelease{TypeMeta: l.TypeMeta, ObjectMeta: l.Metadata.ObjectMeta,
