@@ -133,13 +133,18 @@ func (w *waiter) observe(ev watch.Event) (bool, error) {
 	s := w.a.settings(d)
 	res, done := Evaluate(d, w.req, now, s)
 	if !done {
-		st := d.Analyze(now, s)
+		// One analysis per event: Evaluate's, when it got that far.
+		st := res.State
+		if st == nil {
+			analyzed := d.Analyze(now, s)
+			st = &analyzed
+		}
 		// The watch sees the forced releases only, not the others that
 		// may hold the controller's workers.
 		if st.Next.Earliest != nil {
 			st.Next.LoadNote = "the controller's load was not considered: force --wait watches only the forced releases"
 		}
-		w.last[k] = &st
+		w.last[k] = st
 		return false, nil
 	}
 	w.finish(k, i, res)
