@@ -128,6 +128,7 @@ func TestWatchTerminalRedraws(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	_ = v.tick() // the changes came within frameGap of the first frame
 	if strings.Contains(out.String(), "retrying-upgrade") || !strings.Contains(out.String(), "stalled-retries-exceeded") {
 		t.Errorf("--phase stalled,ready filters the frames:\n%s", out.String())
 	}
@@ -140,6 +141,50 @@ func TestWatchTerminalRedraws(t *testing.T) {
 	if err := v.apply(watch.Event{Type: watch.Bookmark, Object: states(t, "ready")[0]}); err != nil || len(v.states(testNow)) != 0 {
 		t.Errorf("a bookmark changes nothing: %v", err)
 	}
+}
+
+// On a terminal a change is drawn at once, unless the last frame is less
+// than frameGap old: then by the next tick, one frame for all the changes
+// in between. A tick with nothing new draws nothing until the second turns
+// (the countdowns) or the terminal's size changes.
+func TestWatchTerminalFrameGap(t *testing.T) {
+	o, _, _ := parseStatus(t, "-w")
+	var out bytes.Buffer
+	o.deps.Streams.Out = &out
+	o.term.tty = true
+	clock := testNow.Truncate(time.Second)
+	o.deps.Now = func() time.Time { return clock }
+	v := &liveView{o: o, seen: newAnalyses(defaultJudges(), clockStep)}
+	frames := func() int { return strings.Count(out.String(), "(watching; Ctrl-C to stop)") }
+	step := func(what string, d time.Duration, do func(), want int) {
+		t.Helper()
+		clock = clock.Add(d)
+		do()
+		if got := frames(); got != want {
+			t.Errorf("%s: %d frames, want %d", what, got, want)
+		}
+	}
+	change := func(name string) func() {
+		return func() {
+			if err := v.apply(watch.Event{Type: watch.Modified, Object: states(t, name)[0]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tick := func() { _ = v.tick() }
+	step("the LIST", 0, func() { _ = v.listed(nil) }, 1)
+	step("a change 100 ms after a frame", 100*time.Millisecond, change("stalled-retries-exceeded"), 1)
+	step("another, 50 ms later", 50*time.Millisecond, change("retrying-upgrade"), 1)
+	step("the next tick", 100*time.Millisecond, tick, 2)
+	if !strings.Contains(out.String(), "retrying-upgrade") || !strings.Contains(out.String(), "stalled-retries-exceeded") {
+		t.Errorf("the held-back changes are not drawn:\n%s", out.String())
+	}
+	step("a tick with nothing new", 250*time.Millisecond, tick, 2)
+	step("a change 300 ms after the last frame", 50*time.Millisecond, change("ready"), 3)
+	step("a tick in the same second", 100*time.Millisecond, tick, 3)
+	step("a tick in the next second", 500*time.Millisecond, tick, 4)
+	o.term.width = 90 // a resize: size() reads it without a terminal file
+	step("a tick after a resize", 0, tick, 5)
 }
 
 // states is what the live view shows at now: the filtered, sorted states.
