@@ -172,7 +172,7 @@ func (o *WaitOptions) Run(ctx context.Context) error {
 	waitCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	w := newWaiter(o, settings, deadline)
-	err = follow(waitCtx, client, o.target, o.sel.chunkSize, time.Second, w)
+	err = follow(waitCtx, client, o.target, o.sel.chunkSize, frameGap, w)
 	switch {
 	case ctx.Err() != nil:
 		return ctx.Err() // interrupted: main says so

@@ -48,7 +48,7 @@ func (o *WaitOptions) runContexts(ctx context.Context) error {
 			one.deps.Streams.Out, one.deps.Streams.ErrOut = out, errOut
 
 			w := newWaiter(&one, m.settings, deadline)
-			err := follow(cctx, m.client, m.target, o.sel.chunkSize, time.Second, listedHook{w, listed})
+			err := follow(cctx, m.client, m.target, o.sel.chunkSize, frameGap, listedHook{w, listed})
 			switch {
 			case ctx.Err() != nil:
 				return nil // interrupted: Run's caller says so

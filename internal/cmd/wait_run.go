@@ -35,6 +35,12 @@ type waiter struct {
 	live    render.Live // terminal: the last frame, to redraw in place
 	code    int         // the exit code once decided, -1 until then
 	conn    connState   // the API server away (watch_conn.go)
+
+	// When the last judgement was made, at which terminal size, and
+	// whether a change came since that it has not weighed (coalesce).
+	judgedAt time.Time
+	size     [2]int
+	behind   bool
 }
 
 func newWaiter(o *WaitOptions, f *settingsFuture, deadline time.Time) *waiter {
@@ -107,10 +113,36 @@ func (w *waiter) apply(ev watch.Event) error {
 	} else {
 		w.seen.put(d, w.o.deps.Now())
 	}
+	if w.coalesce() {
+		w.behind = true
+		return nil
+	}
 	return w.judge(false)
 }
 
-func (w *waiter) tick() error { return w.judge(true) }
+// coalesce: a change that comes within frameGap of the last judgement is
+// weighed by the next tick, with any others in between, when the wait is
+// on more than manyKeys releases. A judgement weighs every release waited
+// for under the load of the whole scope (~100 ms at 20,000): one per change
+// would not keep up with a fleet's mass upgrade. A smaller wait judges
+// every change, so that each shows.
+func (w *waiter) coalesce() bool {
+	return len(w.tracked) > manyKeys && w.o.deps.Now().Sub(w.judgedAt) < frameGap
+}
+
+// tick judges again when there is something to weigh: a change held back
+// (coalesce), a new second (--stuck-after, the countdowns), a new terminal
+// size (a resize ticks at once).
+func (w *waiter) tick() error {
+	width, height := w.o.term.size()
+	if w.behind || [2]int{width, height} != w.size || !sameSecond(w.o.deps.Now(), w.judgedAt) {
+		return w.judge(!w.behind)
+	}
+	return nil
+}
+
+// sameSecond: a and b read the same on a clock that shows seconds.
+func sameSecond(a, b time.Time) bool { return a.Truncate(time.Second).Equal(b.Truncate(time.Second)) }
 
 // states is the state of every release waited for at now (by key; absent
 // once deleted), with the controller's load over every object of the scope
@@ -134,6 +166,8 @@ func (w *waiter) states(now time.Time) map[string]*inspect.RetryState {
 // the wait once its outcome is known. tick: the clock moved, no object.
 func (w *waiter) judge(tick bool) error {
 	now := w.o.deps.Now()
+	width, height := w.o.term.size()
+	w.judgedAt, w.size, w.behind = now, [2]int{width, height}, false
 	byKey := w.states(now)
 	w.items = w.items[:0]
 	for _, k := range w.tracked {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -265,16 +266,22 @@ func TestWaitTerminal(t *testing.T) {
 	var out, errOut bytes.Buffer
 	o.deps.Streams.Out, o.deps.Streams.ErrOut = &out, &errOut
 	o.term.tty = true
+	now := testNow
+	o.deps.Now = func() time.Time { return now }
 	w := newWaiter(o, &settingsFuture{ch: closed(), j: defaultJudges()}, testNow.Add(time.Minute))
 	objs := []inspect.Decoded{inspect.ReadUnstructured(object(t, "retrying-upgrade", "", 0)), inspect.ReadUnstructured(object(t, "ready", "", 0))}
 	if err := w.listed(objs); err != nil {
 		t.Fatal(err)
 	}
+	if err := w.tick(); err != nil || strings.Count(errOut.String(), "Waiting for ready") != 1 {
+		t.Fatalf("a tick in the second of the last frame draws nothing new: %v\n%q", err, errOut.String())
+	}
+	now = now.Add(time.Second)
 	if err := w.tick(); err != nil {
 		t.Fatal(err)
 	}
 	frame := errOut.String()
-	if !strings.Contains(frame, "Waiting for ready: 1 of 2 reached, timeout in 1m") || !strings.Contains(frame, "upgrade in 3m45s–4m17s") ||
+	if !strings.Contains(frame, "Waiting for ready: 1 of 2 reached, timeout in 59s") || !strings.Contains(frame, "upgrade in 3m44s–4m16s") ||
 		!strings.Contains(frame, render_Redraw3) {
 		t.Errorf("frame:\n%q", frame)
 	}
@@ -292,4 +299,47 @@ func closed() chan struct{} {
 	ch := make(chan struct{})
 	close(ch)
 	return ch
+}
+
+// A wait on more than manyKeys releases weighs a change at once only when
+// the last judgement is frameGap old; one sooner is weighed by the next
+// tick, with any others in between. A smaller wait judges every change
+// (TestWaitTerminal).
+func TestWaitCoalescesAFleetsChanges(t *testing.T) {
+	o, _, _ := parseWait(t, "-A")
+	var out, errOut bytes.Buffer
+	o.deps.Streams.Out, o.deps.Streams.ErrOut = &out, &errOut
+	now := testNow
+	o.deps.Now = func() time.Time { return now }
+	w := newWaiter(o, &settingsFuture{ch: closed(), j: defaultJudges()}, testNow.Add(time.Hour))
+	var objs []inspect.Decoded
+	for i := range manyKeys + 8 {
+		objs = append(objs, inspect.ReadUnstructured(object(t, "retrying-upgrade", fmt.Sprintf("r%02d", i), 0)))
+	}
+	if err := w.listed(objs); err != nil {
+		t.Fatal(err)
+	}
+	ready := func(name string) {
+		t.Helper()
+		if err := w.apply(watch.Event{Type: watch.Modified, Object: object(t, "ready", name, 0)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(100 * time.Millisecond)
+	ready("r00")
+	ready("r01")
+	if out.Len() != 0 {
+		t.Errorf("changes within frameGap of the last judgement are weighed at once:\n%s", out.String())
+	}
+	if err := w.tick(); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "apps/r00 reached ready\napps/r01 reached ready\n" {
+		t.Errorf("the next tick weighs both: %q", out.String())
+	}
+	now = now.Add(frameGap)
+	ready("r02")
+	if !strings.HasSuffix(out.String(), "apps/r02 reached ready\n") {
+		t.Errorf("a change frameGap after the last judgement is weighed at once: %q", out.String())
+	}
 }

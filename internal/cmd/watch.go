@@ -75,7 +75,7 @@ func (v *liveView) listed(objs []inspect.Decoded) error {
 func (v *liveView) tick() error {
 	now := v.o.deps.Now()
 	w, h := v.o.term.size()
-	if v.behind || [2]int{w, h} != v.size || !now.Truncate(time.Second).Equal(v.drawn.Truncate(time.Second)) {
+	if v.behind || [2]int{w, h} != v.size || !sameSecond(now, v.drawn) {
 		v.drawAll()
 	}
 	return nil
