@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 
 	jsonv2 "github.com/go-json-experiment/json"
-	jsonv1 "github.com/go-json-experiment/json/v1"
 	"os"
 	"path/filepath"
 	"testing"
@@ -20,9 +19,9 @@ func decodeLeanStd(raw []byte) (leanRelease, error) {
 	return l, err
 }
 
-// FuzzLeanDecode: the fast decoder (the JSON v2 module with encoding/json's
-// options) and encoding/json decode the lean struct alike. When both accept
-// an object they must yield the same one, and what encoding/json rejects the
+// FuzzLeanDecode: the fast decoder (the JSON v2 module with leanOptions)
+// and encoding/json decode the lean struct alike. When both accept an
+// object they must yield the same one, and what encoding/json rejects the
 // fast decoder must reject too, so that it takes DecodeJSON's slow path as
 // before. (The fast decoder rejecting more only costs time: the slow path
 // decodes it.)
@@ -53,7 +52,7 @@ func FuzzLeanDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		want, errStd := decodeLeanStd(raw)
 		var got leanRelease
-		errIter := jsonv2.Unmarshal(raw, &got, jsonv1.DefaultOptionsV1())
+		errIter := jsonv2.Unmarshal(raw, &got, leanOptions)
 		if errStd != nil && errIter == nil {
 			// The fast path would take what the reference rejects, and
 			// skip the slow path's UndecodableField warning.
