@@ -2,12 +2,11 @@ package inspect
 
 import (
 	"encoding/json"
-
-	jsonv2 "github.com/go-json-experiment/json"
 	"os"
 	"path/filepath"
 	"testing"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"sigs.k8s.io/yaml"
 )
 
