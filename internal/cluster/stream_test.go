@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -54,5 +55,19 @@ func TestReadListRejectsTruncatedBodies(t *testing.T) {
 	}
 	if _, err := readList(strings.NewReader(listBody(0, "")), func(Page) error { return nil }); err != nil {
 		t.Errorf("an empty list: %v", err)
+	}
+}
+
+// The caller's own error (an interrupted command, a full pipe) comes back as
+// it is; an error of the body says it is the list's.
+func TestReadListErrors(t *testing.T) {
+	stop := errors.New("stop")
+	_, err := readList(strings.NewReader(listBody(3, "")), func(Page) error { return stop })
+	if err != stop { //nolint:errorlint // the same error, unwrapped
+		t.Errorf("fn's error: %v", err)
+	}
+	_, err = readList(strings.NewReader(`{"items":[{"a":1},}`), func(Page) error { return nil })
+	if err == nil || !strings.HasPrefix(err.Error(), "decoding the list: ") {
+		t.Errorf("a malformed body: %v", err)
 	}
 }

@@ -200,7 +200,7 @@ func TestPrologueHoldsAWorker(t *testing.T) {
 }
 
 // The prologue of a release that is not ready goes on to a Helm action
-// (318 of the 367 in the kept recordings did, the rest ended before Helm):
+// (312 of the 331 in the kept recordings did, the rest ended before Helm):
 // its worker is held through the action, not for the prologue's seconds
 // (retry-starting: an upgrade failed, a new reconcile began at 11:59:59;
 // upgrade and install both 5m with a pre and a post hook phase, 15m, then

@@ -32,12 +32,15 @@ const (
 	// of its streak whatever its Event's count says (the count is the
 	// failures in a row, hence the work queue's step).
 	MutantEventCountIgnored Mutant = "event-count-ignored"
+	// MutantShortPrologue: a reconcile's prologue holds its worker for the
+	// prologue's seconds only, even when a Helm action follows.
+	MutantShortPrologue Mutant = "prologue-short"
 )
 
 // Mutants lists them all, for the mutation check.
 func Mutants() []Mutant {
 	return []Mutant{MutantExponentUnknown, MutantSlackX10, MutantNoHookPhases, MutantNoJitter,
-		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored}
+		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored, MutantShortPrologue}
 }
 
 // mutated applies the mutants that change settings rather than a rule.

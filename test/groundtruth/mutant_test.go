@@ -39,7 +39,7 @@ var replayExpectations = map[string]func() []expectation{
 // mutationCheck replays rc under each mutant and compares with the replay
 // under the rules as they are.
 func mutationCheck(rc recording, mutants []inspect.Mutant) ([]mutantResult, error) {
-	base, err := replay(rc, "")
+	base, err := replayWithPrologues(rc, "")
 	if err != nil {
 		return nil, err
 	}
@@ -51,7 +51,7 @@ func mutationCheck(rc recording, mutants []inspect.Mutant) ([]mutantResult, erro
 	}
 	var out []mutantResult
 	for _, m := range mutants {
-		rows, err := replay(rc, m)
+		rows, err := replayWithPrologues(rc, m)
 		if err != nil {
 			return nil, err
 		}
@@ -72,6 +72,17 @@ func mutationCheck(rc recording, mutants []inspect.Mutant) ([]mutantResult, erro
 		out = append(out, res)
 	}
 	return out, nil
+}
+
+// replayWithPrologues is replay and the recorded prologues' worker holds
+// (prologueRows), under the same mutant.
+func replayWithPrologues(rc recording, mutant inspect.Mutant) ([]row, error) {
+	rows, err := replay(rc, mutant)
+	if err != nil {
+		return nil, err
+	}
+	held, err := prologueRows(rc, mutant)
+	return append(rows, held...), err
 }
 
 // mutantTable is the results as Markdown.
