@@ -17,39 +17,37 @@ import (
 const perReleaseEvents = 20
 
 // wanting is a state whose window the release's Events would sharpen
-// (inspect.RetryState.WantsEvents), with the object it came from.
-type wanting struct {
-	slot *[]inspect.RetryState
+// (inspect.RetryState.WantsEvents), with the object it came from and where
+// what the listing keeps of it is.
+type wanting[T any] struct {
+	slot *[]T
 	i    int
 	raw  []byte
 }
 
 // evidenceWants collects the states of a fetch that want Events. Runs are
 // analyzed concurrently, so it locks.
-type evidenceWants struct {
+type evidenceWants[T any] struct {
 	off  bool // not wanted: a listing for the controller's load only
 	mu   sync.Mutex
-	list []wanting
+	list []wanting[T]
 }
 
-func (w *evidenceWants) note(slot *[]inspect.RetryState, states []inspect.RetryState, raws [][]byte) {
-	for i := range states {
-		if w.off {
-			return
-		}
-		if states[i].WantsEvents() {
-			w.mu.Lock()
-			w.list = append(w.list, wanting{slot: slot, i: i, raw: bytes.Clone(raws[i])})
-			w.mu.Unlock()
-		}
+// note records st, the i-th of its run, when it wants Events.
+func (w *evidenceWants[T]) note(slot *[]T, i int, st *inspect.RetryState, raw []byte) {
+	if w.off || !st.WantsEvents() {
+		return
 	}
+	w.mu.Lock()
+	w.list = append(w.list, wanting[T]{slot: slot, i: i, raw: bytes.Clone(raw)})
+	w.mu.Unlock()
 }
 
 // resolve reads the Events of every wanting release and analyzes it again
 // with them. Only failures before Helm and dependency waits want them, so
 // a healthy fleet costs nothing here.
-func (w *evidenceWants) resolve(ctx context.Context, client Cluster, t target, now time.Time, j *judges,
-	trim func(*inspect.RetryState)) {
+func (w *evidenceWants[T]) resolve(ctx context.Context, client Cluster, t target, now time.Time, j *judges,
+	keep func(*inspect.RetryState) T) {
 	if len(w.list) == 0 {
 		return
 	}
@@ -60,10 +58,7 @@ func (w *evidenceWants) resolve(ctx context.Context, client Cluster, t target, n
 	evidence := readEvidence(ctx, client, t, decoded)
 	for i, x := range w.list {
 		st := decoded[i].AnalyzeWith(now, j.of(decoded[i].Object), evidence(decoded[i]))
-		if trim != nil {
-			trim(&st)
-		}
-		(*x.slot)[x.i] = st
+		(*x.slot)[x.i] = keep(&st)
 	}
 }
 

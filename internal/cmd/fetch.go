@@ -57,48 +57,69 @@ func (f *settingsFuture) notes() []string {
 // RetryStates are kept. At most one run per core is in analysis: when
 // analysis falls behind, reading waits (the connection's window fills), so
 // memory holds a few runs of JSON, never the whole list. trim, when not
-// nil, is applied to each state as soon as it is made (status drops what
-// its table does not print). The releases whose windows their Events
-// sharpen are analyzed again with them (evidence.go).
+// nil, is applied to each state as soon as it is made. The releases whose
+// windows their Events sharpen are analyzed again with them (evidence.go).
 func fetchStates(ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
 	settings *settingsFuture, trim func(*inspect.RetryState)) ([]inspect.RetryState, error) {
-	return fetch(ctx, client, t, chunkSize, now, settings, trim, true)
+	return fetch(ctx, client, t, chunkSize, now, settings, keepState(trim), true)
 }
 
-// fetch is fetchStates, with the Events read or not.
-func fetch(ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
-	settings *settingsFuture, trim func(*inspect.RetryState), evidence bool) ([]inspect.RetryState, error) {
-	var wants evidenceWants
-	if !evidence {
-		wants.off = true
+// keepState keeps each state, trimmed by trim when not nil.
+func keepState(trim func(*inspect.RetryState)) func(*inspect.RetryState) inspect.RetryState {
+	return func(st *inspect.RetryState) inspect.RetryState {
+		if trim != nil {
+			trim(st)
+		}
+		return *st
 	}
-	analyze := func(raws [][]byte, slot *[]inspect.RetryState) {
+}
+
+// fetch is fetchStates keeping keep(state) of each release, with the
+// Events read or not.
+func fetch[T any](ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
+	settings *settingsFuture, keep func(*inspect.RetryState) T, evidence bool) ([]T, error) {
+	runs, err := fetchRuns(ctx, client, t, chunkSize, now, settings, keep, evidence)
+	n := 0
+	for _, r := range runs {
+		n += len(r)
+	}
+	all := make([]T, 0, n)
+	for _, r := range runs {
+		all = append(all, r...)
+	}
+	settle()
+	return all, err
+}
+
+// fetchRuns is fetch keeping what it keeps in the runs it was analyzed in
+// (the table's rows: one array of the whole fleet, and the copy into it,
+// cost address space the heap never gave back).
+func fetchRuns[T any](ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
+	settings *settingsFuture, keep func(*inspect.RetryState) T, evidence bool) ([][]T, error) {
+	wants := &evidenceWants[T]{off: !evidence}
+	analyze := func(raws [][]byte, slot *[]T) {
 		j := settings.judges()
 		decoded := inspect.DecodeAll(raws)
-		states := make([]inspect.RetryState, len(decoded))
+		kept := make([]T, len(decoded))
 		for i, d := range decoded {
-			states[i] = d.Analyze(now, j.of(d.Object))
+			st := d.Analyze(now, j.of(d.Object))
+			wants.note(slot, i, &st, raws[i])
+			kept[i] = keep(&st)
 		}
-		wants.note(slot, states, raws)
-		for i := range states {
-			if trim != nil {
-				trim(&states[i])
-			}
-		}
-		*slot = states
+		*slot = kept
 	}
 	if len(t.names) > 0 {
 		raws, err := getNamed(ctx, client, t)
-		states := new([]inspect.RetryState)
-		analyze(raws, states)
-		wants.resolve(ctx, client, t, now, settings.judges(), trim)
-		return *states, err
+		kept := new([]T)
+		analyze(raws, kept)
+		wants.resolve(ctx, client, t, now, settings.judges(), keep)
+		return [][]T{*kept}, err
 	}
-	var runs []*[]inspect.RetryState // one slot per run, each written by its own goroutine
+	var runs []*[]T // one slot per run, each written by its own goroutine
 	var wg sync.WaitGroup
 	busy := make(chan struct{}, runtime.GOMAXPROCS(0))
 	_, err := client.List(ctx, t.listOptions(chunkSize), func(p cluster.Page) error {
-		slot := new([]inspect.RetryState)
+		slot := new([]T)
 		runs = append(runs, slot)
 		busy <- struct{}{}
 		wg.Go(func() {
@@ -111,25 +132,21 @@ func fetch(ctx context.Context, client Cluster, t target, chunkSize int64, now t
 	if err != nil {
 		return nil, &apiError{verb: "list", resource: cluster.Resource, namespace: t.namespace, err: err}
 	}
-	wants.resolve(ctx, client, t, now, settings.judges(), trim)
-	n := 0
-	for _, r := range runs {
-		n += len(*r)
+	wants.resolve(ctx, client, t, now, settings.judges(), keep)
+	kept := make([][]T, len(runs))
+	for i, r := range runs {
+		kept[i] = *r
 	}
-	all := make([]inspect.RetryState, 0, n)
-	for _, r := range runs {
-		all = append(all, *r...)
-		*r = nil
-	}
-	// Everything the LIST left behind (its runs of JSON, decoded objects,
-	// the per-run states just copied) is garbage now, and the heap goal the
-	// collector last set is twice the fetch's peak. Collecting once here sets
-	// it from the states alone before rendering allocates the rows: at
-	// N=20,000 peak RSS went from 93-108 to 90-91 MiB, for one collection of
-	// a heap the size of the states and no measurable CPU (BENCHMARKS.md).
-	runtime.GC()
-	return all, nil
+	return kept, nil
 }
+
+// settle collects once what a listing left behind (its runs of JSON, the
+// decoded objects, the runs copied): the heap goal the collector last set
+// is twice the fetch's peak, and collecting here sets it from what is kept
+// alone before rendering allocates. At N=20,000 peak RSS went from 93-108
+// to 90-91 MiB, for one collection of a heap the size of the states and no
+// measurable CPU (BENCHMARKS.md).
+func settle() { runtime.GC() }
 
 // getNamed GETs each name; a missing one is reported after the others.
 func getNamed(ctx context.Context, client Cluster, t target) ([][]byte, error) {

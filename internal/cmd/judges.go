@@ -118,31 +118,46 @@ func (j *judges) overlapLines(keep func([2]int) bool) []string {
 // judges everything, as before sharding was considered). complete says
 // whether states cover every release of the cluster.
 func (j *judges) loads(states []inspect.RetryState, now time.Time, complete bool) []inspect.Load {
-	if len(j.cs.List) == 0 {
-		return []inspect.Load{inspect.ApplyLoad(states, inspect.DefaultSettings(), now, complete)}
-	}
-	if j.cs.All {
-		return []inspect.Load{inspect.ApplyLoad(states, j.cs.List[0].Settings, now, complete)}
-	}
-	byOwner := map[string][]int{}
+	hints := make([]hinted, len(states))
 	for i := range states {
-		if c := states[i].Controller; c != nil {
-			byOwner[c.Name] = append(byOwner[c.Name], i)
+		hints[i] = j.hint(&states[i])
+	}
+	return j.hintLoads(len(hints), func(i int) *hinted { return &hints[i] }, now, complete,
+		func(i int, f func(*inspect.Next)) { f(&states[i].Next) })
+}
+
+// hinted is a release's part of its controller's load: the hint, and the
+// controller's number in queueSettings (-1: none reconciles it).
+type hinted struct {
+	inspect.LoadHint
+	queue int
+}
+
+func (j *judges) hint(st *inspect.RetryState) hinted {
+	return hinted{inspect.HintOf(st), j.queueOf(st)}
+}
+
+// hintLoads is loads over the hints of n releases (hint(i) is the i-th's);
+// mark(i, f) marks the i-th release's window (inspect.ApplyHints).
+func (j *judges) hintLoads(n int, hint func(int) *hinted, now time.Time, complete bool,
+	mark func(int, func(*inspect.Next))) []inspect.Load {
+	settings := j.queueSettings()
+	if len(j.cs.List) == 0 || j.cs.All {
+		// One controller judges every release: no grouping.
+		l := inspect.ApplyHints(n, func(i int) *inspect.LoadHint { return &hint(i).LoadHint }, settings[0], now, complete, mark)
+		return []inspect.Load{l}
+	}
+	idx := make([][]int, len(settings))
+	for i := range n {
+		if k := hint(i).queue; k >= 0 {
+			idx[k] = append(idx[k], i)
 		}
 	}
-	out := make([]inspect.Load, 0, len(j.cs.List))
-	for k := range j.cs.List {
-		c := &j.cs.List[k]
-		idx := byOwner[c.Ref()]
-		group := make([]inspect.RetryState, len(idx))
-		for g, i := range idx {
-			group[g] = states[i]
-		}
-		l := inspect.ApplyLoad(group, c.Settings, now, complete)
-		for g, i := range idx {
-			states[i] = group[g]
-		}
-		l.Controller = c.Ref()
+	out := make([]inspect.Load, 0, len(settings))
+	for k, s := range settings {
+		l := inspect.ApplyHints(len(idx[k]), func(g int) *inspect.LoadHint { return &hint(idx[k][g]).LoadHint }, s, now, complete,
+			func(g int, f func(*inspect.Next)) { mark(idx[k][g], f) })
+		l.Controller = j.cs.List[k].Ref()
 		out = append(out, l)
 	}
 	return out

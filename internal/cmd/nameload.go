@@ -32,7 +32,7 @@ func loadForNames(ctx context.Context, client Cluster, named []inspect.RetryStat
 		markUnloaded(named, "only a failing or progressing release is judged under it (status -A shows the load)")
 		return nil
 	}
-	fleet, err := fetch(ctx, client, target{allNamespaces: true}, chunkSize, now, settings, render.TableOnly, false)
+	fleet, err := fetch(ctx, client, target{allNamespaces: true}, chunkSize, now, settings, keepState(render.TableOnly), false)
 	if err != nil {
 		markUnloaded(named, "the other HelmReleases could not be listed: "+err.Error())
 		return nil

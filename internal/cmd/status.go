@@ -175,6 +175,9 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		o.note(settings)
 		return o.runWatch(ctx, client, j)
 	}
+	if o.tableOnly() {
+		return o.runTable(ctx, client, settings)
+	}
 	now := o.deps.Now()
 	states, fetchErr := fetchStates(ctx, client, o.target, o.sel.chunkSize, now, settings, o.trim())
 	if fetchErr != nil && len(states) == 0 {

@@ -15,6 +15,9 @@ import (
 // filters and the sort apply across the fleet. A cluster that cannot be
 // read becomes an error row; the others print, and the exit code is 1.
 func (o *StatusOptions) runContexts(ctx context.Context) error {
+	if o.tableOnly() {
+		return o.runContextsTable(ctx)
+	}
 	now := o.deps.Now()
 	errOut := o.deps.Streams.ErrOut
 	ms := o.g.members(o.contexts, o.target)
@@ -59,6 +62,49 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 	return nil
 }
 
+// runContextsTable is runContexts for the table: rows, as runTable.
+func (o *StatusOptions) runContextsTable(ctx context.Context) error {
+	now := o.deps.Now()
+	errOut := o.deps.Streams.ErrOut
+	ms := o.g.members(o.contexts, o.target)
+	parts := make([][]*tableEntry, len(ms))
+	loads := make([][]inspect.Load, len(ms))
+	rows := o.rowMaker()
+	o.g.fanOut(ctx, ms, contextsInFlight, o.ctxFlags.timeout, nil, func(ctx context.Context, i int, m *member) error {
+		var err error
+		parts[i], loads[i], err = o.listRows(ctx, m.client, m.target, m.settings, now, rows, m.context)
+		return err // names missing here: the others are listed, and the row says which
+	})
+	o.g.fleetNotes(ms, errOut)
+
+	var entries []*tableEntry
+	var perContext []inspect.Load
+	for i, m := range ms {
+		entries = append(entries, parts[i]...)
+		for _, l := range loads[i] {
+			l.Context = m.context
+			perContext = append(perContext, l)
+		}
+	}
+	shown, stuck, err := o.chooseRows(entries)
+	if err != nil {
+		return err
+	}
+	errs := contextErrors(ms)
+	if len(shown) == 0 && len(errs) == 0 {
+		_, _ = fmt.Fprintln(errOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
+	} else if err := render.TableRows(o.deps.Streams.Out, shown, o.contextsOptions(now, perContext, errs, namespacesDiffer(ms))); err != nil {
+		return err
+	}
+	if err := fleetError(ms, errOut); err != nil {
+		return o.partial(err, ms, stuck)
+	}
+	if stuck > 0 {
+		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, len(shown))}
+	}
+	return nil
+}
+
 // printContexts is print for several clusters: always a list (a name may
 // exist in several), with the CONTEXT column, an error row per cluster not
 // read, and each controller's load.
@@ -74,10 +120,17 @@ func (o *StatusOptions) printContexts(states []inspect.RetryState, now time.Time
 		_, _ = fmt.Fprintln(o.deps.Streams.ErrOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
 		return nil
 	}
+	return render.Table(out, states, o.contextsOptions(now, loads, errs, mixedNamespaces))
+}
+
+// contextsOptions are the table's options over several clusters: the
+// CONTEXT column, an error row per cluster not read, each one's load.
+func (o *StatusOptions) contextsOptions(now time.Time, loads []inspect.Load, errs []render.ContextError,
+	mixedNamespaces bool) render.Options {
 	ro := o.renderOptions(now)
 	ro.ShowContext, ro.Loads, ro.Errors = true, loads, errs
 	ro.ShowNamespace = ro.ShowNamespace || mixedNamespaces
-	return render.Table(out, states, ro)
+	return ro
 }
 
 // namespacesDiffer: without -n or -A each context lists its own default

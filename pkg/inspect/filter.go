@@ -39,11 +39,15 @@ func NewFilter(phaseArgs []string, failing bool) (Filter, error) {
 func (f Filter) Active() bool { return f.failing || len(f.phases) > 0 }
 
 // Keep reports whether st passes.
-func (f Filter) Keep(st RetryState) bool {
+func (f Filter) Keep(st RetryState) bool { return f.KeepPhase(st.Phase) }
+
+// KeepPhase reports whether a state in phase p passes: the filter reads
+// nothing else.
+func (f Filter) KeepPhase(p Phase) bool {
 	if !f.Active() {
 		return true
 	}
-	return f.phases[st.Phase] || (f.failing && st.Phase.Failing())
+	return f.phases[p] || (f.failing && p.Failing())
 }
 
 // Apply returns the states that pass, in order.

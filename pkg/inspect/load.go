@@ -66,21 +66,34 @@ const queueSlack = retrySlack
 // that order: it waits, at the latest, for the worker the last of those
 // gets.
 func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Load {
+	hints := make([]LoadHint, len(states))
+	for i := range states {
+		hints[i] = HintOf(&states[i])
+	}
+	return ApplyHints(len(hints), func(i int) *LoadHint { return &hints[i] }, s, now, complete,
+		func(i int, mark func(*Next)) { mark(&states[i].Next) })
+}
+
+// ApplyHints is ApplyLoad over the hints of n states (HintOf; hint(i) is
+// the i-th's), for a view that keeps less than whole states (the table's
+// rows): mark(i, f) applies f to the Next of the i-th state, for each
+// state whose attempt is queued.
+func ApplyHints(n int, hint func(i int) *LoadHint, s Settings, now time.Time, complete bool, mark func(i int, f func(*Next))) Load {
 	s = s.sane()
 	if s.Controller.Down {
 		return Load{} // no worker runs: stale "Running" conditions hold none (health.go)
 	}
 	if s.Mutant == MutantNoQueue {
-		s.Concurrent = len(states) + 1 // never full
+		s.Concurrent = n + 1 // never full
 	}
 	type holder struct {
 		until time.Time
 		name  string
 	}
 	var held []holder
-	for i := range states {
-		if w := states[i].WorkerUntil; w != nil {
-			held = append(held, holder{*w, states[i].Namespace + "/" + states[i].Name})
+	for i := range n {
+		if h := hint(i); h.holds {
+			held = append(held, holder{h.until, h.holder})
 		}
 	}
 	slices.SortStableFunc(held, func(a, b holder) int { return a.until.Compare(b.until) })
@@ -105,16 +118,18 @@ func ApplyLoad(states []RetryState, s Settings, now time.Time, complete bool) Lo
 	for _, h := range held {
 		workers = append(workers, h.until)
 	}
-	line := queueLine(states, now)
+	line := hintLine(n, hint, now)
 	free := freeTimes(workers, line, len(line))
 	for k, it := range line {
 		if it.state < 0 {
 			continue // a follow-up: it has no window of its own to change
 		}
-		n := &states[it.state].Next
-		if queue(n, free[max(k, lastBefore(line, *n.Latest))], l.Busy, s.Concurrent, now) {
-			l.Queued++
+		worker := free[max(k, lastBefore(line, it.latest))]
+		if !it.earliest.Before(worker) {
+			continue // a worker is free when it falls due
 		}
+		l.Queued++
+		mark(it.state, func(n *Next) { queue(n, worker, l.Busy, s.Concurrent, now) })
 	}
 	return l
 }
@@ -156,6 +171,12 @@ func queue(n *Next, worker time.Time, busy, concurrent int, now time.Time) bool 
 		n.Latest = ptr(end)
 	}
 	n.Overdue = n.Anchored && now.After(*n.Latest)
+	if n.Why == "" {
+		// A state trimmed for the table (render.TableOnly) has no
+		// explanation to extend: at 20,000 releases, most of them queued,
+		// this sentence was megabytes the table never prints.
+		return true
+	}
 	n.Why += fmt.Sprintf("; every controller worker is held (%d of --concurrent %d: Helm actions, their cache waits, reconciles starting or ending) and the attempts due before it take them next, so it waits in the queue until one is free for it, by %s at the latest",
 		busy, concurrent, worker.UTC().Format(time.RFC3339))
 	return true
@@ -170,21 +191,6 @@ type inLine struct {
 	hold             time.Duration
 	seq              int  // the index of its state: ties keep the order of states
 	pending          bool // never reconciled: ready now (latest is the clock reading)
-}
-
-// queueLine lists the attempts that will need a worker, in the order they
-// fall due: releases never reconciled (ready now), every scheduled attempt
-// of a release not running an action (one in its cache wait included: it
-// needs a worker again after it), and the follow-ups of running actions.
-func queueLine(states []RetryState, now time.Time) []inLine {
-	var line []inLine
-	for i := range states {
-		if it, ok := lineEntry(&states[i], i, now); ok {
-			line = append(line, it)
-		}
-	}
-	sortLine(line)
-	return line
 }
 
 // lineEntry is what st, the i-th state, puts in the queue line, if anything.

@@ -18,11 +18,23 @@ import (
 // several times per cell (about 120 µs a row, 0.6 s for 5,000 rows, against
 // a 50 ms budget for analyzing and rendering them). lipgloss still provides
 // the styles and the border glyphs.
+//
+// Its rows are made on demand, once to measure and once to write, and
+// never kept: at fleet scale the cells were megabytes (TableRows). A grid
+// of rows already made is fixedGrid.
 type grid struct {
 	headers []string
-	rows    [][]string
-	phases  []inspect.Phase // per row, for colouring the PHASE column
+	n       int                                  // rows
+	row     func(i int, cells []string) []string // the i-th row's cells, made into cells[:0]
+	phase   func(i int) inspect.Phase            // for colouring the PHASE column
 	widths  []int
+}
+
+// fixedGrid is a grid of rows already made.
+func fixedGrid(headers []string, rows [][]string, phases []inspect.Phase) *grid {
+	return &grid{headers: headers, n: len(rows),
+		row:   func(i int, _ []string) []string { return rows[i] },
+		phase: func(i int) inspect.Phase { return phases[i] }}
 }
 
 // width is the display width of s, without a grapheme walk for ASCII.
@@ -40,8 +52,10 @@ func (g *grid) measure(withHeaders bool) {
 			g.widths[i] = width(h)
 		}
 	}
-	for _, r := range g.rows {
-		for i, c := range r {
+	var cells []string
+	for r := range g.n {
+		cells = g.row(r, cells)
+		for i, c := range cells {
 			g.widths[i] = max(g.widths[i], width(c))
 		}
 	}
@@ -81,8 +95,10 @@ func (g *grid) plain(w io.Writer, withHeaders bool) error {
 	if withHeaders {
 		line(g.headers)
 	}
-	for _, r := range g.rows {
-		line(r)
+	var cells []string
+	for r := range g.n {
+		cells = g.row(r, cells)
+		line(cells)
 	}
 	return b.Flush()
 }
@@ -120,8 +136,10 @@ func (g *grid) boxed(w io.Writer, withHeaders bool, phaseCol int) error {
 		b.WriteString(rule(border.MiddleLeft, border.Middle, border.MiddleRight))
 	}
 	styled := map[inspect.Phase]string{}
-	for r, cells := range g.rows {
-		ph := g.phases[r]
+	var cells []string
+	for r := range g.n {
+		cells = g.row(r, cells)
+		ph := g.phase(r)
 		row(cells, func(i int, s string) string {
 			if i != phaseCol {
 				return s

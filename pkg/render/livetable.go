@@ -65,14 +65,15 @@ func (t LiveTable) Lines(cols, height int) []string {
 
 // table renders states as the table's lines, its columns fitted to width.
 func (t LiveTable) table(states []inspect.RetryState, cols int, o Options) []string {
-	headers, rows := tableData(states, o)
+	headers, rows := tableData(RowsOf(states), o)
 	if cols > 0 {
 		headers, rows = fitColumns(headers, rows, cols, o.Color)
 	}
-	g := &grid{headers: headers, rows: rows, phases: make([]inspect.Phase, len(rows))}
+	phases := make([]inspect.Phase, len(rows))
 	for i, st := range states {
-		g.phases[i] = st.Phase
+		phases[i] = st.Phase
 	}
+	g := fixedGrid(headers, rows, phases)
 	var b strings.Builder
 	if o.Color {
 		_ = g.boxed(&b, !o.NoHeaders, indexOf(headers, "PHASE"))

@@ -19,45 +19,82 @@ var SortKeys = []string{"context", "namespace", "name", "phase", "next", "failur
 // JSONPath into the documented schema ("{.next.earliest}" or ".next.earliest").
 // The sort is stable: ties keep the API server's order.
 func Sort(states []inspect.RetryState, by string) error {
-	var less func(a, b inspect.RetryState) int
-	switch strings.ToLower(by) {
-	case "":
+	order, ok := rowOrder(by)
+	switch {
+	case order == nil && ok:
 		return nil
-	case "context":
-		less = func(a, b inspect.RetryState) int {
-			return cmp.Or(cmp.Compare(a.Context, b.Context), cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-		}
-	case "namespace":
-		less = func(a, b inspect.RetryState) int {
-			return cmp.Or(cmp.Compare(a.Namespace, b.Namespace), cmp.Compare(a.Name, b.Name))
-		}
-	case "name":
-		less = func(a, b inspect.RetryState) int { return cmp.Compare(a.Name, b.Name) }
-	case "phase":
-		less = func(a, b inspect.RetryState) int { return cmp.Compare(phaseRank(a.Phase), phaseRank(b.Phase)) }
-	case "next":
-		less = compareNext
-	case "failures":
-		less = func(a, b inspect.RetryState) int { return cmp.Compare(b.Failures.Total, a.Failures.Total) }
-	default:
+	case !ok:
 		return sortByPath(states, by)
 	}
-	slices.SortStableFunc(states, less)
+	rows := RowsOf(states)
+	idx := make([]int, len(states))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return order(rows[a], rows[b]) })
+	permute(states, idx)
 	return nil
 }
 
+// SortRows is Sort over rows, by a column name (a JSONPath needs states).
+func SortRows(rows []*Row, by string) error {
+	order, ok := rowOrder(by)
+	if !ok {
+		return fmt.Errorf("--sort-by %q: the table's rows sort by %s", by, strings.Join(SortKeys, ", "))
+	}
+	if order != nil {
+		slices.SortStableFunc(rows, order)
+	}
+	return nil
+}
+
+// rowOrder is the order of a column name; nil and true: the API server's
+// order; false: not a column (a JSONPath).
+func rowOrder(by string) (func(a, b *Row) int, bool) {
+	switch strings.ToLower(by) {
+	case "":
+		return nil, true
+	case "context":
+		return func(a, b *Row) int {
+			return cmp.Or(cmp.Compare(a.Context(), b.Context()), cmp.Compare(a.Namespace(), b.Namespace()), cmp.Compare(a.Name(), b.Name()))
+		}, true
+	case "namespace":
+		return func(a, b *Row) int {
+			return cmp.Or(cmp.Compare(a.Namespace(), b.Namespace()), cmp.Compare(a.Name(), b.Name()))
+		}, true
+	case "name":
+		return func(a, b *Row) int { return cmp.Compare(a.Name(), b.Name()) }, true
+	case "phase":
+		return func(a, b *Row) int { return cmp.Compare(phaseRank(a.Phase()), phaseRank(b.Phase())) }, true
+	case "next":
+		return compareNext, true
+	case "failures":
+		return func(a, b *Row) int { return cmp.Compare(b.total, a.total) }, true
+	}
+	return nil, false
+}
+
 // compareNext puts the soonest next action first and unscheduled ones last.
-func compareNext(a, b inspect.RetryState) int {
-	switch ae, be := a.Next.Earliest, b.Next.Earliest; {
-	case ae == nil && be == nil:
+func compareNext(a, b *Row) int {
+	switch ae, be := a.flags.has(hasEarliest), b.flags.has(hasEarliest); {
+	case !ae && !be:
 		return 0
-	case ae == nil:
+	case !ae:
 		return 1
-	case be == nil:
+	case !be:
 		return -1
 	default:
-		return ae.Compare(*be)
+		return a.earliest.Compare(b.earliest)
 	}
+}
+
+// permute puts states[idx[i]] at i.
+func permute(states []inspect.RetryState, idx []int) {
+	sorted := make([]inspect.RetryState, len(states))
+	for i, j := range idx {
+		sorted[i] = states[j]
+	}
+	copy(states, sorted)
 }
 
 func phaseRank(p inspect.Phase) int { return slices.Index(inspect.Phases(), p) }
@@ -84,11 +121,7 @@ func sortByPath(states []inspect.RetryState, path string) error {
 		idx[i] = i
 	}
 	slices.SortStableFunc(idx, func(a, b int) int { return compareKeys(keys[a], keys[b]) })
-	sorted := make([]inspect.RetryState, len(states))
-	for i, j := range idx {
-		sorted[i] = states[j]
-	}
-	copy(states, sorted)
+	permute(states, idx)
 	return nil
 }
 

@@ -57,16 +57,33 @@ func (p palette) bold(s string) string {
 // Table writes the status table: boxed and coloured on a terminal, plain
 // kubectl-style columns otherwise.
 func Table(w io.Writer, states []inspect.RetryState, o Options) error {
-	headers, rows := tableData(states, o)
+	return TableRows(w, RowsOf(states), o)
+}
+
+// TableRows is Table over the compact rows a listing keeps for it. The
+// cells are made row by row as they are measured and written, never all
+// at once.
+func TableRows(w io.Writer, rs []*Row, o Options) error {
+	headers := tableHeaders(o)
+	errRows := make([][]string, len(o.Errors))
+	for i, e := range o.Errors {
+		errRows[i] = errorRow(headers, e)
+	}
+	g := &grid{headers: headers, n: len(rs) + len(errRows),
+		row: func(i int, cells []string) []string {
+			if i < len(rs) {
+				return rowCells(rs[i], o, cells)
+			}
+			return append(cells[:0], errRows[i-len(rs)]...)
+		},
+		phase: func(i int) inspect.Phase {
+			if i < len(rs) {
+				return rs[i].Phase()
+			}
+			return phaseError
+		}}
 	if o.Width > 0 {
-		fitMessages(headers, rows, o)
-	}
-	g := &grid{headers: headers, rows: rows, phases: make([]inspect.Phase, len(rows))}
-	for i, st := range states {
-		g.phases[i] = st.Phase
-	}
-	for i := len(states); i < len(rows); i++ {
-		g.phases[i] = phaseError
+		fitMessages(g, o)
 	}
 	var err error
 	if o.Color {
@@ -78,7 +95,8 @@ func Table(w io.Writer, states []inspect.RetryState, o Options) error {
 		return err
 	}
 	if o.Summary && !o.NoHeaders {
-		_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(Summary(states)+failedContexts(o.Errors)))
+		_, err = fmt.Fprintln(w, palette{on: o.Color}.dim(summary(len(rs), func(i int) inspect.Phase { return rs[i].Phase() })+
+			failedContexts(o.Errors)))
 	}
 	// Like the summary, a terminal's only: a pipe gets the rows alone.
 	if err == nil && o.Summary && o.Load != nil && o.Load.Busy > 0 && !o.NoHeaders {
@@ -110,9 +128,20 @@ func ContextPrefix(context string) string {
 	return "[" + Escape(context, false) + "] "
 }
 
-// tableData builds the header and cells. Every string from the cluster
-// except names (which the API server validates) is escaped.
-func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
+// tableData builds the header and every row's cells.
+func tableData(rs []*Row, o Options) ([]string, [][]string) {
+	headers := tableHeaders(o)
+	rows := make([][]string, 0, len(rs)+len(o.Errors))
+	for i := range rs {
+		rows = append(rows, rowCells(rs[i], o, make([]string, 0, len(headers))))
+	}
+	for _, e := range o.Errors {
+		rows = append(rows, errorRow(headers, e))
+	}
+	return headers, rows
+}
+
+func tableHeaders(o Options) []string {
 	headers := []string{"NAME", "READY", "PHASE", "ACTION", "STRATEGY", "FAILURES", "NEXT", "MESSAGE"}
 	if o.Wide {
 		headers = append(headers[:len(headers)-1], "CHART", "REVISION", "RETRY-INTERVAL", "REMEDIATION", "ANCHOR", "MESSAGE")
@@ -126,30 +155,30 @@ func tableData(states []inspect.RetryState, o Options) ([]string, [][]string) {
 	if o.ShowContext {
 		headers = append([]string{"CONTEXT"}, headers...)
 	}
-	rows := make([][]string, 0, len(states)+len(o.Errors))
-	for _, st := range states {
-		row := make([]string, 0, len(headers))
-		if o.ShowContext {
-			row = append(row, Escape(st.Context, false))
-		}
-		if o.ShowNamespace {
-			row = append(row, st.Namespace)
-		}
-		row = append(row, st.Name, st.Ready, string(st.Phase))
-		if o.Check {
-			row = append(row, stuckCell(st))
-		}
-		row = append(row, orDash(st.LastAction),
-			strategyText(st.Strategy), failuresText(st.Failures), nextText(st, o))
-		if o.Wide {
-			row = append(row, wideCells(st, o)...)
-		}
-		rows = append(rows, append(row, Escape(firstLine(st.Message), false)))
+	return headers
+}
+
+// rowCells makes r's cells into row[:0]. Every string from the cluster
+// except names (which the API server validates) is escaped.
+func rowCells(r *Row, o Options, row []string) []string {
+	st := r.state()
+	row = row[:0]
+	if o.ShowContext {
+		row = append(row, Escape(st.Context, false))
 	}
-	for _, e := range o.Errors {
-		rows = append(rows, errorRow(headers, e))
+	if o.ShowNamespace {
+		row = append(row, st.Namespace)
 	}
-	return headers, rows
+	row = append(row, st.Name, st.Ready, string(st.Phase))
+	if o.Check {
+		row = append(row, stuckCell(st))
+	}
+	row = append(row, orDash(st.LastAction),
+		strategyText(st.Strategy), failuresText(st.Failures), nextText(st, o))
+	if o.Wide {
+		row = append(row, wideCells(st, o)...)
+	}
+	return append(row, Escape(firstLine(st.Message), false))
 }
 
 // phaseError is the PHASE cell of an error row: no release's phase, red.
@@ -187,25 +216,28 @@ func stuckCell(st inspect.RetryState) string {
 // fitMessages truncates the MESSAGE column (always the last) so the table
 // fits the terminal. Only messages are cut: names and times are what the
 // user acts on. The detail view shows the whole message.
-func fitMessages(headers []string, rows [][]string, o Options) {
-	last := len(headers) - 1
+func fitMessages(g *grid, o Options) {
+	last := len(g.headers) - 1
 	perColumn := 2 // padding between plain columns
 	if o.Color {
 		perColumn = 3 // one space either side and a border
 	}
-	used := perColumn*len(headers) + 1
+	g.measure(true)
+	used := perColumn*len(g.headers) + 1
 	for col := 0; col < last; col++ {
-		w := width(headers[col])
-		for _, r := range rows {
-			w = max(w, width(r[col]))
-		}
-		used += w
+		used += g.widths[col]
 	}
 	budget := max(o.Width-used, len("MESSAGE"))
-	for _, r := range rows {
-		if width(r[last]) > budget {
-			r[last] = ansi.Truncate(r[last], budget, "…")
+	if g.widths[last] <= budget {
+		return
+	}
+	row := g.row
+	g.row = func(i int, cells []string) []string {
+		cells = row(i, cells)
+		if width(cells[last]) > budget {
+			cells[last] = ansi.Truncate(cells[last], budget, "…")
 		}
+		return cells
 	}
 }
 
@@ -261,9 +293,13 @@ func indexOf(xs []string, x string) int {
 
 // Summary counts states per phase: "12 ready · 3 retrying · 1 stalled".
 func Summary(states []inspect.RetryState) string {
+	return summary(len(states), func(i int) inspect.Phase { return states[i].Phase })
+}
+
+func summary(n int, phase func(int) inspect.Phase) string {
 	counts := map[inspect.Phase]int{}
-	for _, st := range states {
-		counts[st.Phase]++
+	for i := range n {
+		counts[phase(i)]++
 	}
 	var parts []string
 	for _, ph := range inspect.Phases() {

@@ -1,0 +1,75 @@
+package render
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// A row keeps each thing of a state the table prints: every mark of the
+// NEXT cell, the wide columns and STUCK, each checked in the table of a
+// state that has it against the same state without it. The goldens hold
+// the rest of the table to what it printed from states.
+func TestRowKeepsWhatTheTablePrints(t *testing.T) {
+	base := states(t, "retrying-upgrade")[0]
+	at := func(d time.Duration) *time.Time { x := testNow.Add(d); return &x }
+	wide := piped
+	wide.Wide, wide.Check, wide.NoHeaders = true, true, true
+	for _, c := range []struct {
+		name string
+		set  func(*inspect.RetryState)
+		want string
+	}{
+		{"controller down", func(st *inspect.RetryState) { st.Next.Blocked = "helm-controller is down" }, "(controller down)"},
+		{"bound", func(st *inspect.RetryState) { st.Next.Bound = "why" }, "(bound)"},
+		{"queued", func(st *inspect.RetryState) { st.Next.Queued = true }, "(queued)"},
+		{"unwatched", func(st *inspect.RetryState) { st.Next.Unwatched = true }, "unwatched"},
+		{"overdue", func(st *inspect.RetryState) {
+			st.Next.Overdue, st.Next.Earliest, st.Next.Latest = true, at(-time.Hour), at(-time.Minute)
+		}, "overdue since 2026-11-23T11:59:00Z"},
+		{"running", func(st *inspect.RetryState) {
+			st.Phase, st.WorkerUntil = inspect.PhaseProgressing, at(time.Minute)
+			st.Next.Anchor = &inspect.Anchor{Condition: "Reconciling", Time: testNow.Add(-time.Minute)}
+		}, "running, done by"},
+		{"stuck", func(st *inspect.RetryState) { st.Stuck = true }, "STUCK"},
+		{"chart", func(st *inspect.RetryState) { st.Release.Chart, st.Release.Version = "podinfo", "9.9.9" }, "podinfo@9.9.9"},
+		{"revision", func(st *inspect.RetryState) { st.Release.Revision = 77 }, " 77 "},
+		{"retry interval", func(st *inspect.RetryState) { st.Strategy.RetryInterval = inspect.Duration(7 * time.Minute) }, "7m0s"},
+		{"rollback target", func(st *inspect.RetryState) {
+			st.Remediation.Strategy, st.Remediation.Next, st.Remediation.ToRevision = "rollback", inspect.ActionRollback, 41
+		}, "rollback to 41"},
+		{"anchor", func(st *inspect.RetryState) {
+			st.Next.Anchor = &inspect.Anchor{Condition: "Ready", Time: testNow.Add(-33 * time.Second)}
+		}, "2026-11-23T11:59:27Z"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			with := base
+			with.Next.Anchor = nil
+			without := with
+			c.set(&with)
+			for st, want := range map[*inspect.RetryState]bool{&with: true, &without: false} {
+				var b bytes.Buffer
+				if err := Table(&b, []inspect.RetryState{*st}, wide); err != nil {
+					t.Fatal(err)
+				}
+				if got := strings.Contains(b.String(), c.want); got != want {
+					t.Errorf("%q in the table: %v, want %v\n%s", c.want, got, want, b.String())
+				}
+			}
+		})
+	}
+}
+
+// Rows share their words: a fleet keeps each combination once.
+func TestRowMakerSharesWords(t *testing.T) {
+	var m RowMaker
+	a, b := states(t, "retrying-upgrade")[0], states(t, "retrying-upgrade")[0]
+	b.Name = "other"
+	ra, rb := m.New(&a), m.New(&b)
+	if ra.words != rb.words || ra.Name() == rb.Name() {
+		t.Errorf("rows of the same words: %p and %p", ra.words, rb.words)
+	}
+}
