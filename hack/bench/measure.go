@@ -24,7 +24,7 @@ type result struct {
 	name     string
 	walls    []time.Duration
 	cpus     []time.Duration // user + sys, from /usr/bin/time
-	rssKiB   int
+	rssKiB   []int           // each run's peak
 	requests string
 }
 
@@ -55,7 +55,7 @@ func (m measure) run(repeat int) (result, error) {
 			sys, _ := strconv.ParseFloat(m[2], 64)
 			kib, _ := strconv.Atoi(m[3])
 			r.cpus = append(r.cpus, time.Duration((user+sys)*float64(time.Second)))
-			r.rssKiB = max(r.rssKiB, kib)
+			r.rssKiB = append(r.rssKiB, kib)
 		}
 		r.requests = countRequests(stderr.String(), m)
 	}
@@ -88,10 +88,10 @@ func tail(s string) string {
 }
 
 // printTable prints wall time (median, spread), CPU (median user+sys), the
-// ratios to the floor and to kubectl's -o json, peak RSS (the largest of the
-// runs) and requests. results[0] is the floor; ref names the kubectl row.
+// ratios to the floor and to kubectl's -o json, peak RSS (the median of the
+// runs' peaks, and the largest) and requests. results[0] is the floor; ref names the kubectl row.
 func printTable(results []result, ref string) {
-	fmt.Println("| command | wall median | min – max | × floor | × kubectl -o json | CPU user+sys | peak RSS | API requests |")
+	fmt.Println("| command | wall median | min – max | × floor | × kubectl -o json | CPU user+sys | peak RSS median (largest) | API requests |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	floor := median(results[0].walls)
 	kubectl := floor
@@ -103,8 +103,9 @@ func printTable(results []result, ref string) {
 	for _, r := range results {
 		med := median(r.walls)
 		rss, cpu := "-", "-"
-		if r.rssKiB > 0 {
-			rss = fmt.Sprintf("%.1f MiB", float64(r.rssKiB)/1024)
+		if len(r.rssKiB) > 0 {
+			sorted := slices.Sorted(slices.Values(r.rssKiB))
+			rss = fmt.Sprintf("%.1f MiB (%.1f)", float64(sorted[len(sorted)/2])/1024, float64(sorted[len(sorted)-1])/1024)
 		}
 		if len(r.cpus) > 0 {
 			cpu = ms(median(r.cpus))

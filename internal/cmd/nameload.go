@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
-	"github.com/hrretry/kubectl-hrretry/pkg/render"
 )
 
 // loadForNames applies the controller's load to named releases. One object
@@ -13,8 +12,9 @@ import (
 // waits in the work queue (ground truth: windows late by up to 8.4 s at
 // start-up, minutes with 5-minute timeouts), so the releases in the
 // controller's scope are listed too, every namespace (helm-controller
-// watches all by default), kept as table rows only, and played through the
-// same queue model as `status -A`. Without that list (--no-load, or RBAC),
+// watches all by default), kept as their parts of the load only
+// (inspect.LoadHint), and played through the same queue model as
+// `status -A`. Without that list (--no-load, or RBAC),
 // each named window says that the load was not considered and why.
 func loadForNames(ctx context.Context, client Cluster, named []inspect.RetryState, chunkSize int64,
 	now time.Time, settings *settingsFuture, noLoad bool) *inspect.Load {
@@ -32,35 +32,48 @@ func loadForNames(ctx context.Context, client Cluster, named []inspect.RetryStat
 		markUnloaded(named, "only a failing or progressing release is judged under it (status -A shows the load)")
 		return nil
 	}
-	fleet, err := fetch(ctx, client, target{allNamespaces: true}, chunkSize, now, settings, keepState(render.TableOnly), false)
+	j := settings.judges()
+	fleet, err := fetch(ctx, client, target{allNamespaces: true}, chunkSize, now, settings,
+		func(st *inspect.RetryState) fleetHint { return fleetHint{st.Namespace, st.Name, j.hint(st)} }, false)
 	if err != nil {
 		markUnloaded(named, "the other HelmReleases could not be listed: "+err.Error())
 		return nil
 	}
-	key := func(st *inspect.RetryState) string { return st.Namespace + "/" + st.Name }
-	pos := make(map[string]int, len(fleet))
+	type key struct{ namespace, name string }
+	pos := make(map[key]int, len(fleet))
 	for i := range fleet {
-		pos[key(&fleet[i])] = i
+		pos[key{fleet[i].namespace, fleet[i].name}] = i
 	}
-	// The named states replace their table rows: the queue model marks
-	// and re-times the windows in place.
-	at := make([]int, len(named))
+	// The named states replace their hints (they were read apart, maybe
+	// later), and the queue model marks their windows in place.
+	namedAt := make(map[int]int, len(named))
 	for i := range named {
-		j, ok := pos[key(&named[i])]
+		st := &named[i]
+		h := fleetHint{st.Namespace, st.Name, j.hint(st)}
+		k, ok := pos[key{st.Namespace, st.Name}]
 		if ok {
-			fleet[j] = named[i]
+			fleet[k] = h
 		} else {
-			fleet = append(fleet, named[i])
-			j = len(fleet) - 1
-			pos[key(&named[i])] = j
+			fleet = append(fleet, h)
+			k = len(fleet) - 1
+			pos[key{st.Namespace, st.Name}] = k
 		}
-		at[i] = j
+		namedAt[k] = i
 	}
-	loads := settings.judges().loads(fleet, now, true)
-	for i := range named {
-		named[i] = fleet[at[i]]
-	}
+	loads := j.hintLoads(len(fleet), func(i int) *hinted { return &fleet[i].hint }, now, true,
+		func(i int, f func(*inspect.Next)) {
+			if k, ok := namedAt[i]; ok {
+				f(&named[k].Next)
+			}
+		})
 	return ownLoad(loads, named[0])
+}
+
+// fleetHint is what the load of named releases keeps of each other one:
+// its part of the load, not its state.
+type fleetHint struct {
+	namespace, name string
+	hint            hinted
 }
 
 // anyDue: one of the states waits for an attempt the controller's queue
