@@ -179,7 +179,8 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return o.runTable(ctx, client, settings)
 	}
 	now := o.deps.Now()
-	states, fetchErr := fetchStates(ctx, client, o.target, o.sel.chunkSize, now, settings, o.trim())
+	// Not the table (tableOnly): whole states.
+	states, fetchErr := fetchStates(ctx, client, o.target, o.sel.chunkSize, now, settings, nil)
 	if fetchErr != nil && len(states) == 0 {
 		return fetchErr // the settings note would only repeat the same failure
 	}
@@ -211,16 +212,16 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-// trim is what a listed state can do without: everything the table does
-// not print, when the table is the view and nothing else reads the state
-// (a JSONPath --sort-by may read any field). It keeps memory to a few hundred
-// bytes a release at fleet scale.
-// tableOnly: the listing keeps only what the table prints (trim), the view
-// whose heap is bounded. A live view keeps every whole object to analyze it
-// again as the clock moves, so a bound there only runs the collector
-// back to back (issue 26: 77-80 MiB at 5,000 releases, over the bound).
+// tableOnly: the listing is printed as the table (by a column, not a
+// JSONPath that may read any field), so it keeps a compact row a release
+// (runTable), and its heap is bounded. A live view keeps every whole
+// object to analyze it again as the clock moves, so a bound there only
+// runs the collector back to back (issue 26: 77-80 MiB at 5,000 releases,
+// over the bound).
 func (o *StatusOptions) tableOnly() bool { return o.trim() != nil && !o.watch }
 
+// trim is what a live view's listed state can do without: everything the
+// table does not print, when the table is the view (tableOnly's test).
 func (o *StatusOptions) trim() func(*inspect.RetryState) {
 	table := o.out.Format == "" || o.out.Format == "wide"
 	column := o.sortBy == "" || slices.Contains(render.SortKeys, strings.ToLower(o.sortBy))

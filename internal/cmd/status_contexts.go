@@ -24,7 +24,7 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 	parts := make([][]inspect.RetryState, len(ms))
 	loads := make([][]inspect.Load, len(ms))
 	o.g.fanOut(ctx, ms, contextsInFlight, o.ctxFlags.timeout, nil, func(ctx context.Context, i int, m *member) error {
-		states, err := fetchStates(ctx, m.client, m.target, o.sel.chunkSize, now, m.settings, o.trim())
+		states, err := fetchStates(ctx, m.client, m.target, o.sel.chunkSize, now, m.settings, nil) // not the table: whole states
 		if err != nil && len(states) == 0 {
 			return err
 		}
@@ -69,10 +69,10 @@ func (o *StatusOptions) runContextsTable(ctx context.Context) error {
 	ms := o.g.members(o.contexts, o.target)
 	parts := make([][]*tableEntry, len(ms))
 	loads := make([][]inspect.Load, len(ms))
-	rows := o.rowMaker()
 	o.g.fanOut(ctx, ms, contextsInFlight, o.ctxFlags.timeout, nil, func(ctx context.Context, i int, m *member) error {
 		var err error
-		parts[i], loads[i], err = o.listRows(ctx, m.client, m.target, m.settings, now, rows, m.context)
+		// A maker a cluster: their rows share no words (the context is one).
+		parts[i], loads[i], err = o.listRows(ctx, m.client, m.target, m.settings, now, o.rowMaker(), m.context)
 		return err // names missing here: the others are listed, and the row says which
 	})
 	o.g.fleetNotes(ms, errOut)

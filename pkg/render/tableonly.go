@@ -8,11 +8,12 @@ import (
 
 // TableOnly drops from st what Table never prints (history, conditions,
 // warnings, the way out, the explanations, all but the message's first
-// line), so that a fleet listed for the table keeps a few hundred bytes per
-// release instead of kilobytes: memory then grows with the number of rows,
-// not with the objects' size. It keeps what status --check (Limits.Stuck),
-// --failing and --phase, ApplyLoad and the column --sort-by keys read. The
-// test TestTableOnlyPrintsTheSame checks the table is unchanged.
+// line), so that the live table view (status --watch), which keeps a state
+// a release to analyze again, keeps a few hundred bytes per release instead
+// of kilobytes. It keeps what status --check (Limits.Stuck), --failing and
+// --phase, ApplyLoad and the column --sort-by keys read. The test
+// TestTableOnlyPrintsTheSame checks the table is unchanged. (A one-shot
+// listing keeps less: a Row.)
 func TableOnly(st *inspect.RetryState) {
 	// The first line, copied: a substring would keep the whole message.
 	if i := strings.IndexByte(strings.TrimSpace(st.Message), '\n'); i >= 0 {
