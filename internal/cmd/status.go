@@ -203,11 +203,17 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err := o.print(states, now, load, loads); err != nil {
 		return err
 	}
+	return listExit(fetchErr, stuck, len(states))
+}
+
+// listExit is the exit of one cluster listed and printed: the names not
+// found, or with --check the stuck releases among those shown.
+func listExit(fetchErr error, stuck, shown int) error {
 	if fetchErr != nil {
 		return fetchErr
 	}
 	if stuck > 0 {
-		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, len(states))}
+		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, shown)}
 	}
 	return nil
 }

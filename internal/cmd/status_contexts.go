@@ -38,26 +38,39 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 	o.g.fleetNotes(ms, errOut)
 
 	var states []inspect.RetryState
-	var perContext []inspect.Load
-	for i, m := range ms {
+	for i := range ms {
 		states = append(states, parts[i]...)
-		for _, l := range loads[i] {
-			l.Context = m.context
-			perContext = append(perContext, l)
-		}
 	}
 	states, stuck, err := o.choose(states, now)
 	if err != nil {
 		return err
 	}
-	if err := o.printContexts(states, now, perContext, contextErrors(ms), namespacesDiffer(ms)); err != nil {
+	if err := o.printContexts(states, now, contextLoads(ms, loads), contextErrors(ms), namespacesDiffer(ms)); err != nil {
 		return err
 	}
-	if err := fleetError(ms, errOut); err != nil {
+	return o.contextsExit(ms, stuck, len(states))
+}
+
+// contextLoads are the clusters' loads in one list, each with its context.
+func contextLoads(ms []*member, loads [][]inspect.Load) []inspect.Load {
+	var out []inspect.Load
+	for i, m := range ms {
+		for _, l := range loads[i] {
+			l.Context = m.context
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// contextsExit is the exit of a fleet listed: partial when a cluster was
+// not read, stuck with --check, of the shown releases.
+func (o *StatusOptions) contextsExit(ms []*member, stuck, shown int) error {
+	if err := fleetError(ms, o.deps.Streams.ErrOut); err != nil {
 		return o.partial(err, ms, stuck)
 	}
 	if stuck > 0 {
-		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, len(states))}
+		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, shown)}
 	}
 	return nil
 }
@@ -78,13 +91,8 @@ func (o *StatusOptions) runContextsTable(ctx context.Context) error {
 	o.g.fleetNotes(ms, errOut)
 
 	var entries []*tableEntry
-	var perContext []inspect.Load
-	for i, m := range ms {
+	for i := range ms {
 		entries = append(entries, parts[i]...)
-		for _, l := range loads[i] {
-			l.Context = m.context
-			perContext = append(perContext, l)
-		}
 	}
 	shown, stuck, err := o.chooseRows(entries)
 	if err != nil {
@@ -93,16 +101,11 @@ func (o *StatusOptions) runContextsTable(ctx context.Context) error {
 	errs := contextErrors(ms)
 	if len(shown) == 0 && len(errs) == 0 {
 		_, _ = fmt.Fprintln(errOut, render.NoneFound(o.target.namespace, o.target.allNamespaces))
-	} else if err := render.TableRows(o.deps.Streams.Out, shown, o.contextsOptions(now, perContext, errs, namespacesDiffer(ms))); err != nil {
+	} else if err := render.TableRows(o.deps.Streams.Out, shown,
+		o.contextsOptions(now, contextLoads(ms, loads), errs, namespacesDiffer(ms))); err != nil {
 		return err
 	}
-	if err := fleetError(ms, errOut); err != nil {
-		return o.partial(err, ms, stuck)
-	}
-	if stuck > 0 {
-		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, len(shown))}
-	}
-	return nil
+	return o.contextsExit(ms, stuck, len(shown))
 }
 
 // printContexts is print for several clusters: always a list (a name may

@@ -34,13 +34,7 @@ func (o *StatusOptions) runTable(ctx context.Context, client Cluster, settings *
 	if err := o.printRows(shown, now, loads); err != nil {
 		return err
 	}
-	if fetchErr != nil {
-		return fetchErr
-	}
-	if stuck > 0 {
-		return &exitError{code: ExitStuck, err: fmt.Errorf("%d of %d HelmRelease(s) stuck", stuck, len(shown))}
-	}
-	return nil
+	return listExit(fetchErr, stuck, len(shown))
 }
 
 func (o *StatusOptions) rowMaker() *render.RowMaker {
