@@ -70,3 +70,33 @@ func TestTableOfRowsIsTheTableOfStates(t *testing.T) {
 		})
 	}
 }
+
+// Several clusters: each one's rows are marked by its own controller's
+// load, and the fleet's table is the one whole states print.
+func TestTableOfRowsIsTheTableOfStatesAcrossContexts(t *testing.T) {
+	busy := func(names ...string) *clustertest.Fake {
+		f := clustertest.New(states(t, names...)...)
+		f.Settings.Concurrent = 1
+		return f
+	}
+	cs := map[string]Cluster{
+		"east": busy("progressing", "retrying-upgrade", "ready", "stalled-retries-exceeded"),
+		"west": busy("retry-starting", "retrying-upgrade", "waiting-dependency", "remediating-rollback"),
+	}
+	args := []string{"status", "--contexts", "east,west", "-o", "wide", "--check", "--max-failures", "1"}
+	rows := executeContexts(t, cs, append(args, "--sort-by", "name")...)
+	whole := executeContexts(t, cs, append(args, "--sort-by", ".metadata.name")...)
+	if rows.code != whole.code || rows.stdout != whole.stdout || rows.stderr != whole.stderr {
+		t.Errorf("rows (exit %d):\n%s%s\nstates (exit %d):\n%s%s", rows.code, rows.stdout, rows.stderr,
+			whole.code, whole.stdout, whole.stderr)
+	}
+	for _, c := range []string{"east ", "west "} {
+		queued := false
+		for _, l := range strings.Split(rows.stdout, "\n") {
+			queued = queued || strings.HasPrefix(l, c) && strings.Contains(l, "(queued)")
+		}
+		if !queued {
+			t.Errorf("nothing queued in %s: its load is not exercised\n%s", c, rows.stdout)
+		}
+	}
+}

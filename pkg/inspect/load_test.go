@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -52,6 +53,19 @@ func TestApplyLoadQueuesWhenWorkersAreFull(t *testing.T) {
 	}
 	if byName["stalled-retries-exceeded"].Queued || byName["progressing"].Queued {
 		t.Errorf("nothing scheduled, or holding a worker, is queued")
+	}
+	if !strings.Contains(first.Why, "every controller worker is held") {
+		t.Errorf("a queued window says why: %q", first.Why)
+	}
+	// A state trimmed for the table (no explanation) is queued the same,
+	// and gets none: the sentence would be kept for nothing.
+	for i := range states {
+		states[i] = loadState(t, names[i], s)
+		states[i].Next.Why = ""
+	}
+	ApplyLoad(states, s, testNow, false)
+	if n := states[3].Next; !n.Queued || fmtTime(n.Latest) != fmtTime(at(t, "12:10:14.4")) || n.Why != "" {
+		t.Errorf("trimmed, first in line: %+v", n)
 	}
 }
 

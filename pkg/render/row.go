@@ -133,7 +133,7 @@ func (r *Row) setNext(n *inspect.Next) {
 
 // next is the row's window, as the load reads and marks it.
 func (r *Row) next() inspect.Next {
-	n := inspect.Next{Action: r.words.action, Anchored: r.flags.has(anchoredWindow), Overdue: r.flags.has(overdue),
+	n := inspect.Next{Action: r.shared().action, Anchored: r.flags.has(anchoredWindow), Overdue: r.flags.has(overdue),
 		Queued: r.flags.has(queued), Unwatched: r.flags.has(unwatched)}
 	if r.flags.has(hasEarliest) {
 		n.Earliest = &r.earliest
@@ -155,7 +155,7 @@ func (r *Row) Mark(f func(*inspect.Next)) {
 // state is the row as a state, for the cells: the fields the table reads,
 // the texts it only tests for ("bound", "blocked") as placeholders.
 func (r *Row) state() inspect.RetryState {
-	w := r.words
+	w := r.shared()
 	st := inspect.RetryState{Context: w.context, Namespace: w.namespace, Name: r.name, Message: r.message,
 		Ready: w.ready, LastAction: w.lastAction, Phase: w.phase, Stuck: r.flags.has(stuck),
 		Strategy:    inspect.Strategy{Name: w.strategy, RetryInterval: r.retryInterval},
@@ -183,16 +183,25 @@ func (r *Row) state() inspect.RetryState {
 
 // Context is the kubeconfig context the release was read through, when a
 // command reads several clusters.
-func (r *Row) Context() string { return r.words.context }
+func (r *Row) Context() string { return r.shared().context }
 
 // Name is the release's name.
 func (r *Row) Name() string { return r.name }
 
 // Namespace is the release's namespace.
-func (r *Row) Namespace() string { return r.words.namespace }
+func (r *Row) Namespace() string { return r.shared().namespace }
 
 // Phase is the row's phase (the filters).
-func (r *Row) Phase() inspect.Phase { return r.words.phase }
+func (r *Row) Phase() inspect.Phase { return r.shared().phase }
+
+// shared is the row's words; none for a Row not made by a RowMaker (the
+// zero Row prints as a release without a name, never a panic).
+func (r *Row) shared() *rowWords {
+	if r.words == nil {
+		return &rowWords{}
+	}
+	return r.words
+}
 
 // Stuck tells whether status --check marked the release stuck.
 func (r *Row) Stuck() bool { return r.flags.has(stuck) }

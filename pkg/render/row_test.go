@@ -16,8 +16,7 @@ import (
 func TestRowKeepsWhatTheTablePrints(t *testing.T) {
 	base := states(t, "retrying-upgrade")[0]
 	at := func(d time.Duration) *time.Time { x := testNow.Add(d); return &x }
-	wide := piped
-	wide.Wide, wide.Check, wide.NoHeaders = true, true, true
+	wide := wideCheck()
 	for _, c := range []struct {
 		name string
 		set  func(*inspect.RetryState)
@@ -72,4 +71,25 @@ func TestRowMakerSharesWords(t *testing.T) {
 	if ra.words != rb.words || ra.Name() == rb.Name() {
 		t.Errorf("rows of the same words: %p and %p", ra.words, rb.words)
 	}
+}
+
+// The zero Row is a row all the same: printed, sorted and marked, it does
+// not panic.
+func TestZeroRowDoesNotPanic(t *testing.T) {
+	var b bytes.Buffer
+	rows := []*Row{{}, {}}
+	if err := SortRows(rows, "namespace"); err != nil {
+		t.Fatal(err)
+	}
+	rows[0].Mark(func(n *inspect.Next) { n.Queued = true })
+	if err := TableRows(&b, rows, wideCheck()); err != nil || strings.Count(b.String(), "\n") != 2 {
+		t.Errorf("err %v:\n%s", err, b.String())
+	}
+}
+
+// wideCheck is the piped table with every column: -o wide --check.
+func wideCheck() Options {
+	o := piped
+	o.Wide, o.Check, o.NoHeaders = true, true, true
+	return o
 }
