@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"strings"
 	"testing"
@@ -15,7 +16,12 @@ func BenchmarkReadList(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	items := strings.Repeat(string(bytes.TrimSpace(item))+",", 500)
+	// The API server writes compact JSON; the testdata is indented.
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, item); err != nil {
+		b.Fatal(err)
+	}
+	items := strings.Repeat(compact.String()+",", 500)
 	body := []byte(`{"apiVersion":"helm.toolkit.fluxcd.io/v2","items":[` + items[:len(items)-1] +
 		`],"kind":"HelmReleaseList","metadata":{"continue":"x","resourceVersion":"42"}}`)
 	b.SetBytes(int64(len(body)))
