@@ -167,7 +167,7 @@ func TestStatusControllerLoad(t *testing.T) {
 	fake.Settings.Concurrent = 1
 	r := execute(t, fake, "status", "-A", "--phase", "retrying")
 	// A pipe: the rows say queued; the load line is a terminal's.
-	if r.code != ExitOK || !strings.Contains(r.stdout, "(queued)") || strings.Contains(r.stdout, "controller:") {
+	if r.code != ExitOK || !strings.Contains(r.stdout, "(queued") || strings.Contains(r.stdout, "controller:") {
 		t.Errorf("table: exit %d\n%s", r.code, r.stdout)
 	}
 	r = execute(t, fake, "status", "-n", "apps", "-o", "json")

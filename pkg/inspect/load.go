@@ -129,7 +129,7 @@ func ApplyHints(n int, hint func(i int) *LoadHint, s Settings, now time.Time, co
 			continue // a worker is free when it falls due
 		}
 		l.Queued++
-		mark(it.state, func(n *Next) { queue(n, worker, l.Busy, s.Concurrent, now) })
+		mark(it.state, func(n *Next) { queue(n, worker, l.Busy, s, now) })
 	}
 	return l
 }
@@ -162,13 +162,19 @@ func lastBefore(line []inLine, latest time.Time) int {
 // queue marks n queued when it falls due before worker, the worker it
 // gets, is free: its window then ends when that worker is free at the
 // latest, instead of turning overdue.
-func queue(n *Next, worker time.Time, busy, concurrent int, now time.Time) bool {
+func queue(n *Next, worker time.Time, busy int, s Settings, now time.Time) bool {
 	if !n.Earliest.Before(worker) {
 		return false // a worker is free when it falls due
 	}
 	n.Queued = true
 	if end := worker.Add(queueSlack); end.After(*n.Latest) {
 		n.Latest = ptr(end)
+		// The worker's free time counts each reconcile ahead at its
+		// longest (a Helm action at its timeout): the attempt comes when
+		// the first of them ends, which the cluster does not show.
+		if n.Bound == "" && s.Mutant != MutantQueueUnbound {
+			n.Bound = boundQueued
+		}
 	}
 	n.Overdue = n.Anchored && now.After(*n.Latest)
 	if n.Why == "" {
@@ -178,7 +184,7 @@ func queue(n *Next, worker time.Time, busy, concurrent int, now time.Time) bool 
 		return true
 	}
 	n.Why += fmt.Sprintf("; every controller worker is held (%d of --concurrent %d: Helm actions, their cache waits, reconciles starting or ending) and the attempts due before it take them next, so it waits in the queue until one is free for it, by %s at the latest",
-		busy, concurrent, worker.UTC().Format(time.RFC3339))
+		busy, s.Concurrent, worker.UTC().Format(time.RFC3339))
 	return true
 }
 

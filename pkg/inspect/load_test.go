@@ -57,6 +57,11 @@ func TestApplyLoadQueuesWhenWorkersAreFull(t *testing.T) {
 	if !strings.Contains(first.Why, "every controller worker is held") {
 		t.Errorf("a queued window says why: %q", first.Why)
 	}
+	// Its end is when a worker is free at the latest, each reconcile ahead
+	// counted at its longest: a bound, which says so.
+	if first.Bound != boundQueued || second.Bound != boundQueued {
+		t.Errorf("a queued window whose end moved is a bound: %q, %q", first.Bound, second.Bound)
+	}
 	// A state trimmed for the table (no explanation) is queued the same,
 	// and gets none: the sentence would be kept for nothing.
 	for i := range states {
@@ -92,6 +97,39 @@ func TestApplyLoadQueuedIsNotOverdue(t *testing.T) {
 	ApplyLoad(states, s, testNow, true)
 	if n := states[1].Next; !n.Queued || n.Overdue || fmtTime(n.Latest) != fmtTime(at(t, "12:10:14.4")) {
 		t.Errorf("queued behind running-with-hooks: %+v", n)
+	}
+}
+
+// A queued window is a bound only where its end moved, and a window that
+// was a bound already keeps its own reason.
+func TestQueuedWindowBound(t *testing.T) {
+	s := DefaultSettings()
+	s.Concurrent = 1
+	dep := loadState(t, "waiting-dependency", s)
+	own := dep.Next.Bound
+	if own == "" {
+		t.Fatal("fixture: waiting-dependency's window must be a bound of its own")
+	}
+	states := []RetryState{loadState(t, "running-with-hooks", s), dep}
+	ApplyLoad(states, s, testNow, true)
+	if n := states[1].Next; !n.Queued || n.Bound != own {
+		t.Errorf("queued, its own bound: %+v", n)
+	}
+	// Due before the worker is free (12:10:14.4), due by long after: queued,
+	// its end where it was.
+	late := loadState(t, "retrying-upgrade", s)
+	late.Next.Earliest, late.Next.Latest = at(t, "12:10:00"), at(t, "12:30:00")
+	states = []RetryState{loadState(t, "running-with-hooks", s), late}
+	ApplyLoad(states, s, testNow, true)
+	if n := states[1].Next; !n.Queued || n.Bound != "" || fmtTime(n.Latest) != fmtTime(at(t, "12:30:00")) {
+		t.Errorf("queued, its end not moved: %+v", n)
+	}
+	// The mutant the ground truth must catch leaves a moved end unmarked.
+	s.Mutant = MutantQueueUnbound
+	states = []RetryState{loadState(t, "running-with-hooks", s), loadState(t, "retrying-overdue", s)}
+	ApplyLoad(states, s, testNow, true)
+	if n := states[1].Next; !n.Queued || n.Bound != "" {
+		t.Errorf("queue-unbound: %+v", n)
 	}
 }
 

@@ -35,12 +35,15 @@ const (
 	// MutantShortPrologue: a reconcile's prologue holds its worker for the
 	// prologue's seconds only, even when a Helm action follows.
 	MutantShortPrologue Mutant = "prologue-short"
+	// MutantQueueUnbound: a queued window, its end moved to when a worker
+	// is free at the latest, is not marked a bound.
+	MutantQueueUnbound Mutant = "queue-unbound"
 )
 
 // Mutants lists them all, for the mutation check.
 func Mutants() []Mutant {
 	return []Mutant{MutantExponentUnknown, MutantSlackX10, MutantNoHookPhases, MutantNoJitter,
-		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored, MutantShortPrologue}
+		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored, MutantShortPrologue, MutantQueueUnbound}
 }
 
 // mutated applies the mutants that change settings rather than a rule.

@@ -188,5 +188,5 @@ func (q *Queue) Mark(st *RetryState, i int, now time.Time) {
 		q.line[j].latest = now
 	}
 	free := freeTimes(workers, q.line, upto+1)
-	queue(n, free[upto], len(q.held), s.Concurrent, now)
+	queue(n, free[upto], len(q.held), s, now)
 }

@@ -57,4 +57,7 @@ const (
 	// Helm gives every hook phase its own timeout; the chart's hook
 	// weights are not on the object.
 	boundHookPhases = "ends by its timeout for each hook phase; the chart's hooks are not on the object"
+	// A queued attempt waits for a worker, and ApplyLoad counts each
+	// reconcile holding one at its longest.
+	boundQueued = "queued: every worker is held, each reconcile ahead counted at its longest (a Helm action at its timeout); when they end is not on the cluster"
 )

@@ -142,13 +142,15 @@ func windowNext(st inspect.RetryState, o Options) string {
 		return fmt.Sprintf("%s overdue %s", n.Action, Human(o.Now.Sub(*n.Latest)))
 	}
 	text := string(n.Action) + " " + windowText(n, o)
-	if n.Queued {
+	// A bound is not a prediction: the evidence could not narrow it (the
+	// detail view and -o json say why; a queued window's end is one when
+	// its worker is free at the latest).
+	switch {
+	case n.Queued && n.Bound != "":
+		text += " (queued, bound)"
+	case n.Queued:
 		text += " (queued)"
-	}
-
-	if n.Bound != "" {
-		// Not a prediction: the evidence could not narrow it (the detail
-		// view and -o json say why).
+	case n.Bound != "":
 		text += " (bound)"
 	}
 	return text

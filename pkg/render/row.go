@@ -121,14 +121,15 @@ func cloneIfPart(part, whole string) string {
 
 // setNext keeps what the load changes of a window.
 func (r *Row) setNext(n *inspect.Next) {
-	r.flags &^= hasEarliest | hasLatest | anchoredWindow | overdue | queued
+	r.flags &^= hasEarliest | hasLatest | anchoredWindow | overdue | queued | bound
 	if n.Earliest != nil {
 		r.earliest, r.flags = *n.Earliest, r.flags|hasEarliest
 	}
 	if n.Latest != nil {
 		r.latest, r.flags = *n.Latest, r.flags|hasLatest
 	}
-	r.flags |= flagIf(n.Anchored, anchoredWindow) | flagIf(n.Overdue, overdue) | flagIf(n.Queued, queued)
+	r.flags |= flagIf(n.Anchored, anchoredWindow) | flagIf(n.Overdue, overdue) | flagIf(n.Queued, queued) |
+		flagIf(n.Bound != "", bound)
 }
 
 // next is the row's window, as the load reads and marks it.
@@ -140,6 +141,9 @@ func (r *Row) next() inspect.Next {
 	}
 	if r.flags.has(hasLatest) {
 		n.Latest = &r.latest
+	}
+	if r.flags.has(bound) {
+		n.Bound = "bound" // only tested for: the table prints the mark, not the reason
 	}
 	return n
 }
@@ -163,9 +167,6 @@ func (r *Row) state() inspect.RetryState {
 		Remediation: inspect.Remediation{Strategy: w.remediation, Next: w.remNext, ToRevision: int(r.toRevision)},
 		Release:     inspect.Release{Chart: r.chart, Version: r.version, Revision: int(r.revision)},
 		Next:        r.next()}
-	if r.flags.has(bound) {
-		st.Next.Bound = "bound"
-	}
 	if r.flags.has(blocked) {
 		st.Next.Blocked = "blocked"
 	}

@@ -25,6 +25,7 @@ func TestRowKeepsWhatTheTablePrints(t *testing.T) {
 		{"controller down", func(st *inspect.RetryState) { st.Next.Blocked = "helm-controller is down" }, "(controller down)"},
 		{"bound", func(st *inspect.RetryState) { st.Next.Bound = "why" }, "(bound)"},
 		{"queued", func(st *inspect.RetryState) { st.Next.Queued = true }, "(queued)"},
+		{"queued, bound", func(st *inspect.RetryState) { st.Next.Queued, st.Next.Bound = true, "why" }, "(queued, bound)"},
 		{"unwatched", func(st *inspect.RetryState) { st.Next.Unwatched = true }, "unwatched"},
 		{"overdue", func(st *inspect.RetryState) {
 			st.Next.Overdue, st.Next.Earliest, st.Next.Latest = true, at(-time.Hour), at(-time.Minute)

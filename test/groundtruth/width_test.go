@@ -139,9 +139,10 @@ func (r *recorder) backoffStep(n int64) time.Duration {
 
 // widthCheck adds the window's width and slack to an agreeing row x, and
 // turns it into a disagreement when the window is wider than its rule's
-// budget and not marked a bound. Queued windows (the busy set) are bounds
-// by construction (each reconcile ahead counted at its longest) and only
-// counted.
+// budget and not marked a bound. A queued window (the busy set) whose end
+// moved to when a worker is free at the latest is wider by the reconciles
+// ahead, each counted at its longest: it must say it is a bound (the
+// queue-unbound mutant does not).
 func (r *recorder) widthCheck(x row, s state, p prediction, prev, next *attempt, end time.Time) row {
 	n := p.RS.Next
 	if n.Earliest == nil || n.Latest == nil {
@@ -160,7 +161,7 @@ func (r *recorder) widthCheck(x row, s state, p prediction, prev, next *attempt,
 		return r.disagreement(x, s, p)
 	}
 	b, how, ok := r.budget(p, s, prev, next)
-	if !ok || n.Queued {
+	if !ok {
 		return x
 	}
 	x.Budget = b
@@ -168,7 +169,13 @@ func (r *recorder) widthCheck(x row, s state, p prediction, prev, next *attempt,
 	case x.Width <= b:
 	case n.Bound == "":
 		x.Observed += fmt.Sprintf(": wider than the %s budget %.1fs (%s) and not marked a bound", n.Rule, b.Seconds(), how)
+		if n.Queued {
+			x.Observed += " (queued)"
+		}
 		return r.disagreement(x, s, p)
+	case n.Queued:
+		// The queue's bound (or the rule's own, kept): the reconciles
+		// ahead make it wider than the rule alone.
 	case (n.Rule == inspect.RuleErrorBackoff || n.Rule == inspect.RuleRemediationBackoff) && !r.backoffHidden(s):
 		// A bound excuses the width only when the evidence really hides
 		// the step.
@@ -220,10 +227,10 @@ func widthTable(rows []row) string {
 			st.binaryViews++
 		}
 		switch {
+		case x.Queued: // queued windows are bounds where the queue moved their end
+			st.queued++
 		case x.Bound != "":
 			st.bound++
-		case x.Queued:
-			st.queued++
 		default:
 			st.maxSharp = max(st.maxSharp, x.Width)
 			st.maxBudget = max(st.maxBudget, x.Budget)

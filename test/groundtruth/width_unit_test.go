@@ -33,6 +33,10 @@ func TestWidthBudget(t *testing.T) {
 		{"retry interval too wide", state{at(0), retrying}, pred(inspect.RuleRetryInterval, "", 0, 900), upgradeAt10, disagree},
 		{"too wide but a bound", state{at(0), retrying}, pred(inspect.RuleRetryInterval, "no failure count", 0, 900), upgradeAt10, agree},
 		{"no rule", state{at(0), retrying}, pred("", "", 9, 12), upgradeAt10, disagree},
+		// Queued windows are held to the budget too: wider only as a bound.
+		{"queued too wide", state{at(0), retrying}, queuedPred(pred(inspect.RuleRetryInterval, "", 0, 900)), upgradeAt10, disagree},
+		{"queued too wide but a bound", state{at(0), retrying}, queuedPred(pred(inspect.RuleRetryInterval, "queued", 0, 900)), upgradeAt10, agree},
+		{"queued within budget", state{at(0), retrying}, queuedPred(pred(inspect.RuleRetryInterval, "", 9, 12)), upgradeAt10, agree},
 		// The last reconcile at -2 s, the next at +22 s: step 24 s, budget 17 s.
 		{"error backoff within half the step + 5 s", state{at(0), valuesErr}, reconcileAt(pred(inspect.RuleErrorBackoff, "", 10, 26)),
 			[]attempt{{At: at(-2), Action: "reconcile"}, {At: at(22), Action: "reconcile"}}, agree},
@@ -48,6 +52,11 @@ func TestWidthBudget(t *testing.T) {
 			t.Errorf("%s: an agreeing row must report its width and slack: %+v", c.name, got)
 		}
 	}
+}
+
+func queuedPred(p prediction) prediction {
+	p.RS.Next.Queued = true
+	return p
 }
 
 func reconcileAt(p prediction) prediction {
