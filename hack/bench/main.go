@@ -76,6 +76,7 @@ func run() error {
 	clusters := flag.Int("clusters", 0, "instead: the multi-cluster figure, this many clusters of the first -n each (multi.go)")
 	flag.BoolVar(&cfg.real, "real", true, "with -clusters: time the plugin against the real servers, here and 50 ms away")
 	flag.BoolVar(&cfg.replay, "replay", false, "with -clusters: then against the real servers' recorded responses, replayed from another CPU 50 ms away (replay.go)")
+	keep := flag.Bool("keep", false, "keep the work folder (with -replay: the recordings, to replay again with `bench replay-serve`)")
 	liveSizes := flag.String("live", "", "also measure `status -A --watch` piped at these of the -n sizes, while statuses change (live.go)")
 	flag.BoolVar(&cfg.liveOnly, "live-only", false, "with -live: only the live view")
 	flag.IntVar(&cfg.live.rate, "live-rate", 20, "with -live: status changes a second")
@@ -97,7 +98,11 @@ func run() error {
 	if cfg.workDir, err = os.MkdirTemp("", "hrretry-bench-"); err != nil {
 		return err
 	}
-	defer func() { _ = os.RemoveAll(cfg.workDir) }() // best effort: it is in the temporary folder
+	if *keep {
+		fmt.Fprintf(os.Stderr, "bench: keeping %s (the replay's recordings and kubeconfigs)\n", cfg.workDir)
+	} else {
+		defer func() { _ = os.RemoveAll(cfg.workDir) }() // best effort: it is in the temporary folder
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err

@@ -6,8 +6,9 @@ import (
 	"testing"
 )
 
-// TestBoundHeap: the table view sets the soft limit, other views and a
-// user's GOMEMLIMIT leave the runtime's setting alone.
+// TestBoundHeap: the table view sets the soft limit, higher for each
+// cluster listed at once; other views and a user's GOMEMLIMIT leave the
+// runtime's setting alone.
 func TestBoundHeap(t *testing.T) {
 	was := debug.SetMemoryLimit(-1)
 	t.Cleanup(func() { debug.SetMemoryLimit(was) })
@@ -20,17 +21,19 @@ func TestBoundHeap(t *testing.T) {
 		return ""
 	}
 	for _, c := range []struct {
-		name   string
-		table  bool
-		getenv func(string) string
-		want   int64
+		name    string
+		table   bool
+		streams int
+		getenv  func(string) string
+		want    int64
 	}{
-		{"table", true, noEnv, tableHeapLimit},
-		{"json", false, noEnv, unset},
-		{"GOMEMLIMIT set", true, withEnv, unset},
+		{"table", true, 1, noEnv, tableHeapLimit},
+		{"table of ten clusters", true, 10, noEnv, tableHeapLimit + 9*streamHeap},
+		{"json", false, 1, noEnv, unset},
+		{"GOMEMLIMIT set", true, 10, withEnv, unset},
 	} {
 		debug.SetMemoryLimit(unset)
-		boundHeap(c.table, c.getenv)
+		boundHeap(c.table, c.streams, c.getenv)
 		if got := debug.SetMemoryLimit(-1); got != c.want {
 			t.Errorf("%s: memory limit %d, want %d", c.name, got, c.want)
 		}

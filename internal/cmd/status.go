@@ -161,7 +161,7 @@ func (o *StatusOptions) Validate() error {
 
 // Run fetches, analyzes and renders.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	boundHeap(o.tableOnly(), o.deps.Getenv)
+	boundHeap(o.tableOnly(), min(max(len(o.contexts), 1), contextsInFlight), o.deps.Getenv)
 	if o.contexts != nil {
 		return o.runContexts(ctx)
 	}
