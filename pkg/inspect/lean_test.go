@@ -48,6 +48,14 @@ func FuzzLeanDecode(f *testing.F) {
 		f.Add([]byte(in))
 	}
 	f.Add([]byte(`{"metadata":{"NAME":"a","namespace":"n\u00e9\ud800"},"status":{"conditions":[{"type":"Ready","message":"\u0000x"}]}}`))
+	// Times and durations, read off the token (leanTime, leanDuration).
+	for _, in := range []string{`{"spec":{"timeout":null,"interval":"1h","install":{"timeout":"5m"}}}`, `{"spec":{"interval":null}}`,
+		`{"metadata":{"deletionTimestamp":null,"creationTimestamp":null}}`, `{"status":{"conditions":[{"lastTransitionTime":null}]}}`,
+		`{"metadata":{"creationTimestamp":"2026-11-23T10:27:28+02:00"}}`, `{"metadata":{"creationTimestamp":"bad"}}`,
+		`{"spec":{"timeout":5}}`, `{"spec":{"timeout":"\u0035m"}}`, `{"metadata":{"creationTimestamp":{}}}`, `{"spec":{"interval":[]}}`,
+		`{"status":{"history":[{"firstDeployed":"2026-11-23T10:27:28.123Z","deleted":null}]}}`, `{"spec":{"timeout":""}}`} {
+		f.Add([]byte(in))
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		want, errStd := decodeLeanStd(raw)
 		var got leanRelease
