@@ -5,6 +5,7 @@ import (
 	"context"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -66,9 +67,26 @@ func execute(t *testing.T, fake *clustertest.Fake, args ...string) *run {
 
 func executeCtx(ctx context.Context, t *testing.T, fake *clustertest.Fake, stdin string, args ...string) *run {
 	t.Helper()
+	return executeWith(ctx, t, fake, stdin, nil, args...)
+}
+
+// movingClock starts at testNow and moves by step at each reading: a live
+// view's time, which the fixed clock of the other tests never moves.
+func movingClock(step time.Duration) func() time.Time {
+	var n atomic.Int64
+	return func() time.Time { return testNow.Add(time.Duration(n.Add(1)-1) * step) }
+}
+
+// executeWith is executeCtx with the clock now (nil: testNow).
+func executeWith(ctx context.Context, t *testing.T, fake *clustertest.Fake, stdin string, now func() time.Time, args ...string) *run {
+	t.Helper()
 	r := &run{fake: fake}
 	var out, errOut bytes.Buffer
-	root := NewRootCmd(testDeps(fake, stdin, r, &out, &errOut))
+	deps := testDeps(fake, stdin, r, &out, &errOut)
+	if now != nil {
+		deps.Now = now
+	}
+	root := NewRootCmd(deps)
 	root.SetArgs(append([]string{"--kubeconfig", filepath.Join("testdata", "kubeconfig")}, args...))
 	err := root.ExecuteContext(ctx)
 	r.code = ExitCode(context.Background(), err, &errOut)

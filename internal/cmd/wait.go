@@ -172,6 +172,7 @@ func (o *WaitOptions) Run(ctx context.Context) error {
 	waitCtx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	w := newWaiter(o, settings, deadline)
+	w.health = newHealthPoll(waitCtx, client, o.g, o.deps.Now())
 	err = follow(waitCtx, client, o.target, o.sel.chunkSize, frameGap, w)
 	switch {
 	case ctx.Err() != nil:

@@ -48,6 +48,7 @@ func (o *WaitOptions) runContexts(ctx context.Context) error {
 			one.deps.Streams.Out, one.deps.Streams.ErrOut = out, errOut
 
 			w := newWaiter(&one, m.settings, deadline)
+			w.health = newHealthPoll(cctx, m.client, o.g, o.deps.Now())
 			err := follow(cctx, m.client, m.target, o.sel.chunkSize, frameGap, listedHook{w, listed})
 			switch {
 			case ctx.Err() != nil:

@@ -24,6 +24,7 @@ type waiter struct {
 	j        *judges
 	deadline time.Time
 
+	health  *healthPoll      // the controllers' health, read again (nil: never)
 	seen    *analyses        // every object of the scope, for the controller's load
 	tracked []string         // the releases waited for, in list order
 	waited  map[string]int64 // their generation when the wait began
@@ -130,10 +131,15 @@ func (w *waiter) coalesce() bool {
 	return len(w.tracked) > manyKeys && w.o.deps.Now().Sub(w.judgedAt) < frameGap
 }
 
-// tick judges again when there is something to weigh: a change held back
+// tick judges again when there is something to weigh: a controller's
+// health read again and changed (healthPoll), a change held back
 // (coalesce), a new second (--stuck-after, the countdowns), a new terminal
 // size (a resize ticks at once).
 func (w *waiter) tick() error {
+	if _, moved := pollHealth(w.health, w.seen, w.o.deps.Now(), w.o.deps.Streams.ErrOut); moved {
+		w.j = w.seen.j
+		return w.judge(true) // a controller down fails the wait at once, as at its start
+	}
 	width, height := w.o.term.size()
 	if w.behind || [2]int{width, height} != w.size || !sameSecond(w.o.deps.Now(), w.judgedAt) {
 		return w.judge(!w.behind)

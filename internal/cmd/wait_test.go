@@ -343,3 +343,19 @@ func TestWaitCoalescesAFleetsChanges(t *testing.T) {
 		t.Errorf("a change frameGap after the last judgement is weighed at once: %q", out.String())
 	}
 }
+
+// A controller that stops during a wait fails it, as one down when the wait
+// begins does: the wait reads the controllers' health again (healthEvery;
+// the clock here moves 2 s at each reading). With the health read once,
+// it waited out its timeout.
+func TestWaitNoticesTheControllerStopping(t *testing.T) {
+	fake := clustertest.New(states(t, "retrying-upgrade")...)
+	fake.HealthReads = []inspect.Health{{}, {Down: true, Reason: "0 of 1 replicas available"}}
+	fake.Watches(watch.NewFake())
+	r := executeWith(context.Background(), t, fake, "", movingClock(2*time.Second), "wait", "retrying-upgrade", "--timeout", "20s")
+	if r.code != ExitFailed ||
+		!strings.Contains(r.stderr, "warning: helm-controller flux-system/helm-controller is down (0 of 1 replicas available)") ||
+		!strings.Contains(r.stderr, "apps/retrying-upgrade cannot reach ready: controller down (0 of 1 replicas available)") {
+		t.Errorf("exit %d, want %d with the controller down\n%s", r.code, ExitFailed, r.stderr)
+	}
+}

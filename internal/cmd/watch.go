@@ -16,10 +16,11 @@ import (
 // terminal, so countdowns move), without further API requests. An event
 // re-analyzes its object alone (analyses).
 type liveView struct {
-	o    *StatusOptions
-	seen *analyses   // in the order the LIST returned them
-	live render.Live // the last frame on a terminal, to redraw in place
-	conn connState   // the API server away (watch_conn.go)
+	o      *StatusOptions
+	seen   *analyses   // in the order the LIST returned them
+	health *healthPoll // the controllers' health, read again
+	live   render.Live // the last frame on a terminal, to redraw in place
+	conn   connState   // the API server away (watch_conn.go)
 	// On a terminal: when the last frame was drawn, at which size, and
 	// whether a change came since that it does not show (frameGap).
 	drawn  time.Time
@@ -44,9 +45,9 @@ func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, j *judges)
 	if dataFormats[o.out.Format] {
 		return o.runWatchData(ctx, client, j) // watch_data.go: for programs
 	}
-	v := &liveView{o: o, seen: newAnalyses(j, clockStep)}
+	v := &liveView{o: o, seen: newAnalyses(j, clockStep), health: newHealthPoll(ctx, client, o.g, o.deps.Now())}
 	v.seen.trim = o.trim() // the table's states, as status -A keeps them
-	every := time.Duration(0)
+	every := time.Second   // a pipe: for the controllers' health alone
 	if o.term.tty {
 		every = frameGap // countdowns move each second; changes held back by frameGap are drawn (tick)
 	}
@@ -69,12 +70,27 @@ func (v *liveView) listed(objs []inspect.Decoded) error {
 	return nil
 }
 
-// tick redraws when there is something new to show: a change held back by
-// frameGap, a new second (the countdowns and the clock move), a new size
-// (a resize ticks at once).
+// tick shows a controller's health read again and changed (healthPoll):
+// a pipe gets the line of each release whose window it blocked or freed,
+// a terminal a new frame. On a terminal it also redraws when there is
+// something new to show: a change held back by frameGap, a new second (the
+// countdowns and the clock move), a new size (a resize ticks at once).
 func (v *liveView) tick() error {
 	now := v.o.deps.Now()
+	changed, moved := pollHealth(v.health, v.seen, now, v.o.deps.Streams.ErrOut)
+	if !v.o.term.tty {
+		for _, k := range changed {
+			if err := v.drawOne(k, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	w, h := v.o.term.size()
+	if moved {
+		v.drawAll()
+		return nil
+	}
 	if v.behind || [2]int{w, h} != v.size || !sameSecond(now, v.drawn) {
 		v.drawAll()
 	}

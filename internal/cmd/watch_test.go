@@ -1,14 +1,13 @@
 package cmd
 
 import (
-	"time"
-
 	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -191,4 +190,42 @@ func TestWatchTerminalFrameGap(t *testing.T) {
 func (v *liveView) states(now time.Time) []inspect.RetryState {
 	out, _ := v.statesWithLoad(now)
 	return out
+}
+
+// A controller that stops while a piped live view is open, and comes back:
+// a line on stderr each time and, on stdout, the line of each release whose
+// next action it blocks, then frees (a stalled release has none: no line).
+// The view reads the controllers' health again (healthEvery; the clock here
+// moves 5 s at each reading).
+func TestStatusWatchPipeNoticesTheController(t *testing.T) {
+	fake := clustertest.New(states(t, "retrying-upgrade", "stalled-retries-exceeded")...)
+	fake.HealthReads = []inspect.Health{{}, {Down: true, Reason: "0 of 1 replicas available"}, {}}
+	fake.Watches(watch.NewFake())
+	r := executeWith(context.Background(), t, fake, "", movingClock(5*time.Second), "status", "-A", "--watch", "--timeout", "5s")
+	if r.code != ExitOK {
+		t.Fatalf("exit %d", r.code)
+	}
+	down := strings.Index(r.stderr, "warning: helm-controller flux-system/helm-controller is down (0 of 1 replicas available)")
+	back := strings.Index(r.stderr, "helm-controller flux-system/helm-controller is back")
+	if down < 0 || back < down {
+		t.Errorf("stderr does not say it stopped, then came back:\n%s", r.stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	var retrying []string
+	stalled := 0
+	for _, l := range lines[1:] {
+		if strings.Contains(l, "stalled-retries-exceeded") {
+			stalled++
+		}
+		if strings.Contains(l, "retrying-upgrade") {
+			retrying = append(retrying, l)
+		}
+	}
+	if stalled != 1 {
+		t.Errorf("the stalled release, which has nothing to block, has %d lines, want the table's:\n%s", stalled, r.stdout)
+	}
+	if len(retrying) != 3 || strings.Contains(retrying[0], "controller down") || !strings.Contains(retrying[1], "(controller down)") ||
+		strings.Contains(retrying[2], "controller down") {
+		t.Errorf("retrying-upgrade's lines: the table's, blocked, free again; got:\n%s", strings.Join(retrying, "\n"))
+	}
 }

@@ -16,7 +16,8 @@ import (
 // The controller's Deployment says no replica is available, as
 // kube-controller-manager writes it after an OOM kill: every prediction
 // says the controller is down, status --check reports it, wait fails at
-// once with the reason; back to one replica, nothing says so. A user who
+// once with the reason, and so does one begun while it was up; back to one
+// replica, nothing says so. A user who
 // may not read the Deployment hears once that its health is unknown. The
 // Deployment lives in a namespace of its own (--controller-namespace), so
 // the other tests see none.
@@ -93,6 +94,23 @@ func TestControllerDown(t *testing.T) {
 	if strings.Contains(r.stdout, "controller down") {
 		t.Errorf("one replica available, yet:\n%s", r.stdout)
 	}
+
+	// Up when a wait begins, down during it: the wait reads the health
+	// again (every 10 s) and fails as one begun while it was down does,
+	// instead of waiting out its timeout.
+	b := h.start(t, append([]string{"wait", "checkout", "-n", "shop", "--timeout", "2m"}, hc...)...)
+	if first := b.next(t); strings.Contains(first, "controller down") {
+		t.Fatalf("the controller is up, yet: %s", first)
+	}
+	setAvailable(0)
+	downAt := time.Now()
+	b.wait(t)
+	t.Logf("wait exited %d, %.1fs after the Deployment said no replica is available", b.code, b.exitedAt.Sub(downAt).Seconds())
+	if b.code != 1 || !strings.Contains(b.stderr.String(), "warning: helm-controller "+ns+"/helm-controller is down") ||
+		!strings.Contains(b.stderr.String(), "cannot reach ready: controller down since ") {
+		t.Errorf("wait: exit %d, want 1 once the controller is down, with the reason", b.code)
+	}
+	setAvailable(1)
 
 	r = h.run(t, userReadOnly, append([]string{"status", "-A"}, hc...)...).mustSucceed(t)
 	if n := strings.Count(r.stderr, "its health is unknown"); n != 1 {

@@ -44,6 +44,11 @@ type Fake struct {
 	// Fleet, when set, is what Controllers returns instead (sharded
 	// controllers, cluster.Discovered).
 	Fleet *cluster.Controllers
+	// HealthReads, when set, is the controller's health on successive
+	// calls of Controllers (the last one repeats): a controller that stops,
+	// or comes back, while a live view reads it again.
+	HealthReads []inspect.Health
+	healthRead  int
 
 	mu       sync.Mutex
 	lists    []cluster.ListOptions
@@ -134,7 +139,14 @@ func (f *Fake) Controllers(context.Context, string, string, bool) cluster.Contro
 	if f.Fleet != nil {
 		return *f.Fleet
 	}
-	return cluster.Single("flux-system", "helm-controller", f.Settings, f.SettingsNote)
+	s := f.Settings
+	if len(f.HealthReads) > 0 {
+		f.mu.Lock()
+		s.Controller = f.HealthReads[min(f.healthRead, len(f.HealthReads)-1)]
+		f.healthRead++
+		f.mu.Unlock()
+	}
+	return cluster.Single("flux-system", "helm-controller", s, f.SettingsNote)
 }
 
 // Names lists the names in a namespace.

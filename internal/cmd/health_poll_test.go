@@ -1,0 +1,42 @@
+package cmd
+
+import (
+	"testing"
+
+	"github.com/hrretry/kubectl-hrretry/internal/cluster"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+)
+
+// A read again changes only the health of the controllers first read; a
+// read that found no Deployment, the same health, or another controller
+// says nothing.
+func TestWithHealth(t *testing.T) {
+	s := inspect.DefaultSettings()
+	first := cluster.Single("flux-system", "helm-controller", s, "")
+	j := newJudges(first)
+	down := s
+	down.Controller = inspect.Health{Down: true, Reason: "0 of 1 replicas available"}
+	for _, c := range []struct {
+		name  string
+		read  cluster.Controllers
+		lines int
+	}{
+		{"unchanged", cluster.Single("flux-system", "helm-controller", s, ""), 0},
+		{"unread", cluster.Controllers{Unread: "forbidden", List: []cluster.Controller{{Namespace: "flux-system", Name: "helm-controller", Settings: down}}}, 0},
+		{"another controller", cluster.Single("flux-system", "helm-controller-shard1", down, ""), 0},
+		{"down", cluster.Single("flux-system", "helm-controller", down, ""), 1},
+	} {
+		got, lines := j.withHealth(c.read)
+		if len(lines) != c.lines || (got == j) != (c.lines == 0) {
+			t.Errorf("%s: %d lines %q, new judges %v", c.name, len(lines), lines, got != j)
+		}
+		if c.lines > 0 && (!got.cs.List[0].Settings.Controller.Down || j.cs.List[0].Settings.Controller.Down) {
+			t.Errorf("%s: the new judges are down, the old ones unchanged", c.name)
+		}
+	}
+	back, lines := newJudges(cluster.Single("flux-system", "helm-controller", down, "")).withHealth(first)
+	if len(lines) != 1 || lines[0] != "helm-controller flux-system/helm-controller is back: its releases' windows hold again" ||
+		back.cs.List[0].Settings.Controller.Down {
+		t.Errorf("back up: %q", lines)
+	}
+}
