@@ -70,17 +70,20 @@ func (p *healthPoll) take(now time.Time) (cluster.Controllers, bool) {
 	return cluster.Controllers{}, false
 }
 
-// withHealth is j with each controller's health as cs read it, and what
-// changed, one line each for stderr. The controllers themselves (their
-// flags, their scopes) stay as the command first read them. A read that
-// found no Deployment, or lost one, says nothing: the command never fails
-// on the health, and its first reading stands.
-func (j *judges) withHealth(cs cluster.Controllers) (*judges, []string) {
+// withHealth is j with each controller's health as cs read it, whether
+// any changed, and a line for stderr for each that went down, came back or
+// became unknown (a crash loop's reason, which counts restarts, changes
+// silently). The controllers themselves (their flags, their scopes) stay as
+// the command first read them. A read that found no Deployment, or lost
+// one, says nothing: the command never fails on the health, and its first
+// reading stands.
+func (j *judges) withHealth(cs cluster.Controllers) (*judges, []string, bool) {
 	if cs.Unread != "" {
-		return j, nil
+		return j, nil, false
 	}
 	list := slices.Clone(j.cs.List)
 	var lines []string
+	changed := false
 	for i := range list {
 		c := &list[i]
 		k := slices.IndexFunc(cs.List, func(f cluster.Controller) bool { return f.Namespace == c.Namespace && f.Name == c.Name })
@@ -88,17 +91,19 @@ func (j *judges) withHealth(cs cluster.Controllers) (*judges, []string) {
 			continue
 		}
 		was, now := c.Settings.Controller, cs.List[k].Settings.Controller
-		c.Settings.Controller = now
-		lines = append(lines, healthLine(c.Namespace+"/"+c.Name, was, now))
+		c.Settings.Controller, changed = now, true
+		if was.Down != now.Down || was.Unknown != now.Unknown {
+			lines = append(lines, healthLine(c.Namespace+"/"+c.Name, was, now))
+		}
 	}
-	if len(lines) == 0 {
-		return j, nil
+	if !changed {
+		return j, nil, false
 	}
 	next := j.cs
 	next.List = list
 	j.mu.Lock()
 	defer j.mu.Unlock()
-	return &judges{cs: next, overlaps: j.overlaps, warned: j.warned}, lines
+	return &judges{cs: next, overlaps: j.overlaps, warned: j.warned}, lines, true
 }
 
 func sameHealth(a, b inspect.Health) bool {
@@ -158,8 +163,8 @@ func pollHealth(p *healthPoll, a *analyses, now time.Time, errOut io.Writer) ([]
 	if !ok {
 		return nil, false
 	}
-	j, lines := a.j.withHealth(cs)
-	if len(lines) == 0 {
+	j, lines, changed := a.j.withHealth(cs)
+	if !changed {
 		return nil, false
 	}
 	return a.rejudge(j, lines, now, errOut), true

@@ -26,17 +26,25 @@ func TestWithHealth(t *testing.T) {
 		{"another controller", cluster.Single("flux-system", "helm-controller-shard1", down, ""), 0},
 		{"down", cluster.Single("flux-system", "helm-controller", down, ""), 1},
 	} {
-		got, lines := j.withHealth(c.read)
-		if len(lines) != c.lines || (got == j) != (c.lines == 0) {
+		got, lines, changed := j.withHealth(c.read)
+		if len(lines) != c.lines || (got == j) != (c.lines == 0) || changed != (c.lines > 0) {
 			t.Errorf("%s: %d lines %q, new judges %v", c.name, len(lines), lines, got != j)
 		}
 		if c.lines > 0 && (!got.cs.List[0].Settings.Controller.Down || j.cs.List[0].Settings.Controller.Down) {
 			t.Errorf("%s: the new judges are down, the old ones unchanged", c.name)
 		}
 	}
-	back, lines := newJudges(cluster.Single("flux-system", "helm-controller", down, "")).withHealth(first)
+	back, lines, _ := newJudges(cluster.Single("flux-system", "helm-controller", down, "")).withHealth(first)
 	if len(lines) != 1 || lines[0] != "helm-controller flux-system/helm-controller is back: its releases' windows hold again" ||
 		back.cs.List[0].Settings.Controller.Down {
 		t.Errorf("back up: %q", lines)
+	}
+	// Still down, for another reason (a crash loop counting restarts): the
+	// judges take it, stderr hears nothing new.
+	again := down
+	again.Controller.Reason = "container crash-looping (CrashLoopBackOff, 7 restart(s))"
+	got, lines, changed := newJudges(cluster.Single("flux-system", "helm-controller", down, "")).withHealth(cluster.Single("flux-system", "helm-controller", again, ""))
+	if !changed || len(lines) != 0 || got.cs.List[0].Settings.Controller.Reason != again.Controller.Reason {
+		t.Errorf("a new reason: changed %v, lines %q", changed, lines)
 	}
 }
