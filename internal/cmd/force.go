@@ -75,7 +75,8 @@ The API server is asked at kubectl's client rate (--qps 5, --burst 10): one
 patch per release, so for hundreds of releases pass --qps 500 --burst 1000.
 
 Exit codes: 0 every request handled and ready (or patched, with --wait=false);
-1 an attempt failed, stalled or timed out, or an error; 2 bad usage;
+1 an attempt failed, stalled or timed out, no controller can handle the request
+(down, or none watches the release), or an error; 2 bad usage;
 3 a request was handled but force/reset not honoured.`
 
 // NewCmdForce builds `force`. runF, when not nil, replaces Run (tests).

@@ -83,7 +83,7 @@ func outcomePhase(o trigger.Outcome) inspect.Phase {
 	switch o {
 	case trigger.OutcomeReady, trigger.OutcomePatched, trigger.OutcomeDryRun:
 		return inspect.PhaseReady
-	case trigger.OutcomeNotHonoured, trigger.OutcomeTimedOut:
+	case trigger.OutcomeNotHonoured, trigger.OutcomeTimedOut, trigger.OutcomeBlocked:
 		return inspect.PhaseRetrying
 	case trigger.OutcomeRefused:
 		return inspect.PhaseSuspended
@@ -94,7 +94,7 @@ func outcomePhase(o trigger.Outcome) inspect.Phase {
 // ForceSummary counts outcomes: "3 HelmRelease(s): 1 ready, 1 failed, 1 not-honoured".
 func ForceSummary(results []trigger.Result) string {
 	order := []trigger.Outcome{trigger.OutcomeReady, trigger.OutcomePatched, trigger.OutcomeDryRun, trigger.OutcomeNotHonoured,
-		trigger.OutcomeFailed, trigger.OutcomeStalled, trigger.OutcomeTimedOut, trigger.OutcomeRefused, trigger.OutcomeError}
+		trigger.OutcomeFailed, trigger.OutcomeStalled, trigger.OutcomeTimedOut, trigger.OutcomeBlocked, trigger.OutcomeRefused, trigger.OutcomeError}
 	counts := map[trigger.Outcome]int{}
 	for _, r := range results {
 		counts[r.Outcome]++

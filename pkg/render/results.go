@@ -26,7 +26,7 @@ type ForceResultDocument struct {
 	Kind       string   `json:"kind"`
 	Metadata   Metadata `json:"metadata"`
 	// Outcome is the OUTCOME column: ready, patched, dry-run, not-honoured,
-	// failed, stalled, timed-out, refused or error.
+	// failed, stalled, timed-out, blocked, refused or error.
 	Outcome trigger.Outcome `json:"outcome"`
 	// Message is the controller's message, or the error, raw.
 	Message string `json:"message,omitempty"`

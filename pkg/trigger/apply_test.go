@@ -226,6 +226,23 @@ func TestWaitTimesOut(t *testing.T) {
 	}
 }
 
+// With the controller down (or none watching the release) nothing handles
+// the request: the wait says so at once, not at --timeout.
+func TestWaitBlockedWhileTheControllerIsDown(t *testing.T) {
+	dyn := newFake(t, unhandled("apps", "web"))
+	down := inspect.DefaultSettings()
+	down.Controller = inspect.Health{Down: true, Reason: "0 of 1 replicas available"}
+	results, reported := apply(t, dyn, Applier{Concurrency: 1, Wait: true, Timeout: 2 * time.Second, SettingsFor: func(*v2.HelmRelease) inspect.Settings { return down }},
+		Target{Namespace: "apps", Name: "web"})
+	if len(results) != 1 || results[0].Outcome != OutcomeBlocked ||
+		results[0].Message != "patched, but no controller handles it now: controller down (0 of 1 replicas available): nothing happens until it is back (the request stays until one does)" {
+		t.Fatalf("results: %+v", results)
+	}
+	if len(reported) != 1 || len(patches(dyn)) != 1 {
+		t.Errorf("patched and reported once: %d reports, %d patches", len(reported), len(patches(dyn)))
+	}
+}
+
 func TestWaitStopsOnAnErrorNoRetryCures(t *testing.T) {
 	for _, verb := range []string{"list", "watch"} {
 		t.Run(verb, func(t *testing.T) {

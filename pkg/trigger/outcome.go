@@ -22,6 +22,7 @@ const (
 	OutcomeFailed      Outcome = "failed"       // handled, and the attempt failed again
 	OutcomeStalled     Outcome = "stalled"      // handled, and the release stalled
 	OutcomeTimedOut    Outcome = "timed-out"    // not handled (or not finished) in time
+	OutcomeBlocked     Outcome = "blocked"      // patched, but no controller can handle it now (down, or none watches it)
 	OutcomeRefused     Outcome = "refused"      // not patched (suspended, deleting)
 	OutcomeError       Outcome = "error"        // the API request failed
 )

@@ -139,6 +139,14 @@ func (w *waiter) observe(ev watch.Event) (bool, error) {
 			analyzed := d.Analyze(now, s)
 			st = &analyzed
 		}
+		if st.Next.Blocked != "" {
+			// The controller is down or none watches the release: nothing
+			// handles the request until that changes. Said now, not at
+			// --timeout; the request stays for when it does.
+			w.finish(k, i, Result{Namespace: u.GetNamespace(), Name: u.GetName(), Outcome: OutcomeBlocked, State: st,
+				Message: "patched, but no controller handles it now: " + st.Next.Blocked + " (the request stays until one does)"})
+			return w.noneLeft(u.GetNamespace()), nil
+		}
 		// The watch sees the forced releases only, not the others that
 		// may hold the controller's workers.
 		if st.Next.Earliest != nil {

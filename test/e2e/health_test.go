@@ -9,6 +9,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 )
@@ -16,8 +17,9 @@ import (
 // The controller's Deployment says no replica is available, as
 // kube-controller-manager writes it after an OOM kill: every prediction
 // says the controller is down, status --check reports it, wait fails at
-// once with the reason, and so does one begun while it was up; back to one
-// replica, nothing says so. A user who
+// once with the reason, and so does one begun while it was up; force
+// patches and says nothing handles the request now; back to one replica,
+// nothing says so. A user who
 // may not read the Deployment hears once that its health is unknown. The
 // Deployment lives in a namespace of its own (--controller-namespace), so
 // the other tests see none.
@@ -88,6 +90,27 @@ func TestControllerDown(t *testing.T) {
 		t.Errorf("wait: exit %d, want 1 at once with the reason\n%s", r.code, r.stderr)
 	}
 	t.Logf("wait with the controller down: exit %d after %.2fs", r.code, r.took.Seconds())
+
+	// force patches (the request stays for when the controller is back)
+	// and says at once that nothing handles it now, instead of waiting out
+	// --timeout.
+	// A release of its own: the request stays on it, and the other tests
+	// read the fleet's.
+	forced, err := fixtures.Create(ctx, h.admin, fixtures.Release{Name: "forced", Namespace: ns, State: fixtures.Retrying}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { // the finalizer would keep it, deleting
+		_ = h.admin.Get(ctx, client.ObjectKeyFromObject(forced), forced)
+		forced.Finalizers = nil
+		_ = h.admin.Update(ctx, forced)
+		_ = h.admin.Delete(ctx, forced)
+	})
+	r = h.run(t, userAdmin, append([]string{"force", "forced", "-n", ns, "--yes", "--timeout", "2m"}, hc...)...)
+	if r.code != 1 || !strings.Contains(r.stdout, ns+"/forced  blocked  patched, but no controller handles it now: controller down since ") {
+		t.Errorf("force: exit %d, want 1 at once, blocked\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Logf("force with the controller down: exit %d after %.2fs", r.code, r.took.Seconds())
 
 	setAvailable(1)
 	r = h.run(t, userAdmin, append([]string{"status", "-A"}, hc...)...).mustSucceed(t)
