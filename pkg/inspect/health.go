@@ -37,7 +37,9 @@ func (h Health) message() string {
 }
 
 // apply is the hook where a prediction is finalised: while the controller
-// is down, a scheduled next action is blocked, and says so.
+// is down, a scheduled next action is blocked, and says so; the way out
+// starts with bringing the controller back (the release's own steps, a
+// force included, only take effect once it is).
 func (h Health) apply(st *RetryState) {
 	if !h.Down || st.Next.Action == ActionNone || st.Next.Action == "" {
 		return
@@ -45,4 +47,7 @@ func (h Health) apply(st *RetryState) {
 	msg := h.message()
 	st.Next.Blocked = msg
 	st.Warnings = append(st.Warnings, Warning{Code: WarnControllerDown, Message: msg})
+	st.NextSteps = append([]Step{{Kind: StepCheck,
+		Effect: "bring helm-controller back first: nothing happens to this release until it is, a force included (recorded, handled then)"}},
+		st.NextSteps...)
 }

@@ -6,9 +6,10 @@ import (
 	"time"
 )
 
-// With the controller down every scheduled prediction says so, status
-// --check counts it stuck, wait gives up on it, and a stale "Running"
-// condition holds no worker.
+// With the controller down every scheduled prediction says so, its way out
+// starts with bringing the controller back, status --check counts it
+// stuck, wait gives up on it, and a stale "Running" condition holds no
+// worker.
 func TestControllerDown(t *testing.T) {
 	since := testNow.Add(-3 * time.Minute)
 	s := DefaultSettings()
@@ -25,6 +26,9 @@ func TestControllerDown(t *testing.T) {
 		if v, why := (Goal{Kind: GoalReady}).Judge(st, Limits{}, testNow); v != VerdictUnreachable || !strings.HasPrefix(why, "controller down") {
 			t.Errorf("%s: wait's verdict %v %q", name, v, why)
 		}
+		if len(st.NextSteps) == 0 || st.NextSteps[0].Kind != StepCheck || !strings.HasPrefix(st.NextSteps[0].Effect, "bring helm-controller back first") {
+			t.Errorf("%s: the way out starts with the controller, then the release's own: %+v", name, st.NextSteps)
+		}
 		if l := ApplyLoad([]RetryState{st}, s, testNow, true); l.Busy != 0 || st.Next.Queued {
 			t.Errorf("%s: a down controller has no busy worker: %+v", name, l)
 		}
@@ -34,7 +38,7 @@ func TestControllerDown(t *testing.T) {
 		t.Errorf("nothing scheduled, nothing blocked: %q", stalled.Next.Blocked)
 	}
 	up := loadState(t, "retrying-upgrade", DefaultSettings())
-	if up.Next.Blocked != "" || hasWarn(up, WarnControllerDown) {
+	if up.Next.Blocked != "" || hasWarn(up, WarnControllerDown) || up.NextSteps[0].Kind == StepCheck {
 		t.Errorf("a controller up (or unknown) blocks nothing")
 	}
 }

@@ -86,8 +86,9 @@ func TestControllerDown(t *testing.T) {
 
 	r = h.run(t, userAdmin, append([]string{"wait", "checkout", "-n", "shop", "--timeout", "10m"}, hc...)...)
 	t.Logf("stderr:\n%s", r.stderr)
-	if r.code != 1 || !strings.Contains(r.stderr, "controller down since ") {
-		t.Errorf("wait: exit %d, want 1 at once with the reason\n%s", r.code, r.stderr)
+	if r.code != 1 || !strings.Contains(r.stderr, "controller down since ") ||
+		!strings.Contains(r.stderr, "The way out:\n    bring helm-controller back first") {
+		t.Errorf("wait: exit %d, want 1 at once with the reason, the way out starting with the controller\n%s", r.code, r.stderr)
 	}
 	t.Logf("wait with the controller down: exit %d after %.2fs", r.code, r.took.Seconds())
 
