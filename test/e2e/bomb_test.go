@@ -11,7 +11,6 @@ import (
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/history/historytest"
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
@@ -33,16 +32,7 @@ func TestHelmStorageBomb(t *testing.T) {
 	if err := fixtures.EnsureNamespace(ctx, h.admin, ns); err != nil {
 		t.Fatal(err)
 	}
-	hr, err := fixtures.Create(ctx, h.admin, fixtures.Release{Name: name, Namespace: ns, State: fixtures.Retrying}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { // the finalizer would keep it, deleting
-		_ = h.admin.Get(ctx, client.ObjectKeyFromObject(hr), hr)
-		hr.Finalizers = nil
-		_ = h.admin.Update(ctx, hr)
-		_ = h.admin.Delete(ctx, hr)
-	})
+	hr := h.createRelease(t, fixtures.Release{Name: name, Namespace: ns, State: fixtures.Retrying})
 	storageNS, release := storageOf(hr)
 	data := historytest.Bomb(bombSize)
 	secret := historytest.Secret(release, 1, data, time.Now())

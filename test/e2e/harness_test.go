@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	v2 "github.com/fluxcd/helm-controller/api/v2"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -119,6 +120,25 @@ func (h *harness) addUsers(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// createRelease creates r for one test, and deletes it when the test ends
+// (dropping first the finalizer the fixture carries: no controller here
+// removes it, and the release would stay, deleting, in the others' lists).
+func (h *harness) createRelease(t *testing.T, r fixtures.Release) *v2.HelmRelease {
+	t.Helper()
+	ctx := context.Background()
+	hr, err := fixtures.Create(ctx, h.admin, r, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = h.admin.Get(ctx, client.ObjectKeyFromObject(hr), hr)
+		hr.Finalizers = nil
+		_ = h.admin.Update(ctx, hr)
+		_ = h.admin.Delete(ctx, hr)
+	})
+	return hr
 }
 
 func (h *harness) writeKubeconfig(user string, cfg *rest.Config) error {

@@ -9,7 +9,6 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 )
@@ -97,16 +96,7 @@ func TestControllerDown(t *testing.T) {
 	// --timeout.
 	// A release of its own: the request stays on it, and the other tests
 	// read the fleet's.
-	forced, err := fixtures.Create(ctx, h.admin, fixtures.Release{Name: "forced", Namespace: ns, State: fixtures.Retrying}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { // the finalizer would keep it, deleting
-		_ = h.admin.Get(ctx, client.ObjectKeyFromObject(forced), forced)
-		forced.Finalizers = nil
-		_ = h.admin.Update(ctx, forced)
-		_ = h.admin.Delete(ctx, forced)
-	})
+	h.createRelease(t, fixtures.Release{Name: "forced", Namespace: ns, State: fixtures.Retrying})
 	r = h.run(t, userAdmin, append([]string{"force", "forced", "-n", ns, "--yes", "--timeout", "2m"}, hc...)...)
 	if r.code != 1 || !strings.Contains(r.stdout, ns+"/forced  blocked  patched, but no controller handles it now: controller down since ") {
 		t.Errorf("force: exit %d, want 1 at once, blocked\n%s%s", r.code, r.stdout, r.stderr)

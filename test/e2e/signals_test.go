@@ -12,8 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	"github.com/hrretry/kubectl-hrretry/test/fixtures"
 )
 
@@ -28,16 +26,7 @@ func TestSignals(t *testing.T) {
 	if err := fixtures.EnsureNamespace(ctx, h.admin, ns); err != nil {
 		t.Fatal(err)
 	}
-	hr, err := fixtures.Create(ctx, h.admin, fixtures.Release{Name: name, Namespace: ns, State: fixtures.Retrying}, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { // the finalizer would keep it, deleting
-		_ = h.admin.Get(ctx, client.ObjectKeyFromObject(hr), hr)
-		hr.Finalizers = nil
-		_ = h.admin.Update(ctx, hr)
-		_ = h.admin.Delete(ctx, hr)
-	})
+	h.createRelease(t, fixtures.Release{Name: name, Namespace: ns, State: fixtures.Retrying})
 	g := newGate(t, h, "signals")
 	phases := []struct {
 		phase string

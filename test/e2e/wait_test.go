@@ -242,17 +242,7 @@ func TestWaitWatches(t *testing.T) {
 		t.Fatal(err)
 	}
 	create := func(name string, st fixtures.State) *v2.HelmRelease {
-		hr, err := fixtures.Create(ctx, h.admin, fixtures.Release{Name: name, Namespace: ns, State: st}, time.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { // the finalizer would keep it, deleting
-			_ = h.admin.Get(ctx, client.ObjectKeyFromObject(hr), hr)
-			hr.Finalizers = nil
-			_ = h.admin.Update(ctx, hr)
-			_ = h.admin.Delete(ctx, hr)
-		})
-		return hr
+		return h.createRelease(t, fixtures.Release{Name: name, Namespace: ns, State: st})
 	}
 
 	t.Run("released after a fix", func(t *testing.T) {
