@@ -244,3 +244,29 @@ func TestWantsEvents(t *testing.T) {
 		}
 	}
 }
+
+// Two failures 2 s apart by their Event (its times have a second's
+// resolution) fit three base steps: 1.5, 3 or 6 s next. The failure
+// counters (2 here) bound the step from above: 1.5 or 3 s, not up to 6 s
+// (the ground truth's 11-template-error-remediate saw the wider window
+// once, 7.7 s against a budget of 6.9 s). With more failures counted than
+// the Event's reach, the Event's range stands.
+func TestFailedActionEventCappedByCounters(t *testing.T) {
+	for _, c := range []struct {
+		failures       int64
+		latest, anchor string
+	}{
+		{2, "12:00:01.2", "11:59:55"}, // 11:59:55 + 1 s + 3 s + 2.2 s
+		{3, "12:00:04.2", "11:59:55"}, // + 6 s: the counters allow it
+	} {
+		d := Read(mustJSON(t, "template-error-remediate"))
+		d.Object.Status.Failures, d.Object.Status.InstallFailures = c.failures, c.failures
+		msg := d.Object.Status.Conditions[1].Message
+		st := d.AnalyzeWith(testNow, DefaultSettings(), Evidence{EventsRead: true,
+			Events: []Event{ev("InstallFailed", msg, 2, "11:59:53", "11:59:55")}})
+		checkWindow(t, st, "11:59:56.5", c.latest, "")
+		if st.Next.Anchor == nil || fmtTime(&st.Next.Anchor.Time) != fmtTime(at(t, c.anchor)) {
+			t.Errorf("failures %d: anchored on %+v, want the Event", c.failures, st.Next.Anchor)
+		}
+	}
+}

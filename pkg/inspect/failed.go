@@ -124,6 +124,15 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 		// may hold one cache wait.
 		if lo, hi, why := o.streakBaseWithin(ev, o.s.cacheWait()); why == "" {
 			count := int64(ev.Count)
+			if e.known && e.k-(count-1) >= lo {
+				// The failure counters bound the step from above (errorRetry's
+				// latest): an exponent the Event's times allow beyond them is
+				// not the controller's. The Event's times have a second's
+				// resolution: two failures 2 s apart fit three bases, one
+				// step too many (the ground truth's 11-template-error-remediate
+				// saw "1.5s to 6s" where the counters said at most 3 s).
+				hi = min(hi, e.k-(count-1))
+			}
 			n.Anchor = &Anchor{Condition: "Event", Reason: ev.Reason, Time: ev.Last}
 			n.Bound = ""
 			n.Why += fmt.Sprintf("; its Event says %d failure(s) in a row, the last at %s, so the next wait is %s",
