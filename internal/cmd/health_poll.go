@@ -10,6 +10,7 @@ import (
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
+	"github.com/hrretry/kubectl-hrretry/pkg/render"
 )
 
 // healthEvery is how often a live view (status --watch, wait) reads its
@@ -93,7 +94,9 @@ func (j *judges) withHealth(cs cluster.Controllers) (*judges, []string, bool) {
 		was, now := c.Settings.Controller, cs.List[k].Settings.Controller
 		c.Settings.Controller, changed = now, true
 		if was.Down != now.Down || was.Unknown != now.Unknown {
-			lines = append(lines, healthLine(c.Namespace+"/"+c.Name, was, now))
+			// The reason is the cluster's text (a pod's waiting reason, a
+			// Lease's holder): escaped for the terminal, as every such string.
+			lines = append(lines, render.Escape(healthLine(c.Namespace+"/"+c.Name, was, now), false))
 		}
 	}
 	if !changed {

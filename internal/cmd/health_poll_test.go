@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
@@ -46,5 +47,17 @@ func TestWithHealth(t *testing.T) {
 	got, lines, changed := newJudges(cluster.Single("flux-system", "helm-controller", down, "")).withHealth(cluster.Single("flux-system", "helm-controller", again, ""))
 	if !changed || len(lines) != 0 || got.cs.List[0].Settings.Controller.Reason != again.Controller.Reason {
 		t.Errorf("a new reason: changed %v, lines %q", changed, lines)
+	}
+}
+
+// The reason comes from the cluster (a pod's status, a Lease's holder):
+// stderr gets it escaped, never a terminal control sequence.
+func TestWithHealthEscapesTheReason(t *testing.T) {
+	s := inspect.DefaultSettings()
+	down := s
+	down.Controller = inspect.Health{Down: true, Reason: "container \"c\" waiting (\x1b]0;owned\x07\x1b[2J, 1 restart(s))"}
+	_, lines, _ := newJudges(cluster.Single("flux-system", "helm-controller", s, "")).withHealth(cluster.Single("flux-system", "helm-controller", down, ""))
+	if len(lines) != 1 || strings.ContainsRune(lines[0], 0x1b) || strings.ContainsRune(lines[0], 0x07) {
+		t.Errorf("hostile reason on stderr: %q", lines)
 	}
 }

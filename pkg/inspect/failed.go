@@ -126,8 +126,11 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 			count := int64(ev.Count)
 			if e.known && e.k-(count-1) >= lo {
 				// The failure counters bound the step from above (errorRetry's
-				// latest): an exponent the Event's times allow beyond them is
-				// not the controller's. The Event's times have a second's
+				// latest; each failure is one AddRateLimited of
+				// controller-runtime's reconcileHandler, and client-go's
+				// ItemExponentialFailureRateLimiter.When doubles per call, so
+				// a known count caps the exponent: exponent.go): an exponent
+				// the Event's times allow beyond them is not the controller's. The Event's times have a second's
 				// resolution: two failures 2 s apart fit three bases, one
 				// step too many (the ground truth's 11-template-error-remediate
 				// saw "1.5s to 6s" where the counters said at most 3 s).
