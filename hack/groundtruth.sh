@@ -16,7 +16,8 @@
 #
 # KUBEBUILDER_ASSETS, HRRETRY_BIN and HELM_CONTROLLER_BIN come from the
 # environment (the Makefile sets them). Each run writes its results table
-# (HRRETRY_GT_REPORT), its controller log and its `go test` output into
+# (HRRETRY_GT_REPORT), its controller log, its recording (HRRETRY_GT_RECORD,
+# replayable offline: a failed run's states stay to study) and its `go test` output into
 # $HRRETRY_GT_REPORT_DIR (default: a new temporary directory, outside the
 # clone), printed at the end.
 set -euo pipefail
@@ -54,7 +55,7 @@ for setting in "${settings[@]}"; do
 	start=$SECONDS
 	result=ok
 	HRRETRY_GT_JITTER=$jitter HRRETRY_GT_GATES=$gates HRRETRY_GT_RETRY_DELAYS=$delays HRRETRY_GT_REPORT="$out/$setting.md" \
-		HRRETRY_GT_LOG="$out/$setting-controller.log" \
+		HRRETRY_GT_LOG="$out/$setting-controller.log" HRRETRY_GT_RECORD="$out/$setting.json.gz" \
 		go test -count=1 -timeout 30m -run "^$test\$" -v ./test/groundtruth/... >"$out/$setting.log" 2>&1 || result=FAIL
 	echo "groundtruth $setting ($test, jitter $jitter %, gates '${gates}', retry delays '${delays}'): $result in $((SECONDS - start))s"
 	if [[ $result != ok ]]; then

@@ -72,16 +72,7 @@ func AnalyzeWith(hr *v2.HelmRelease, now time.Time, s Settings, ev Evidence) Ret
 		// the upgrade's retries say.
 		st.Failures = failures(hr, v2.ReleaseActionInstall, strategyFor(hr, v2.ReleaseActionInstall, s))
 	}
-	if r, ok := o.runningAction(); ok && st.Phase == PhaseProgressing && o.runningOutcome(r) == outcomeRunning {
-		st.WorkerUntil = ptr(o.reconcileEnd(r, &st))
-		st.queue.followUp = o.runningFollowUp(r, &st, *st.WorkerUntil)
-	} else if until, ok := o.cacheWaitUntil(&st); ok {
-		st.WorkerUntil = ptr(until)
-	} else if until, ok := o.prologueUntil(&st); ok {
-		st.WorkerUntil = ptr(until)
-	} else if until, ok := o.epilogueUntil(&st); ok {
-		st.WorkerUntil = ptr(until)
-	}
+	st.WorkerUntil, st.queue.followUp = o.workerHeld(&st)
 	st.queue.hold = o.nextHold(&st)
 	st.FailingSince, st.FailingSinceSource = o.failingSince(&st)
 	if st.FailingSince != nil {

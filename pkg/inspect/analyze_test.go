@@ -103,6 +103,15 @@ func TestAnalyzeStates(t *testing.T) {
 		// its worker through the cache wait (TestApplyLoadCacheWaitHoldsAWorker).
 		{fixture: "remediated-cache-wait", want: want{phase: PhaseRemediating, action: ActionInstall, strategy: "RemediateOnFailure/spec/install",
 			failures: "1/4/false/1", earliest: "12:00:05.75", latest: "12:00:07.5", anchored: true, remedy: "uninstall/none/0/true"}},
+		// From the real controller (the busy set): an action's failure
+		// written while Reconciling still says it runs. The retry is timed
+		// from the failure as after the epilogue's patch (which followed 14
+		// ms later); the uninstall remediation began 16 ms after the state.
+		// Both hold their worker (TestFailureHoldsTheWorker).
+		{fixture: "failure-recorded-retrying", want: want{phase: PhaseRetrying, action: ActionUpgrade, strategy: "RetryOnFailure/spec/install",
+			failures: "1/-1/false/1", earliest: "12:00:08.5", latest: "12:00:11.7", anchored: true, remedy: "/none/0/false"}},
+		{fixture: "failure-recorded-remediating", want: want{phase: PhaseRemediating, action: ActionUninstall, strategy: "RemediateOnFailure/spec/install",
+			failures: "1/4/false/1", earliest: "11:59:59", latest: "12:00:02.2", anchored: true, remedy: "uninstall/uninstall/0/false"}},
 		{fixture: "remediation-pending", want: want{phase: PhaseRemediating, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
 			failures: "1/4/false/1", earliest: "11:59:50", latest: "11:59:53.2", anchored: true, overdue: true, remedy: "rollback/rollback/1/false",
 			warnings: []string{WarnRollbackNotData}}},

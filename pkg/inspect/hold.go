@@ -7,6 +7,36 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
+// workerHeld is until when the reconcile st shows holds its worker, at
+// the latest (nil: none runs), and the attempt a running action's failure
+// leads to. Each case is one stretch of a reconcile the object shows.
+func (o *observation) workerHeld(st *RetryState) (*time.Time, *followUp) {
+	if r, ok := o.runningAction(); ok {
+		if o.runningOutcome(r) != outcomeRunning {
+			until, held := o.failureUntil(r, st)
+			return ptrIf(until, held), nil
+		}
+		if st.Phase == PhaseProgressing {
+			until := o.reconcileEnd(r, st)
+			return &until, o.runningFollowUp(r, st, until)
+		}
+	}
+	for _, held := range []func(*RetryState) (time.Time, bool){o.cacheWaitUntil, o.prologueUntil, o.epilogueUntil} {
+		if until, ok := held(st); ok {
+			return &until, nil
+		}
+	}
+	return nil, nil
+}
+
+// ptrIf is &t when ok, else nil.
+func ptrIf(t time.Time, ok bool) *time.Time {
+	if !ok {
+		return nil
+	}
+	return &t
+}
+
 // queueHint is what ApplyLoad needs of one release beyond its Next: how
 // long the reconcile that runs Next holds a worker at the latest, and,
 // while an action runs, the attempt that may follow it once it fails.
@@ -34,6 +64,17 @@ func (o *observation) holdFor(action Action, bound time.Duration, st *RetryState
 	if (action == ActionInstall || action == ActionUpgrade) && hr.GetTest().Enable {
 		d += hr.GetTest().GetTimeout(hr.GetTimeout()).Duration
 	}
+	return d + o.afterFailure(action, st)
+}
+
+// afterFailure bounds what the reconcile still runs once action has
+// failed: under RemediateOnFailure the remediation (a release action's
+// failure is remediated in the same reconcile, AtomicRelease.Reconcile;
+// a remediation's own failure is not), then the final patch and the 10 s
+// cache wait (HelmReleaseReconciler.Reconcile's defer).
+func (o *observation) afterFailure(action Action, st *RetryState) time.Duration {
+	hr := o.hr
+	var d time.Duration
 	if action != ActionRollback && action != ActionUninstall && st.Strategy.Name == RemediateOnFailure {
 		rem := remediationFor(hr, activeAction(hr))
 		if rem.GetStrategy() == v2.UninstallRemediationStrategy {
@@ -43,6 +84,37 @@ func (o *observation) holdFor(action Action, bound time.Duration, st *RetryState
 		}
 	}
 	return d + cacheSyncWait + retrySlack
+}
+
+// failureUntil: the action Reconciling still calls running has failed
+// (Ready False, its failure recorded: runningOutcome), and the reconcile
+// that ran it is still on. The action's failure is written in a patch of
+// its own (the failed snapshot and counters); Reconciling changes only in
+// the next one: under RetryOnFailure the reconcile marks it
+// ProgressingWithRetry and returns (ErrRetryAfterInterval, the epilogue);
+// under RemediateOnFailure it runs the remediation first ("Running
+// 'uninstall'"), or stalls once the retries are used up (AtomicRelease.
+// Reconcile). A listing made in between (20-30 ms on this machine, longer
+// on a loaded one) saw the worker free: in one CI run of the busy set, one
+// `status -A` called five releases overdue while both workers were held.
+// The failure's time is Ready's lastTransitionTime (an install or upgrade
+// turned it Unknown when it began, so False is a new transition); a
+// rollback, uninstall or test leaves Ready alone, so it may be older than
+// the action: the action's start is the earliest the failure can be.
+// The remediation Next names runs in this same reconcile, yet stays in
+// the queue's line as an attempt of its own: the line is then longer than
+// the controller's, never shorter (windows behind it end later, not before
+// their attempts), for a state that lasts milliseconds.
+func (o *observation) failureUntil(r running, st *RetryState) (time.Time, bool) {
+	if o.s.Mutant == MutantNoFailureHold || o.ready == nil {
+		return time.Time{}, false
+	}
+	rest := lttResolution + retrySlack // as the epilogue
+	if st.Strategy.Name == RemediateOnFailure {
+		rest = lttResolution + o.afterFailure(r.action, st)
+	}
+	until := latestOf(timeOf(o.ready.LastTransitionTime), r.since).Add(rest)
+	return until, o.now.Before(until)
 }
 
 // nextHold is holdFor the action Next will run. A reconcile that runs no

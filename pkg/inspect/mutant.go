@@ -38,12 +38,16 @@ const (
 	// MutantQueueUnbound: a queued window, its end moved to when a worker
 	// is free at the latest, is not marked a bound.
 	MutantQueueUnbound Mutant = "queue-unbound"
+	// MutantNoFailureHold: a reconcile whose action has just failed, while
+	// Reconciling still says it runs, holds no worker.
+	MutantNoFailureHold Mutant = "failure-hold-off"
 )
 
 // Mutants lists them all, for the mutation check.
 func Mutants() []Mutant {
 	return []Mutant{MutantExponentUnknown, MutantSlackX10, MutantNoHookPhases, MutantNoJitter,
-		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored, MutantShortPrologue, MutantQueueUnbound}
+		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored, MutantShortPrologue, MutantQueueUnbound,
+		MutantNoFailureHold}
 }
 
 // mutated applies the mutants that change settings rather than a rule.

@@ -79,6 +79,16 @@ func TestGroundTruthBusy(t *testing.T) {
 	}
 	rc := w.results.recording(jitterPercent(t), featureGates(), busyWorkers, smp.samples)
 	saveRecording(t, rc)
+	held, err := heldRows(rc, "")
+	if err != nil {
+		t.Error(err)
+	}
+	for _, x := range held {
+		if x.Verdict == disagree {
+			t.Errorf("%s: a worker its reconcile held was counted free (%s): %s; %s", x.Release, x.State, x.Predicted, x.Observed)
+		}
+	}
+	w.results.add(held...)
 	mutants := checkRunMutants(t, rc)
 	summary := b.summary(smp) + "\n" + widthTable(w.results.all()) + "\n" + mutants
 	if shot := smp.shot; shot != nil {

@@ -28,7 +28,7 @@ func TestKeptRecordingsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, rec := range recs {
-		rows, err := replay(rec.rc, "")
+		rows, err := replayWithPrologues(rec.rc, "")
 		if err != nil {
 			t.Fatal(err)
 		}

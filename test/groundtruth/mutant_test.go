@@ -74,15 +74,20 @@ func mutationCheck(rc recording, mutants []inspect.Mutant) ([]mutantResult, erro
 	return out, nil
 }
 
-// replayWithPrologues is replay and the recorded prologues' worker holds
-// (prologueRows), under the same mutant.
+// replayWithPrologues is replay, the recorded prologues' worker holds
+// (prologueRows) and the busy set's held workers (heldRows), under the
+// same mutant.
 func replayWithPrologues(rc recording, mutant inspect.Mutant) ([]row, error) {
 	rows, err := replay(rc, mutant)
 	if err != nil {
 		return nil, err
 	}
-	held, err := prologueRows(rc, mutant)
-	return append(rows, held...), err
+	prologues, err := prologueRows(rc, mutant)
+	if err != nil {
+		return nil, err
+	}
+	held, err := heldRows(rc, mutant)
+	return append(append(rows, prologues...), held...), err
 }
 
 // mutantTable is the results as Markdown.
