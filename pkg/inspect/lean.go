@@ -6,6 +6,7 @@ import (
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -51,13 +52,15 @@ type leanStatus struct {
 }
 
 // leanOptions are encoding/json's rules where they decide what an object
-// decodes to: field names matched case-insensitively, duplicate names and
-// invalid UTF-8 (as U+FFFD) accepted. Not the whole of
+// decodes to: field names matched case-insensitively as strings.EqualFold
+// does (jsonv2 alone also ignores '-' and '_', so "time_out" would set the
+// timeout encoding/json ignores), duplicate names and invalid UTF-8 (as
+// U+FFFD) accepted. Not the whole of
 // jsonv1.DefaultOptionsV1, which also keeps encoding/json's legacy
 // behaviours (its error messages, its order of checks) at 40 % more time
 // per object (48 µs against 34 µs; BENCHMARKS.md): FuzzLeanDecode holds the
 // result to encoding/json either way. Immutable: options are values.
-var leanOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true),
+var leanOptions = jsonv2.JoinOptions(jsonv2.MatchCaseInsensitiveNames(true), jsonv1.MatchCaseSensitiveDelimiter(true),
 	jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true),
 	jsonv2.WithUnmarshalers(jsonv2.JoinUnmarshalers(jsonv2.UnmarshalFromFunc(leanTime), jsonv2.UnmarshalFromFunc(leanDuration))))
 

@@ -56,6 +56,12 @@ func FuzzLeanDecode(f *testing.F) {
 		`{"status":{"history":[{"firstDeployed":"2026-11-23T10:27:28.123Z","deleted":null}]}}`, `{"spec":{"timeout":""}}`} {
 		f.Add([]byte(in))
 	}
+	// encoding/json matches names as strings.EqualFold does: "time_out"
+	// and "time-out" are not "timeout" (jsonv2 alone would match them).
+	for _, in := range []string{`{"spec":{"time_out":"5s","Time-Out":"6s"}}`, `{"metadata":{"Name":"a","na_me":"b"}}`,
+		`{"status":{"Observed_Generation":3,"failures":1}}`} {
+		f.Add([]byte(in))
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		want, errStd := decodeLeanStd(raw)
 		var got leanRelease
