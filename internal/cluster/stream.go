@@ -1,7 +1,6 @@
 package cluster
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -85,19 +84,23 @@ func readItems(dec *jsontext.Decoder, fn func(Page) error) error {
 		return err
 	}
 	batch := make([][]byte, 0, batchSize)
+	// The batch's items are cut into one buffer (fn may keep them: each
+	// batch has its own): one allocation for a run of items, not one
+	// each. A buffer that grows leaves the items before in the old one,
+	// which they keep alive.
+	arena := make([]byte, 0, arenaSize)
 	for dec.PeekKind() != ']' {
-		item, err := dec.ReadValue()
-		if err != nil {
+		start := len(arena)
+		var err error
+		if arena, err = inspect.CutItem(dec, arena); err != nil {
 			return err
 		}
-		// ReadValue's bytes are the decoder's buffer, valid until the
-		// next read: fn gets a copy it may keep.
-		batch = append(batch, bytes.Clone(item))
+		batch = append(batch, arena[start:len(arena):len(arena)])
 		if len(batch) == batchSize {
 			if err := fn(Page{Items: batch}); err != nil {
 				return err
 			}
-			batch = make([][]byte, 0, batchSize)
+			batch, arena = make([][]byte, 0, batchSize), make([]byte, 0, arenaSize)
 		}
 	}
 	if err := expect(dec, ']'); err != nil {
@@ -108,6 +111,10 @@ func readItems(dec *jsontext.Decoder, fn func(Page) error) error {
 	}
 	return fn(Page{Items: batch})
 }
+
+// arenaSize is a batch's first buffer: a hundred items as the cut leaves
+// them (about 1-4 KiB each: conditions, history, spec).
+const arenaSize = 256 << 10
 
 // expect reads one token, which must be the delimiter kind.
 func expect(dec *jsontext.Decoder, kind jsontext.Kind) error {

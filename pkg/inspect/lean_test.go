@@ -25,21 +25,7 @@ func decodeLeanStd(raw []byte) (leanRelease, error) {
 // before. (The fast decoder rejecting more only costs time: the slow path
 // decodes it.)
 func FuzzLeanDecode(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "states", "*.yaml"))
-	for _, file := range files {
-		y, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		j, err := yaml.YAMLToJSON(y)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(j)
-	}
-	if raw, err := os.ReadFile("testdata/realistic.json"); err == nil {
-		f.Add(raw)
-	}
+	addStateSeeds(f)
 	// What a lenient decoder might take and encoding/json does not.
 	for _, in := range []string{`{"metadata":{"generation":1.0}}`, `{"metadata":{"generation":01}}`,
 		`{"metadata":{"name":"a",}}`, `{"status":{"conditions":[{"type":"a"},]}}`, `{"metadata":{"name":"a"}} x`,
@@ -79,6 +65,28 @@ func FuzzLeanDecode(f *testing.F) {
 			t.Errorf("the fast decoder and encoding/json disagree on %q:\n fast %s\n  std %s", raw, g, w)
 		}
 	})
+}
+
+// addStateSeeds adds every state fixture, as JSON, and the realistic
+// object (managed fields, values, inventory) to f's corpus.
+func addStateSeeds(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "states", "*.yaml"))
+	for _, file := range files {
+		y, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		j, err := yaml.YAMLToJSON(y)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(j)
+	}
+	raw, err := os.ReadFile("testdata/realistic.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(raw)
 }
 
 // normalized is l as JSON, marshalled twice, so that invalid UTF-8 compares
