@@ -48,6 +48,19 @@ func FuzzLeanDecode(f *testing.F) {
 		`{"status":{"Observed_Generation":3,"failures":1}}`} {
 		f.Add([]byte(in))
 	}
+	// Conditions and snapshots, decoded by hand (leanCondition, leanSnapshot).
+	for _, in := range []string{`{"status":{"conditions":[null,{"type":"Ready","TYPE":"x","Status":"True","observedgeneration":-0}]}}`,
+		`{"status":{"conditions":[{"observedGeneration":1.5}]}}`, `{"status":{"conditions":[{"observedGeneration":1e2}]}}`,
+		`{"status":{"conditions":[{"observedGeneration":"1"}]}}`, `{"status":{"conditions":[{"reason":null,"message":5}]}}`,
+		`{"status":{"conditions":[{"last_transition_time":"2026-11-23T10:27:28Z","lastTransitionTime":"2026-11-23T10:27:29Z"}]}}`,
+		`{"status":{"conditions":[{"type":"a","extra":{"deep":[1,{"x":null}]},"type":"b"}]}}`, `{"status":{"conditions":["x"]}}`,
+		`{"status":{"conditions":{}}}`, `{"status":{"conditions":[{"observedGeneration":9223372036854775808}]}}`,
+		`{"status":{"history":[null,{"version":"1"}]}}`, `{"status":{"history":[{"version":2147483648,"deleted":null,"Digest":"d"}]}}`,
+		`{"status":{"history":[{"testHooks":{"t":{"lastStarted":"2026-11-23T10:27:28Z","phase":"Succeeded"}},"action":"upgrade"}]}}`,
+		`{"status":{"history":[{"testHooks":null,"firstDeployed":null,"ociDigest":"sha256:x","chartname":"c"}]}}`,
+		`{"status":{"history":[{"status":true}]}}`, `{"status":{"history":[{"n\u0061me":"escaped","version":1,}]}}`} {
+		f.Add([]byte(in))
+	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		want, errStd := decodeLeanStd(raw)
 		var got leanRelease
