@@ -46,8 +46,9 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 	n.Anchor = &Anchor{Condition: "Event", Reason: e.Reason, Time: e.Last}
 	n.Why += fmt.Sprintf("; its Event says %d failure(s) in a row, the last at %s, so the next wait is %s",
 		count, e.Last.UTC().Format(time.RFC3339), stepRange(o.s, lo+count-1, hi+count-1))
-	if why != "" {
-		n.Bound = why
+	n.Bound = why
+	if why == "" {
+		n.Bound = stepsBound(o.s, lo, hi, count)
 	}
 	w := window{earliest: e.Last.Add(backoffStep(lo+count-1, o.s)),
 		latest: e.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}
@@ -111,6 +112,20 @@ func (o *observation) streakBaseWithin(e Event, extra time.Duration, also ...str
 		return lo, hi, "backoff step before this streak unknown: the Events do not show when the work queue last forgot the release"
 	}
 	return lo, hi, ""
+}
+
+// stepsBound is the bound a window gets when the streak's times fit bases
+// lo..hi whose next steps differ: the Events' times are to the second, so
+// failures a few seconds apart fit several doubling steps (two 2 s apart:
+// three at a 750 ms base), and the controller takes exactly one of them.
+// The window holds them all; nothing the cluster keeps says which. ""
+// when they come to one step.
+func stepsBound(s Settings, lo, hi, count int64) string {
+	if backoffStep(lo+count-1, s) == backoffStep(hi+count-1, s) {
+		return ""
+	}
+	return fmt.Sprintf("the Events' times are to the second and fit %d backoff steps (%s), which nothing the cluster keeps tells apart",
+		hi-lo+1, stepRange(s, lo+count-1, hi+count-1))
 }
 
 // handledAfter: the controller handled a reconcile request after t (the

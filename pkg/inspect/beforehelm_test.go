@@ -73,10 +73,11 @@ func TestBeforeHelmFromEvents(t *testing.T) {
 			ev("ValuesError", valuesMsg, 3, "11:59:50", "11:59:53")}},
 			earliest: "11:59:56", latest: "11:59:59.2"},
 		// A span read as 4 s fits 2.25 s (with the time each step takes) and
-		// 4.5 s: the next wait is 3 or 6 s, not more.
+		// 4.5 s: the next wait is 3 or 6 s, not more; which one, nothing
+		// says (the Events' times are to the second): a bound.
 		{name: "three, 4 s", ev: Evidence{EventsRead: true, Events: []Event{
 			ev("ValuesError", valuesMsg, 3, "11:59:50", "11:59:54")}},
-			earliest: "11:59:57", latest: "12:00:03.2"},
+			earliest: "11:59:57", latest: "12:00:03.2", bound: "fit 2 backoff steps (3s to 6s)"},
 		// One failure: nothing fits or rules out a step; only a bound.
 		{name: "one, nothing before", ev: Evidence{EventsRead: true, Events: []Event{
 			ev("ValuesError", valuesMsg, 1, "11:59:50", "11:59:50")}},
@@ -156,12 +157,13 @@ func TestDependencyFromEvents(t *testing.T) {
 // rollback-errored, Ready RollbackFailed at 11:59:52): its Event (the
 // condition's message plus Helm's log) counts the repeats. Four in 22 s fit
 // steps from 1.5 s (k0 1: 1.5+3+6 s, with the one cache wait) or 3 s (k0 2:
-// 3+6+12 s): the next wait is 12 or 24 s. Without the Event, a bound.
+// 3+6+12 s): the next wait is 12 or 24 s, a bound that says so. Without the
+// Event, a bound from the counters.
 func TestFailedActionFromEvents(t *testing.T) {
 	msg := "Helm rollback to previous release apps/podinfo.v1 failed: timed out\n\nLast Helm logs:\n..."
 	st := stateWith(t, "rollback-errored", Evidence{EventsRead: true, Events: []Event{
 		ev("RollbackFailed", msg, 4, "11:59:30", "11:59:52")}})
-	if st.Next.Action != ActionRollback || st.Next.Bound != "" {
+	if st.Next.Action != ActionRollback || !strings.Contains(st.Next.Bound, "fit 2 backoff steps (12s to 24s)") {
 		t.Fatalf("next %s, bound %q", st.Next.Action, st.Next.Bound)
 	}
 	if got, want := fmtTime(st.Next.Earliest), fmtTime(at(t, "12:00:04")); got != want {
@@ -255,16 +257,17 @@ func TestFailedActionEventCappedByCounters(t *testing.T) {
 	for _, c := range []struct {
 		failures       int64
 		latest, anchor string
+		bound          string
 	}{
-		{2, "12:00:01.2", "11:59:55"}, // 11:59:55 + 1 s + 3 s + 2.2 s
-		{3, "12:00:04.2", "11:59:55"}, // + 6 s: the counters allow it
+		{2, "12:00:01.2", "11:59:55", "fit 2 backoff steps (1.5s to 3s)"}, // 11:59:55 + 1 s + 3 s + 2.2 s
+		{3, "12:00:04.2", "11:59:55", "fit 3 backoff steps (1.5s to 6s)"}, // + 6 s: the counters allow it
 	} {
 		d := Read(mustJSON(t, "template-error-remediate"))
 		d.Object.Status.Failures, d.Object.Status.InstallFailures = c.failures, c.failures
 		msg := d.Object.Status.Conditions[1].Message
 		st := d.AnalyzeWith(testNow, DefaultSettings(), Evidence{EventsRead: true,
 			Events: []Event{ev("InstallFailed", msg, 2, "11:59:53", "11:59:55")}})
-		checkWindow(t, st, "11:59:56.5", c.latest, "")
+		checkWindow(t, st, "11:59:56.5", c.latest, c.bound)
 		if st.Next.Anchor == nil || fmtTime(&st.Next.Anchor.Time) != fmtTime(at(t, c.anchor)) {
 			t.Errorf("failures %d: anchored on %+v, want the Event", c.failures, st.Next.Anchor)
 		}

@@ -76,6 +76,9 @@ func (o *observation) driftNext(st *RetryState, c *metav1.Condition) (Phase, Nex
 	lo, hi, why := o.streakBase(e, reasonDriftDetected)
 	count := int64(e.Count)
 	n.Bound = why
+	if why == "" {
+		n.Bound = stepsBound(o.s, lo, hi, count)
+	}
 	n.Why += fmt.Sprintf("; its DriftCorrectionFailed Event says %d failed correction(s) in a row, so the next wait is %s",
 		count, stepRange(o.s, lo+count-1, hi+count-1))
 	w := window{earliest: at.Add(backoffStep(lo+count-1, o.s)),

@@ -137,7 +137,7 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 				hi = min(hi, e.k-(count-1))
 			}
 			n.Anchor = &Anchor{Condition: "Event", Reason: ev.Reason, Time: ev.Last}
-			n.Bound = ""
+			n.Bound = stepsBound(o.s, lo, hi, count)
 			n.Why += fmt.Sprintf("; its Event says %d failure(s) in a row, the last at %s, so the next wait is %s",
 				count, ev.Last.UTC().Format(time.RFC3339), stepRange(o.s, lo+count-1, hi+count-1))
 			return window{earliest: ev.Last.Add(backoffStep(lo+count-1, o.s)),
