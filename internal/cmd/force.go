@@ -181,7 +181,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	if o.output.set() {
 		lines = errOut // stdout is the document's
 	}
-	results := o.applier(client, settings, lines).Apply(ctx, plan)
+	results := o.applier(ctx, client, settings, lines, errOut).Apply(ctx, plan)
 	_, _ = fmt.Fprintln(errOut, render.ForceSummary(results))
 	if o.output.set() {
 		if err := render.ForceResults(o.deps.Streams.Out, o.req.Token, sortedResults(results), len(o.target.names) == 1, o.output.out); err != nil {
@@ -194,16 +194,21 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	return nil
 }
 
-// applier patches through client and reports each result on out.
-func (o *ForceOptions) applier(client Cluster, j *judges, out io.Writer) *trigger.Applier {
+// applier patches through client and reports each result on out; with
+// --wait it follows the controllers' health while it waits (forceHealth).
+func (o *ForceOptions) applier(ctx context.Context, client Cluster, j *judges, out, errOut io.Writer) *trigger.Applier {
 	ro := render.Options{Now: o.deps.Now(), Color: o.term.color, Relative: o.term.tty, Command: o.deps.name()}
-	return &trigger.Applier{HelmReleases: client.HelmReleases(), Concurrency: o.concurrency,
+	a := &trigger.Applier{HelmReleases: client.HelmReleases(), Concurrency: o.concurrency,
 		DryRunServer: o.dryRun == "server", Wait: o.wait, Timeout: o.timeout, AllNamespaces: o.target.allNamespaces,
 		Now: o.deps.Now, Settings: j.first(), SettingsFor: j.of,
 		Report: func(r trigger.Result) {
 			ro.Now = o.deps.Now() // a result's window is relative to when it is seen
 			_ = render.ForceResult(out, o.explain(r), ro)
 		}}
+	if o.wait {
+		withForceHealth(ctx, a, client, o.g, j, o.deps.Now(), errOut)
+	}
+	return a
 }
 
 // targets fetches and analyzes the selection t.

@@ -61,7 +61,7 @@ func (o *ForceOptions) runContexts(ctx context.Context) error {
 // applyContexts patches each cluster's plan through its own client, the
 // result lines of all of them on one stdout, each with its context.
 func (o *ForceOptions) applyContexts(ctx context.Context, ms []*member, plans []trigger.Plan) []trigger.Result {
-	var outMu, resMu sync.Mutex
+	var outMu, errMu, resMu sync.Mutex
 	var results []trigger.Result
 	o.g.fanOut(ctx, ms, len(ms), 0, nil, // each waits for its controller: none may queue behind another
 		func(ctx context.Context, i int, m *member) error {
@@ -69,8 +69,9 @@ func (o *ForceOptions) applyContexts(ctx context.Context, ms []*member, plans []
 				return nil
 			}
 			out := render.NewPrefixWriter(o.deps.Streams.Out, &outMu, render.ContextPrefix(m.context))
-			rs := o.applier(m.client, m.settings.judges(), out).Apply(ctx, plans[i])
-			_ = out.Flush()
+			errOut := render.NewPrefixWriter(o.deps.Streams.ErrOut, &errMu, render.ContextPrefix(m.context))
+			rs := o.applier(ctx, m.client, m.settings.judges(), out, errOut).Apply(ctx, plans[i])
+			_, _ = out.Flush(), errOut.Flush()
 			resMu.Lock()
 			results = append(results, rs...)
 			resMu.Unlock()

@@ -1,10 +1,12 @@
 package cmd
 
 import (
+	"context"
 	"errors"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
 	"github.com/hrretry/kubectl-hrretry/internal/cluster/clustertest"
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 	"github.com/hrretry/kubectl-hrretry/pkg/trigger"
 )
 
@@ -149,5 +152,19 @@ func TestForceNothingSelected(t *testing.T) {
 	r := execute(t, fleet(t), "force", "-l", "team=none")
 	if r.code != ExitOK || !strings.Contains(r.stderr, "No HelmReleases found in namespace apps.") || len(r.fake.Patches()) != 0 {
 		t.Errorf("empty selection: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// The controller stops after the patch, while force waits: its health,
+// read again in the background (as the live views do), turns the pending
+// release blocked and says so on stderr, instead of a wait to --timeout.
+// The clock moves 10 s a reading, so the first recheck starts a read.
+func TestForceWaitNoticesTheControllerStopping(t *testing.T) {
+	fake := clustertest.New(states(t, "retrying-upgrade")...)
+	fake.HealthReads = []inspect.Health{{}, {Down: true, Reason: "0 of 1 replicas available"}}
+	r := executeWith(context.Background(), t, fake, "", movingClock(10*time.Second), "force", "retrying-upgrade", "--timeout", "60s")
+	if r.code != ExitFailed || !strings.Contains(r.stdout, "apps/retrying-upgrade  blocked") ||
+		!strings.Contains(r.stderr, "warning: helm-controller flux-system/helm-controller is down (0 of 1 replicas available)") {
+		t.Errorf("exit %d, want %d, blocked with the controller down\nstdout:\n%s\nstderr:\n%s", r.code, ExitFailed, r.stdout, r.stderr)
 	}
 }

@@ -36,6 +36,14 @@ type Applier struct {
 	// controller (a sharded cluster) instead of Settings.
 	SettingsFor func(*v2.HelmRelease) inspect.Settings
 	Report      func(Result)
+	// Recheck, when set, is called every RecheckEvery while the wait goes
+	// on; when it says the settings changed (a controller went down or came
+	// back: SettingsFor now answers otherwise), each release still pending
+	// is judged again from the last object seen. Nothing else would: a
+	// stopped controller writes no status, so no watch event comes, and the
+	// wait ran to --timeout.
+	Recheck      func(now time.Time) bool
+	RecheckEvery time.Duration
 }
 
 // settings is what d is judged by.

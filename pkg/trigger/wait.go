@@ -26,7 +26,8 @@ func (a *Applier) waitAll(ctx context.Context, req Request, patched []int, resul
 	ctx, cancel := context.WithTimeout(ctx, a.Timeout)
 	defer cancel()
 
-	w := &waiter{req: req, a: a, rep: rep, results: results, pending: map[string]int{}, last: map[string]*inspect.RetryState{}}
+	w := &waiter{req: req, a: a, rep: rep, results: results, pending: map[string]int{}, last: map[string]*inspect.RetryState{},
+		objs: map[string]inspect.Decoded{}, stops: map[string]context.CancelCauseFunc{}}
 	byNamespace := map[string]int{}
 	for _, i := range patched {
 		w.pending[key(results[i].Namespace, results[i].Name)] = i
@@ -42,8 +43,9 @@ func (a *Applier) waitAll(ctx context.Context, req Request, patched []int, resul
 	}
 	var wg sync.WaitGroup
 	for _, ns := range scopes {
+		scope, stop := context.WithCancelCause(ctx)
+		w.stops[ns] = stop
 		wg.Go(func() {
-			scope, stop := context.WithCancelCause(ctx)
 			defer stop(nil)
 			_, _ = watchtools.UntilWithSync(scope, a.listWatch(ns, stop), &unstructured.Unstructured{}, nil, w.observe)
 			var we *WaitError
@@ -52,7 +54,10 @@ func (a *Applier) waitAll(ctx context.Context, req Request, patched []int, resul
 			}
 		})
 	}
+	rechecks := w.recheck(ctx)
 	wg.Wait()
+	cancel()
+	<-rechecks
 	w.timeOutRemaining()
 }
 
@@ -105,6 +110,8 @@ type waiter struct {
 	results []Result
 	pending map[string]int                 // namespace/name -> result index
 	last    map[string]*inspect.RetryState // last state seen, for time-outs
+	objs    map[string]inspect.Decoded     // last object seen, to judge again (rejudge)
+	stops   map[string]context.CancelCauseFunc
 }
 
 func key(ns, name string) string { return ns + "/" + name }
@@ -128,10 +135,18 @@ func (w *waiter) observe(ev watch.Event) (bool, error) {
 			Err: fmt.Errorf("deleted while waiting")})
 		return w.noneLeft(u.GetNamespace()), nil
 	}
-	d := inspect.ReadUnstructured(u)
+	w.judge(k, i, inspect.ReadUnstructured(u))
+	return w.noneLeft(u.GetNamespace()), nil
+}
+
+// judge decides the pending release k (result i) from d, the object as
+// last seen, at the clock's reading: handled, blocked, or still pending
+// (callers hold mu).
+func (w *waiter) judge(k string, i int, d inspect.Decoded) {
 	now := w.a.Now()
 	s := w.a.settings(d)
 	res, done := Evaluate(d, w.req, now, s)
+	u := d.Object
 	if !done {
 		// One analysis per event: Evaluate's, when it got that far.
 		st := res.State
@@ -145,22 +160,22 @@ func (w *waiter) observe(ev watch.Event) (bool, error) {
 			// --timeout; the request stays for when it does.
 			w.finish(k, i, Result{Namespace: u.GetNamespace(), Name: u.GetName(), Outcome: OutcomeBlocked, State: st,
 				Message: "patched, but no controller handles it now: " + st.Next.Blocked + " (the request stays until one does)"})
-			return w.noneLeft(u.GetNamespace()), nil
+			return
 		}
 		// The watch sees the forced releases only, not the others that
 		// may hold the controller's workers.
 		if st.Next.Earliest != nil {
 			st.Next.LoadNote = "the controller's load was not considered: force --wait watches only the forced releases"
 		}
-		w.last[k] = st
-		return false, nil
+		w.last[k], w.objs[k] = st, d
+		return
 	}
 	w.finish(k, i, res)
-	return w.noneLeft(u.GetNamespace()), nil
 }
 
 func (w *waiter) finish(k string, i int, res Result) {
 	delete(w.pending, k)
+	delete(w.objs, k)
 	w.results[i] = res
 	w.rep.send(res)
 }
