@@ -126,6 +126,24 @@ func TestControllerDown(t *testing.T) {
 	}
 	setAvailable(1)
 
+	// The same for force --wait: the request written while the controller
+	// is up (its plan on stderr comes after the first health reading), the
+	// controller down while force waits for it to be handled.
+	h.createRelease(t, fixtures.Release{Name: "forced-up", Namespace: ns, State: fixtures.Retrying})
+	f := h.start(t, append([]string{"force", "forced-up", "-n", ns, "--yes", "--timeout", "2m"}, hc...)...)
+	if first := f.next(t); !strings.HasPrefix(first, "Requesting a forced reconcile") {
+		t.Fatalf("force's plan first, not: %s", first)
+	}
+	setAvailable(0)
+	downAt = time.Now()
+	f.wait(t)
+	t.Logf("force --wait exited %d, %.1fs after the Deployment said no replica is available", f.code, f.exitedAt.Sub(downAt).Seconds())
+	if f.code != 1 || !strings.Contains(f.stdout.String(), ns+"/forced-up  blocked  patched, but no controller handles it now: controller down since ") ||
+		!strings.Contains(f.stderr.String(), "warning: helm-controller "+ns+"/helm-controller is down") {
+		t.Errorf("force --wait: exit %d, want 1 once the controller is down, blocked", f.code)
+	}
+	setAvailable(1)
+
 	r = h.run(t, userReadOnly, append([]string{"status", "-A"}, hc...)...).mustSucceed(t)
 	if n := strings.Count(r.stderr, "its health is unknown"); n != 1 {
 		t.Errorf("a user who may not read the Deployment: %d notes of unknown health, want 1:\n%s", n, r.stderr)
