@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"context"
+	"time"
 
 	"k8s.io/apimachinery/pkg/watch"
 
@@ -23,11 +24,13 @@ type dataView struct {
 	all    *analyses         // every object seen, for the controller's load
 	seen   map[string]string // resourceVersion last printed, per object
 	events bool              // --output-watch-events
+	health *healthPoll       // the controllers' health, read again
 }
 
 func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, j *judges) error {
-	v := &dataView{o: o, j: j, all: newAnalyses(j, clockStep), seen: map[string]string{}, events: o.watchEvents}
-	err := follow(ctx, client, o.target, o.sel.chunkSize, 0, v)
+	v := &dataView{o: o, j: j, all: newAnalyses(j, clockStep), seen: map[string]string{}, events: o.watchEvents,
+		health: newHealthPoll(ctx, client, o.g, o.deps.Now())}
+	err := follow(ctx, client, o.target, o.sel.chunkSize, time.Second, v) // ticks: for the controllers' health alone
 	if ctx.Err() != nil {
 		return nil // Ctrl-C and --timeout end a watch normally
 	}
@@ -92,7 +95,29 @@ func (v *dataView) apply(ev watch.Event) error {
 	return v.print(d, states[0], typ)
 }
 
-func (v *dataView) tick() error { return nil }
+// tick takes a new reading of the controllers' health (healthPoll): when
+// one went down or came back, each release whose next action that blocked
+// or freed is written again, MODIFIED at the same resourceVersion (the
+// object did not change; what it will do did), the line on stderr as in
+// the table's view.
+func (v *dataView) tick() error {
+	now := v.o.deps.Now()
+	changed, moved := pollHealth(v.health, v.all, now, v.o.deps.Streams.ErrOut)
+	if !moved {
+		return nil
+	}
+	v.j = v.all.j // a re-list keeps the new reading
+	states := v.all.some(now, v.o.target, changed...)
+	for _, st := range states {
+		if !v.o.filter.Keep(st) {
+			continue
+		}
+		if err := render.WatchChange(v.o.deps.Streams.Out, st, string(watch.Modified), v.events, v.o.out); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // print writes st, d's state, unless the filter drops it or d was printed
 // at this resourceVersion already (a re-list repeats what did not change).

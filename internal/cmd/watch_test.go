@@ -3,6 +3,7 @@ package cmd
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"strings"
 	"sync"
@@ -227,5 +228,39 @@ func TestStatusWatchPipeNoticesTheController(t *testing.T) {
 	if len(retrying) != 3 || strings.Contains(retrying[0], "controller down") || !strings.Contains(retrying[1], "(controller down)") ||
 		strings.Contains(retrying[2], "controller down") {
 		t.Errorf("retrying-upgrade's lines: the table's, blocked, free again; got:\n%s", strings.Join(retrying, "\n"))
+	}
+}
+
+// The same for `status --watch -o json`: one document per release listed,
+// then one for each release whose next action the controller's stop
+// blocked, and one when it came back, at the same resourceVersion.
+func TestStatusWatchDataNoticesTheController(t *testing.T) {
+	fake := clustertest.New(states(t, "retrying-upgrade", "stalled-retries-exceeded")...)
+	fake.HealthReads = []inspect.Health{{}, {Down: true, Reason: "0 of 1 replicas available"}, {}}
+	fake.Watches(watch.NewFake())
+	r := executeWith(context.Background(), t, fake, "", movingClock(5*time.Second), "status", "-A", "--watch", "-o", "json", "--timeout", "5s")
+	if r.code != ExitOK || !strings.Contains(r.stderr, "warning: helm-controller flux-system/helm-controller is down (0 of 1 replicas available)") {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var blocked []string
+	stalled := 0
+	for _, l := range strings.Split(strings.TrimSpace(r.stdout), "\n") {
+		var doc struct {
+			Name string
+			Next struct{ Blocked string }
+		}
+		if err := json.Unmarshal([]byte(l), &doc); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		switch doc.Name {
+		case "retrying-upgrade":
+			blocked = append(blocked, doc.Next.Blocked)
+		case "stalled-retries-exceeded":
+			stalled++
+		}
+	}
+	if stalled != 1 || len(blocked) != 3 || blocked[0] != "" || !strings.HasPrefix(blocked[1], "controller down") || blocked[2] != "" {
+		t.Errorf("stalled-retries-exceeded: %d documents, want 1; retrying-upgrade's next.blocked: %q, want free, blocked, free\n%s",
+			stalled, blocked, r.stdout)
 	}
 }
