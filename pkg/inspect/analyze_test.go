@@ -101,8 +101,10 @@ func TestAnalyzeStates(t *testing.T) {
 			failures: "1/3/false/1", earliest: "12:00:00.75", latest: "12:00:02.5", anchored: true, remedy: "uninstall/none/0/true"}},
 		// From the real controller (test/groundtruth's busy set): it holds
 		// its worker through the cache wait (TestApplyLoadCacheWaitHoldsAWorker).
+		// Failing since its creation: 1.5 s, or 3 s if the finalizer's
+		// requeue repeated (sinceCreation).
 		{fixture: "remediated-cache-wait", want: want{phase: PhaseRemediating, action: ActionInstall, strategy: "RemediateOnFailure/spec/install",
-			failures: "1/4/false/1", earliest: "12:00:05.75", latest: "12:00:07.5", anchored: true, remedy: "uninstall/none/0/true"}},
+			failures: "1/4/false/1", earliest: "12:00:05.75", latest: "12:00:09", anchored: true, remedy: "uninstall/none/0/true"}},
 		// From the real controller (the busy set): an action's failure
 		// written while Reconciling still says it runs. The retry is timed
 		// from the failure as after the epilogue's patch (which followed 14
@@ -130,12 +132,14 @@ func TestAnalyzeStates(t *testing.T) {
 			failures: "0/1/false/0", earliest: "11:58:00", latest: "12:13:01", anchored: true, remedy: "rollback/none/0/false"}},
 		// Ground truth, scenario 11: a chart that does not render under
 		// RemediateOnFailure leaves "Running 'install'" beside a newer
-		// Ready=False; the controller retries with its error backoff.
+		// Ready=False; the controller retries with its error backoff: 6 s
+		// after 3 failures, or 12 s if the finalizer's requeue repeated.
 		{fixture: "template-error-remediate", want: want{phase: PhaseFailed, action: ActionInstall, strategy: "RemediateOnFailure/default/install",
-			failures: "0/3/false/3", earliest: "11:59:55", latest: "12:00:03", anchored: true, remedy: "uninstall/none/0/false"}},
-		// --min-retry-delay is the backoff's base: 2s·2^3 after 3 failures.
+			failures: "0/3/false/3", earliest: "11:59:55", latest: "12:00:09", anchored: true, remedy: "uninstall/none/0/false"}},
+		// --min-retry-delay is the backoff's base: 2s·2^3 after 3 failures
+		// (or 2s·2^4).
 		{fixture: "template-error-remediate", name: "min-retry-delay-2s", settings: &slowBackoff, want: want{phase: PhaseFailed, action: ActionInstall,
-			strategy: "RemediateOnFailure/default/install", failures: "0/3/false/3", earliest: "11:59:55", latest: "12:00:13", anchored: true,
+			strategy: "RemediateOnFailure/default/install", failures: "0/3/false/3", earliest: "11:59:55", latest: "12:00:29", anchored: true,
 			remedy: "uninstall/none/0/false"}},
 		{fixture: "rollback-running", want: want{phase: PhaseProgressing, action: ActionRollback, strategy: "RemediateOnFailure/default/upgrade",
 			failures: "1/4/false/1", earliest: "11:59:58", latest: "12:14:59", anchored: true, remedy: "rollback/none/0/false",

@@ -249,18 +249,20 @@ func TestWantsEvents(t *testing.T) {
 
 // Two failures 2 s apart by their Event (its times have a second's
 // resolution) fit three base steps: 1.5, 3 or 6 s next. The failure
-// counters (2 here) bound the step from above: 1.5 or 3 s, not up to 6 s
-// (the ground truth's 11-template-error-remediate saw the wider window
-// once, 7.7 s against a budget of 6.9 s). With more failures counted than
-// the Event's reach, the Event's range stands.
+// counters bound the step from above: at most one step beyond them (the
+// finalizer's requeue may have repeated: sinceCreation), so one failure
+// counted leaves 1.5 or 3 s, not up to 6 s (the ground truth's
+// 11-template-error-remediate saw the wider window once, 7.7 s against a
+// budget of 6.9 s, with the counters at 2); with more counted, the Event's
+// range stands, marked a bound.
 func TestFailedActionEventCappedByCounters(t *testing.T) {
 	for _, c := range []struct {
 		failures       int64
 		latest, anchor string
 		bound          string
 	}{
-		{2, "12:00:01.2", "11:59:55", "fit 2 backoff steps (1.5s to 3s)"}, // 11:59:55 + 1 s + 3 s + 2.2 s
-		{3, "12:00:04.2", "11:59:55", "fit 3 backoff steps (1.5s to 6s)"}, // + 6 s: the counters allow it
+		{1, "12:00:01.2", "11:59:55", "fit 2 backoff steps (1.5s to 3s)"}, // 11:59:55 + 1 s + 3 s + 2.2 s
+		{2, "12:00:04.2", "11:59:55", "fit 3 backoff steps (1.5s to 6s)"}, // + 6 s: the counters allow it
 	} {
 		d := Read(mustJSON(t, "template-error-remediate"))
 		d.Object.Status.Failures, d.Object.Status.InstallFailures = c.failures, c.failures

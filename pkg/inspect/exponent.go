@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
@@ -26,6 +27,10 @@ type exponent struct {
 	known bool
 	// why says what hides k, when it is not known.
 	why string
+	// extra is how many requeues the work queue may have counted beyond
+	// k when k is known: one for a release failing since its creation
+	// (sinceCreation).
+	extra int64
 }
 
 // upper is the longest backoff the exponent allows.
@@ -33,7 +38,7 @@ func (e exponent) upper(s Settings) time.Duration {
 	if !e.known {
 		return s.MaxRetryDelay.D()
 	}
-	return errorBackoff(e.k, s)
+	return errorBackoff(e.k+e.extra, s)
 }
 
 // bound is Next.Bound for a backoff window of this exponent: empty when k
@@ -45,8 +50,12 @@ func (e exponent) bound() string {
 	return "backoff step unknown: the work queue's count survived " + e.why
 }
 
-// note is the sentence a Why adds when k is not known.
+// note is the sentence a Why adds when k is not known, or may be one more.
 func (e exponent) note(s Settings) string {
+	if e.known && e.extra > 0 {
+		return fmt.Sprintf("; the work queue may count one requeue more than the failures (a loaded controller repeats the requeue that added the finalizer), so the wait is %s or %s",
+			errorBackoff(e.k, s), errorBackoff(e.k+e.extra, s))
+	}
 	if e.known {
 		return ""
 	}
@@ -85,8 +94,25 @@ func (o *observation) backoffExponent(st *RetryState) exponent {
 		e.known, e.why = false, fmt.Sprintf("the spec change to generation %d, which cleared the failure counters", hr.Status.LastAttemptedGeneration)
 	case o.failedWithOtherSpec():
 		e.known, e.why = false, "a chart or values change, which cleared the failure counters"
+	case o.sinceCreation() && o.s.Mutant != MutantCreationRequeueIgnored:
+		e.extra = 1
 	}
 	return e
+}
+
+// sinceCreation: nothing in the history succeeded, so the streak may go
+// back to the release's creation, when the work queue counted the requeue
+// that added the finalizer (HelmReleaseReconciler.Reconcile: AddFinalizer,
+// Requeue) beside the failures. A loaded controller may count it twice:
+// the next reconcile reads the object from a cache that has not seen the
+// finalizer yet and adds it again. Measured on v1.6.4 (the ground truth's
+// cancel set, CI of 2026-12-07): finalizer to first reconcile 3.0 and 3.5 s
+// (0.75 + 1.5 s of backoff) against 1.1-1.4 s in the runs before, and every
+// remediation backoff of those releases one step longer than the failures
+// say. The object keeps no trace of it (the first attempt's snapshot is
+// gone after an uninstall remediation), so the window holds both steps.
+func (o *observation) sinceCreation() bool {
+	return !slices.ContainsFunc(o.history, succeeded)
 }
 
 // streakSinceSuccess: the history shows a successful install or upgrade

@@ -124,7 +124,7 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 		// may hold one cache wait.
 		if lo, hi, why := o.streakBaseWithin(ev, o.s.cacheWait()); why == "" {
 			count := int64(ev.Count)
-			if e.known && e.k-(count-1) >= lo {
+			if top := e.k + e.extra; e.known && top-(count-1) >= lo {
 				// The failure counters bound the step from above (errorRetry's
 				// latest; each failure is one AddRateLimited of
 				// controller-runtime's reconcileHandler, and client-go's
@@ -134,7 +134,7 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 				// resolution: two failures 2 s apart fit three bases, one
 				// step too many (the ground truth's 11-template-error-remediate
 				// saw "1.5s to 6s" where the counters said at most 3 s).
-				hi = min(hi, e.k-(count-1))
+				hi = min(hi, top-(count-1))
 			}
 			n.Anchor = &Anchor{Condition: "Event", Reason: ev.Reason, Time: ev.Last}
 			n.Bound = stepsBound(o.s, lo, hi, count)

@@ -53,3 +53,28 @@ func TestFailureHoldQueuesTheDue(t *testing.T) {
 		}
 	}
 }
+
+// A release failing since its creation may have had the finalizer's
+// requeue counted twice (a loaded controller: the ground truth's cancel
+// set, kept as recording-cancel): its remediation backoff is 1.5 s after
+// one failure, or 3 s. One whose history shows a success was forgotten by
+// the work queue then: its failures alone count. The mutant
+// creation-requeue-ignored counts the failures only.
+func TestFailingSinceCreationAllowsOneMoreStep(t *testing.T) {
+	for _, c := range []struct {
+		fixture string
+		mutant  Mutant
+		latest  string
+	}{
+		{"remediated-cache-wait", "", "12:00:09"},                             // 11:59:55 + 10 s + 3 s + 1 s
+		{"remediated-cache-wait", MutantCreationRequeueIgnored, "12:00:07.5"}, // + 1.5 s
+		{"remediating-rollback", "", "12:00:02.5"},                            // its first install succeeded
+	} {
+		s := DefaultSettings()
+		s.Mutant = c.mutant
+		st := loadState(t, c.fixture, s)
+		if fmtTime(st.Next.Latest) != fmtTime(at(t, c.latest)) {
+			t.Errorf("%s (mutant %q): latest %s, want %s (%s)", c.fixture, c.mutant, fmtTime(st.Next.Latest), c.latest, st.Next.Why)
+		}
+	}
+}

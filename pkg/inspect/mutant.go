@@ -41,13 +41,17 @@ const (
 	// MutantNoFailureHold: a reconcile whose action has just failed, while
 	// Reconciling still says it runs, holds no worker.
 	MutantNoFailureHold Mutant = "failure-hold-off"
+	// MutantCreationRequeueIgnored: the work queue's count for a release
+	// failing since its creation is taken to be the failures exactly, as
+	// if the finalizer's requeue never repeated.
+	MutantCreationRequeueIgnored Mutant = "creation-requeue-ignored"
 )
 
 // Mutants lists them all, for the mutation check.
 func Mutants() []Mutant {
 	return []Mutant{MutantExponentUnknown, MutantSlackX10, MutantNoHookPhases, MutantNoJitter,
 		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored, MutantShortPrologue, MutantQueueUnbound,
-		MutantNoFailureHold}
+		MutantNoFailureHold, MutantCreationRequeueIgnored}
 }
 
 // mutated applies the mutants that change settings rather than a rule.
