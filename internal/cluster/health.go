@@ -6,6 +6,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
@@ -34,10 +35,11 @@ func controllerHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv
 		return h
 	}
 	pods, lease := inspect.Health{Unknown: true}, inspect.Health{Unknown: true}
+	var podsErr, leaseErr error
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); pods = readPodHealth(ctx, kube, dep) }()
-	go func() { defer wg.Done(); lease = readLeaseHealth(ctx, kube, dep, now) }()
+	go func() { defer wg.Done(); pods, podsErr = readPodHealth(ctx, kube, dep) }()
+	go func() { defer wg.Done(); lease, leaseErr = readLeaseHealth(ctx, kube, dep, now) }()
 	wg.Wait()
 	switch {
 	case pods.Down:
@@ -47,38 +49,46 @@ func controllerHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv
 	case h.Unknown && pods.Unknown && lease.Unknown:
 		return h
 	}
-	return inspect.Health{} // some source saw it up, none down
+	// Some source saw it up, none down; one that failed for a passing
+	// reason may have said otherwise.
+	return inspect.Health{Unsure: passing(podsErr) || passing(leaseErr)}
+}
+
+// passing: err may not happen on the next read (a timeout, a server
+// error), unlike a permission refused or an object that does not exist.
+func passing(err error) bool {
+	return err != nil && !apierrors.IsForbidden(err) && !apierrors.IsUnauthorized(err) && !apierrors.IsNotFound(err)
 }
 
 // readPodHealth lists the pods of the Deployment's selector. A Deployment
 // without a selector (the API server refuses one in apps/v1) would list
 // every pod in the namespace: nothing is read then.
-func readPodHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv1.Deployment) inspect.Health {
+func readPodHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv1.Deployment) (inspect.Health, error) {
 	unknown := inspect.Health{Unknown: true}
 	if dep.Spec.Selector == nil {
-		return unknown
+		return unknown, nil
 	}
 	sel, err := metav1.LabelSelectorAsSelector(dep.Spec.Selector)
 	if err != nil || sel.Empty() {
-		return unknown
+		return unknown, nil
 	}
 	list, err := kube.CoreV1().Pods(dep.Namespace).List(ctx, metav1.ListOptions{LabelSelector: sel.String()})
 	if err != nil {
-		return unknown
+		return unknown, err
 	}
-	return HealthFromPods(dep, list.Items)
+	return HealthFromPods(dep, list.Items), nil
 }
 
 // readLeaseHealth reads the Lease the controller's flags name, when they
 // turn leader election on; it lives in the controller's namespace.
-func readLeaseHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv1.Deployment, now time.Time) inspect.Health {
+func readLeaseHealth(ctx context.Context, kube kubernetes.Interface, dep *appsv1.Deployment, now time.Time) (inspect.Health, error) {
 	le := LeaderElectionFromDeployment(dep)
 	if !le.Enabled {
-		return inspect.Health{Unknown: true}
+		return inspect.Health{Unknown: true}, nil
 	}
 	lease, err := kube.CoordinationV1().Leases(dep.Namespace).Get(ctx, le.Lease, metav1.GetOptions{})
 	if err != nil {
-		return inspect.Health{Unknown: true}
+		return inspect.Health{Unknown: true}, err
 	}
-	return HealthFromLease(lease, le, now)
+	return HealthFromLease(lease, le, now), nil
 }

@@ -58,20 +58,23 @@ func TestControllerHealth(t *testing.T) {
 	other := pod("other-1", false, time.Minute, corev1.ContainerStatus{})
 	other.Labels = map[string]string{"app": "other"}
 	stale := lease(leaseBase, "helm-controller-abc_1", 10*time.Minute, 35)
-	forbid := func(verb, resource string) func(*kubefake.Clientset) {
+	fail := func(verb, resource string, err error) func(*kubefake.Clientset) {
 		return func(k *kubefake.Clientset) {
 			k.PrependReactor(verb, resource, func(a k8stesting.Action) (bool, runtime.Object, error) {
-				return true, nil, apierrors.NewForbidden(schema.GroupResource{Resource: resource}, "", errors.New("no"))
+				return true, nil, err
 			})
 		}
 	}
+	forbid := func(verb, resource string) func(*kubefake.Clientset) {
+		return fail(verb, resource, apierrors.NewForbidden(schema.GroupResource{Resource: resource}, "", errors.New("no")))
+	}
 	for _, tc := range []struct {
-		name          string
-		dep           *appsv1.Deployment
-		objs          []runtime.Object
-		setup         []func(*kubefake.Clientset)
-		down, unknown bool
-		reason        string // its start
+		name                  string
+		dep                   *appsv1.Deployment
+		objs                  []runtime.Object
+		setup                 []func(*kubefake.Clientset)
+		down, unknown, unsure bool
+		reason                string // its start
 	}{
 		{name: "up everywhere", dep: dep(available, "--enable-leader-election"), objs: []runtime.Object{lease(leaseBase, "a", time.Second, 35)}},
 		{name: "stale Lease beside an available Deployment", dep: dep(available, "--enable-leader-election"), objs: []runtime.Object{stale},
@@ -83,6 +86,12 @@ func TestControllerHealth(t *testing.T) {
 		{name: "Lease missing, no kube-controller-manager", dep: dep(appsv1.DeploymentStatus{}, "--enable-leader-election"), unknown: true},
 		{name: "Lease and pods forbidden", dep: dep(available, "--enable-leader-election"), objs: []runtime.Object{stale, &crashing},
 			setup: []func(*kubefake.Clientset){forbid("get", "leases"), forbid("list", "pods")}},
+		// A Lease that did not answer this time (a timeout, not a
+		// refusal): up, but unsure (a live view keeps a down it saw).
+		{name: "Lease read timed out", dep: dep(available, "--enable-leader-election"), objs: []runtime.Object{stale},
+			setup: []func(*kubefake.Clientset){fail("get", "leases", apierrors.NewTimeoutError("etcd", 1))}, unsure: true},
+		{name: "pods read refused, Lease renewed", dep: dep(available, "--enable-leader-election"), objs: []runtime.Object{lease(leaseBase, "a", time.Second, 35)},
+			setup: []func(*kubefake.Clientset){forbid("list", "pods")}},
 		{name: "crash-looping pod beside a stale Lease", dep: dep(available, "--enable-leader-election"), objs: []runtime.Object{stale, &crashing, &other},
 			down: true, reason: "deployment flux-system/helm-controller: 0 of 1 pod(s) ready; pod helm-controller-1: container \"manager\" crash-looping"},
 		{name: "the Deployment's own word first", dep: dep(appsv1.DeploymentStatus{ObservedGeneration: 1}, "--enable-leader-election"), objs: []runtime.Object{stale, &crashing},
@@ -93,8 +102,8 @@ func TestControllerHealth(t *testing.T) {
 			s(kube)
 		}
 		h := controllerHealth(ctx, kube, tc.dep, healthNow)
-		if h.Down != tc.down || h.Unknown != tc.unknown || !strings.HasPrefix(h.Reason, tc.reason) || (tc.reason == "") != (h.Reason == "") {
-			t.Errorf("%s: %+v, want down %v unknown %v reason %q…", tc.name, h, tc.down, tc.unknown, tc.reason)
+		if h.Down != tc.down || h.Unknown != tc.unknown || h.Unsure != tc.unsure || !strings.HasPrefix(h.Reason, tc.reason) || (tc.reason == "") != (h.Reason == "") {
+			t.Errorf("%s: %+v, want down %v unknown %v unsure %v reason %q…", tc.name, h, tc.down, tc.unknown, tc.unsure, tc.reason)
 		}
 		for _, a := range kube.Actions() {
 			if a.GetResource().Resource == "leases" && strings.Contains(tc.name, "off") {

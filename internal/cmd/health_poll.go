@@ -92,6 +92,9 @@ func (j *judges) withHealth(cs cluster.Controllers) (*judges, []string, bool) {
 			continue
 		}
 		was, now := c.Settings.Controller, cs.List[k].Settings.Controller
+		if was.Down && now.Unsure {
+			continue // up, but the pods or Lease that said down did not answer: the next reading decides
+		}
 		c.Settings.Controller, changed = now, true
 		if was.Down != now.Down || was.Unknown != now.Unknown {
 			// The reason is the cluster's text (a pod's waiting reason, a
@@ -109,7 +112,7 @@ func (j *judges) withHealth(cs cluster.Controllers) (*judges, []string, bool) {
 	return &judges{cs: next, overlaps: j.overlaps, warned: j.warned}, lines, true
 }
 
-func sameHealth(a, b inspect.Health) bool {
+func sameHealth(a, b inspect.Health) bool { // Unsure aside: it changes nothing a view shows
 	return a.Down == b.Down && a.Unknown == b.Unknown && a.Reason == b.Reason &&
 		(a.Since == nil) == (b.Since == nil) && (a.Since == nil || a.Since.Equal(*b.Since))
 }

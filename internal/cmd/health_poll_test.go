@@ -35,6 +35,13 @@ func TestWithHealth(t *testing.T) {
 			t.Errorf("%s: the new judges are down, the old ones unchanged", c.name)
 		}
 	}
+	// Up, but the pods or Lease that had said down did not answer this
+	// time: still down, nothing said; the next plain reading says back.
+	unsure := s
+	unsure.Controller = inspect.Health{Unsure: true}
+	if got, lines, changed := newJudges(cluster.Single("flux-system", "helm-controller", down, "")).withHealth(cluster.Single("flux-system", "helm-controller", unsure, "")); changed || len(lines) != 0 || !got.cs.List[0].Settings.Controller.Down {
+		t.Errorf("an unsure reading after down: changed %v, lines %q", changed, lines)
+	}
 	back, lines, _ := newJudges(cluster.Single("flux-system", "helm-controller", down, "")).withHealth(first)
 	if len(lines) != 1 || lines[0] != "helm-controller flux-system/helm-controller is back: its releases' windows hold again" ||
 		back.cs.List[0].Settings.Controller.Down {

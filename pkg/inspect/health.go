@@ -21,6 +21,11 @@ type Health struct {
 	Reason string `json:"reason,omitempty"`
 	// Unknown: the Deployment could not be read (RBAC, not found).
 	Unknown bool `json:"unknown,omitempty"`
+	// Unsure: read up, but a source that could have shown it down (its
+	// pods, its Lease) failed to read this time (a timeout, a server
+	// error; not a permission, which fails every time). A live view does
+	// not call a controller it saw down back on such a reading.
+	Unsure bool `json:"-"`
 }
 
 // WarnControllerDown is the warning every scheduled release gets while the
