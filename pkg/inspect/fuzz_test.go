@@ -2,13 +2,9 @@ package inspect
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
-
-	"sigs.k8s.io/yaml"
 )
 
 // FuzzAnalyze feeds arbitrary objects (missing status, unknown enum values,
@@ -16,16 +12,7 @@ import (
 // the same path as the command. It must never panic, and what it returns
 // must hold together.
 func FuzzAnalyze(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "states", "*.yaml"))
-	for _, file := range files {
-		y, err := os.ReadFile(file)
-		if err != nil {
-			f.Fatal(err)
-		}
-		j, err := yaml.YAMLToJSON(y)
-		if err != nil {
-			f.Fatal(err)
-		}
+	for _, j := range stateJSONs(f) {
 		f.Add(j, 5, false, int64(0))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte, jitter int, gate bool, offset int64) {

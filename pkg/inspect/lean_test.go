@@ -80,10 +80,10 @@ func FuzzLeanDecode(f *testing.F) {
 	})
 }
 
-// addStateSeeds adds every state fixture, as JSON, and the realistic
-// object (managed fields, values, inventory) to f's corpus.
-func addStateSeeds(f *testing.F) {
+// stateJSONs is every state fixture, as JSON: the fuzzers' first seeds.
+func stateJSONs(f *testing.F) [][]byte {
 	files, _ := filepath.Glob(filepath.Join("testdata", "states", "*.yaml"))
+	out := make([][]byte, 0, len(files))
 	for _, file := range files {
 		y, err := os.ReadFile(file)
 		if err != nil {
@@ -93,6 +93,15 @@ func addStateSeeds(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
+		out = append(out, j)
+	}
+	return out
+}
+
+// addStateSeeds adds every state fixture and the realistic object
+// (managed fields, values, inventory) to f's corpus.
+func addStateSeeds(f *testing.F) {
+	for _, j := range stateJSONs(f) {
 		f.Add(j)
 	}
 	raw, err := os.ReadFile("testdata/realistic.json")
