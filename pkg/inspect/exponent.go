@@ -109,8 +109,11 @@ func (o *observation) backoffExponent(st *RetryState) exponent {
 // cancel set, CI of 2026-12-07): finalizer to first reconcile 3.0 and 3.5 s
 // (0.75 + 1.5 s of backoff) against 1.1-1.4 s in the runs before, and every
 // remediation backoff of those releases one step longer than the failures
-// say. The object keeps no trace of it (the first attempt's snapshot is
-// gone after an uninstall remediation), so the window holds both steps.
+// say. The object keeps no trace of it: the first attempt's snapshot is
+// gone after an uninstall remediation, and while it is there its start
+// cannot tell either (1.7-3.5 s after the creation in the kept runs, to
+// the second either way, against the 2.25 s the extra requeue adds). So the window
+// holds both steps, and its Why says so (note).
 func (o *observation) sinceCreation() bool {
 	return !slices.ContainsFunc(o.history, succeeded)
 }

@@ -125,15 +125,15 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 		if lo, hi, why := o.streakBaseWithin(ev, o.s.cacheWait()); why == "" {
 			count := int64(ev.Count)
 			if top := e.k + e.extra; e.known && top-(count-1) >= lo {
-				// The failure counters bound the step from above (errorRetry's
-				// latest; each failure is one AddRateLimited of
-				// controller-runtime's reconcileHandler, and client-go's
-				// ItemExponentialFailureRateLimiter.When doubles per call, so
-				// a known count caps the exponent: exponent.go): an exponent
-				// the Event's times allow beyond them is not the controller's. The Event's times have a second's
-				// resolution: two failures 2 s apart fit three bases, one
-				// step too many (the ground truth's 11-template-error-remediate
-				// saw "1.5s to 6s" where the counters said at most 3 s).
+				// The failure counters bound the step from above (each
+				// failure is one AddRateLimited of controller-runtime's
+				// reconcileHandler, and client-go's
+				// ItemExponentialFailureRateLimiter.When doubles per call:
+				// exponent.go), with the one requeue more a release failing
+				// since its creation may have (sinceCreation). The Event's
+				// times have a second's resolution: two failures 2 s apart
+				// fit three bases, more than the counters allow when they
+				// are low; what is left past one step is marked a bound.
 				hi = min(hi, top-(count-1))
 			}
 			n.Anchor = &Anchor{Condition: "Event", Reason: ev.Reason, Time: ev.Last}
