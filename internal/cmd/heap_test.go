@@ -7,18 +7,21 @@ import (
 )
 
 // TestBoundHeap: the table view sets the soft limit, higher for each
-// cluster listed at once; other views and a user's GOMEMLIMIT leave the
-// runtime's setting alone.
+// cluster listed at once, and leaves collecting to it; other views and a
+// user's GOMEMLIMIT leave the runtime's settings alone, a user's GOGC the
+// collector's.
 func TestBoundHeap(t *testing.T) {
-	was := debug.SetMemoryLimit(-1)
-	t.Cleanup(func() { debug.SetMemoryLimit(was) })
+	was, wasGC := debug.SetMemoryLimit(-1), debug.SetGCPercent(100)
+	t.Cleanup(func() { debug.SetMemoryLimit(was); debug.SetGCPercent(wasGC) })
 	const unset = int64(1) << 62
 	noEnv := func(string) string { return "" }
-	withEnv := func(k string) string {
-		if k == "GOMEMLIMIT" {
-			return "1GiB"
+	env := func(name, value string) func(string) string {
+		return func(k string) string {
+			if k == name {
+				return value
+			}
+			return ""
 		}
-		return ""
 	}
 	for _, c := range []struct {
 		name    string
@@ -26,16 +29,22 @@ func TestBoundHeap(t *testing.T) {
 		streams int
 		getenv  func(string) string
 		want    int64
+		wantGC  int
 	}{
-		{"table", true, 1, noEnv, tableHeapLimit},
-		{"table of ten clusters", true, 10, noEnv, tableHeapLimit + 9*streamHeap},
-		{"json", false, 1, noEnv, unset},
-		{"GOMEMLIMIT set", true, 10, withEnv, unset},
+		{"table", true, 1, noEnv, tableHeapLimit, -1},
+		{"table of ten clusters", true, 10, noEnv, tableHeapLimit + 9*streamHeap, -1},
+		{"json", false, 1, noEnv, unset, 100},
+		{"GOMEMLIMIT set", true, 10, env("GOMEMLIMIT", "1GiB"), unset, 100},
+		{"GOGC set", true, 1, env("GOGC", "50"), tableHeapLimit, 100},
 	} {
 		debug.SetMemoryLimit(unset)
+		debug.SetGCPercent(100)
 		boundHeap(c.table, c.streams, c.getenv)
 		if got := debug.SetMemoryLimit(-1); got != c.want {
 			t.Errorf("%s: memory limit %d, want %d", c.name, got, c.want)
+		}
+		if got := debug.SetGCPercent(100); got != c.wantGC {
+			t.Errorf("%s: GC percent %d, want %d", c.name, got, c.wantGC)
 		}
 	}
 }

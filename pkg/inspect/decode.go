@@ -88,10 +88,14 @@ func fromUnstructured(m map[string]any, into any) error {
 	return DecodeSafely("the object", func() error { return runtime.DefaultUnstructuredConverter.FromUnstructured(m, into) })
 }
 
-// DecodeJSON decodes one object as the API server sent it. The typed decode
-// is the fast path; an object it rejects is decoded part by part. Commands
-// read objects through Read, which wraps it.
+// DecodeJSON decodes one object as the API server sent it. The quick
+// decoder takes what the API server writes (quick.go); what it leaves, the
+// typed decode of the lean struct takes; an object both reject is decoded
+// part by part. Commands read objects through Read, which wraps it.
 func DecodeJSON(raw []byte) (*v2.HelmRelease, []string) {
+	if hr, err := decodeQuick(raw); err == nil {
+		return hr, nil
+	}
 	if hr, err := decodeLean(raw); err == nil {
 		return hr, nil
 	}

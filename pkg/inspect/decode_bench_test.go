@@ -1,11 +1,13 @@
 package inspect
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"testing"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // BenchmarkDecodeRealistic decodes an object as the API server returns it:
@@ -19,6 +21,21 @@ func BenchmarkDecodeRealistic(b *testing.B) {
 	for b.Loop() {
 		if _, problems := DecodeJSON(raw); problems != nil {
 			b.Fatal(problems)
+		}
+	}
+}
+
+// BenchmarkDecodeRealisticLean is the JSON v2 path alone (decodeLean),
+// which the quick decoder goes before.
+func BenchmarkDecodeRealisticLean(b *testing.B) {
+	raw, err := os.ReadFile("testdata/realistic.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(raw)))
+	for b.Loop() {
+		if _, err := decodeLean(raw); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
@@ -47,6 +64,46 @@ func BenchmarkDecodeRealisticStdLean(b *testing.B) {
 	b.SetBytes(int64(len(raw)))
 	for b.Loop() {
 		if _, err := decodeLeanStd(raw); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// listItem is the realistic object as a LIST hands it to the decoder: the
+// API server's compact JSON, cut (CutItem) without the unread members.
+func listItem(b *testing.B) []byte {
+	raw, err := os.ReadFile("testdata/realistic.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, raw); err != nil {
+		b.Fatal(err)
+	}
+	item, err := CutItem(jsontext.NewDecoder(&compact), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return item
+}
+
+// BenchmarkDecodeItem is DecodeJSON on a LIST's item: the quick decoder.
+func BenchmarkDecodeItem(b *testing.B) {
+	item := listItem(b)
+	b.SetBytes(int64(len(item)))
+	for b.Loop() {
+		if _, problems := DecodeJSON(item); problems != nil {
+			b.Fatal(problems)
+		}
+	}
+}
+
+// BenchmarkDecodeItemLean is the JSON v2 path on the same item.
+func BenchmarkDecodeItemLean(b *testing.B) {
+	item := listItem(b)
+	b.SetBytes(int64(len(item)))
+	for b.Loop() {
+		if _, err := decodeLean(item); err != nil {
 			b.Fatal(err)
 		}
 	}

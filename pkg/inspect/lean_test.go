@@ -26,41 +26,7 @@ func decodeLeanStd(raw []byte) (leanRelease, error) {
 // decodes it.)
 func FuzzLeanDecode(f *testing.F) {
 	addStateSeeds(f)
-	// What a lenient decoder might take and encoding/json does not.
-	for _, in := range []string{`{"metadata":{"generation":1.0}}`, `{"metadata":{"generation":01}}`,
-		`{"metadata":{"name":"a",}}`, `{"status":{"conditions":[{"type":"a"},]}}`, `{"metadata":{"name":"a"}} x`,
-		`{"metadata":{"name":'a'}}`, `{"status":{"failures":9223372036854775808}}`, "{\"metadata\":{\"name\":\"a\tb\"}}",
-		`{"metadata":{"name":"a\u12"}}`, `{"spec":{"suspend":tru}}`, `{"status":{"history":[null,{"version":1.5}]}}`} {
-		f.Add([]byte(in))
-	}
-	f.Add([]byte(`{"metadata":{"NAME":"a","namespace":"n\u00e9\ud800"},"status":{"conditions":[{"type":"Ready","message":"\u0000x"}]}}`))
-	// Times and durations, read off the token (leanTime, leanDuration).
-	for _, in := range []string{`{"spec":{"timeout":null,"interval":"1h","install":{"timeout":"5m"}}}`, `{"spec":{"interval":null}}`,
-		`{"metadata":{"deletionTimestamp":null,"creationTimestamp":null}}`, `{"status":{"conditions":[{"lastTransitionTime":null}]}}`,
-		`{"metadata":{"creationTimestamp":"2026-11-23T10:27:28+02:00"}}`, `{"metadata":{"creationTimestamp":"bad"}}`,
-		`{"spec":{"timeout":5}}`, `{"spec":{"timeout":"\u0035m"}}`, `{"metadata":{"creationTimestamp":{}}}`, `{"spec":{"interval":[]}}`,
-		`{"status":{"history":[{"firstDeployed":"2026-11-23T10:27:28.123Z","deleted":null}]}}`, `{"spec":{"timeout":""}}`} {
-		f.Add([]byte(in))
-	}
-	// encoding/json matches names as strings.EqualFold does: "time_out"
-	// and "time-out" are not "timeout" (jsonv2 alone would match them).
-	for _, in := range []string{`{"spec":{"time_out":"5s","Time-Out":"6s"}}`, `{"metadata":{"Name":"a","na_me":"b"}}`,
-		`{"status":{"Observed_Generation":3,"failures":1}}`} {
-		f.Add([]byte(in))
-	}
-	// Conditions and snapshots, decoded by hand (leanCondition, leanSnapshot).
-	for _, in := range []string{`{"status":{"conditions":[null,{"type":"Ready","TYPE":"x","Status":"True","observedgeneration":-0}]}}`,
-		`{"status":{"conditions":[{"observedGeneration":1.5}]}}`, `{"status":{"conditions":[{"observedGeneration":1e2}]}}`,
-		`{"status":{"conditions":[{"observedGeneration":"1"}]}}`, `{"status":{"conditions":[{"reason":null,"message":5}]}}`,
-		`{"status":{"conditions":[{"last_transition_time":"2026-11-23T10:27:28Z","lastTransitionTime":"2026-11-23T10:27:29Z"}]}}`,
-		`{"status":{"conditions":[{"type":"a","extra":{"deep":[1,{"x":null}]},"type":"b"}]}}`, `{"status":{"conditions":["x"]}}`,
-		`{"status":{"conditions":{}}}`, `{"status":{"conditions":[{"observedGeneration":9223372036854775808}]}}`,
-		`{"status":{"history":[null,{"version":"1"}]}}`, `{"status":{"history":[{"version":2147483648,"deleted":null,"Digest":"d"}]}}`,
-		`{"status":{"history":[{"testHooks":{"t":{"lastStarted":"2026-11-23T10:27:28Z","phase":"Succeeded"}},"action":"upgrade"}]}}`,
-		`{"status":{"history":[{"testHooks":null,"firstDeployed":null,"ociDigest":"sha256:x","chartname":"c"}]}}`,
-		`{"status":{"history":[{"status":true}]}}`, `{"status":{"history":[{"n\u0061me":"escaped","version":1,}]}}`} {
-		f.Add([]byte(in))
-	}
+	addLeanSeeds(f)
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		want, errStd := decodeLeanStd(raw)
 		var got leanRelease
@@ -128,4 +94,45 @@ func normalized(t *testing.T, l leanRelease) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// addLeanSeeds adds the objects the fast decoders are most likely to get
+// wrong: what a lenient decoder takes and encoding/json does not, times and
+// durations, names that fold, odd conditions and snapshots.
+func addLeanSeeds(f *testing.F) {
+	// What a lenient decoder might take and encoding/json does not.
+	for _, in := range []string{`{"metadata":{"generation":1.0}}`, `{"metadata":{"generation":01}}`,
+		`{"metadata":{"name":"a",}}`, `{"status":{"conditions":[{"type":"a"},]}}`, `{"metadata":{"name":"a"}} x`,
+		`{"metadata":{"name":'a'}}`, `{"status":{"failures":9223372036854775808}}`, "{\"metadata\":{\"name\":\"a\tb\"}}",
+		`{"metadata":{"name":"a\u12"}}`, `{"spec":{"suspend":tru}}`, `{"status":{"history":[null,{"version":1.5}]}}`} {
+		f.Add([]byte(in))
+	}
+	f.Add([]byte(`{"metadata":{"NAME":"a","namespace":"n\u00e9\ud800"},"status":{"conditions":[{"type":"Ready","message":"\u0000x"}]}}`))
+	// Times and durations, read off the token (leanTime, leanDuration).
+	for _, in := range []string{`{"spec":{"timeout":null,"interval":"1h","install":{"timeout":"5m"}}}`, `{"spec":{"interval":null}}`,
+		`{"metadata":{"deletionTimestamp":null,"creationTimestamp":null}}`, `{"status":{"conditions":[{"lastTransitionTime":null}]}}`,
+		`{"metadata":{"creationTimestamp":"2026-11-23T10:27:28+02:00"}}`, `{"metadata":{"creationTimestamp":"bad"}}`,
+		`{"spec":{"timeout":5}}`, `{"spec":{"timeout":"\u0035m"}}`, `{"metadata":{"creationTimestamp":{}}}`, `{"spec":{"interval":[]}}`,
+		`{"status":{"history":[{"firstDeployed":"2026-11-23T10:27:28.123Z","deleted":null}]}}`, `{"spec":{"timeout":""}}`} {
+		f.Add([]byte(in))
+	}
+	// encoding/json matches names as strings.EqualFold does: "time_out"
+	// and "time-out" are not "timeout" (jsonv2 alone would match them).
+	for _, in := range []string{`{"spec":{"time_out":"5s","Time-Out":"6s"}}`, `{"metadata":{"Name":"a","na_me":"b"}}`,
+		`{"status":{"Observed_Generation":3,"failures":1}}`} {
+		f.Add([]byte(in))
+	}
+	// Conditions and snapshots, decoded by hand (leanCondition, leanSnapshot).
+	for _, in := range []string{`{"status":{"conditions":[null,{"type":"Ready","TYPE":"x","Status":"True","observedgeneration":-0}]}}`,
+		`{"status":{"conditions":[{"observedGeneration":1.5}]}}`, `{"status":{"conditions":[{"observedGeneration":1e2}]}}`,
+		`{"status":{"conditions":[{"observedGeneration":"1"}]}}`, `{"status":{"conditions":[{"reason":null,"message":5}]}}`,
+		`{"status":{"conditions":[{"last_transition_time":"2026-11-23T10:27:28Z","lastTransitionTime":"2026-11-23T10:27:29Z"}]}}`,
+		`{"status":{"conditions":[{"type":"a","extra":{"deep":[1,{"x":null}]},"type":"b"}]}}`, `{"status":{"conditions":["x"]}}`,
+		`{"status":{"conditions":{}}}`, `{"status":{"conditions":[{"observedGeneration":9223372036854775808}]}}`,
+		`{"status":{"history":[null,{"version":"1"}]}}`, `{"status":{"history":[{"version":2147483648,"deleted":null,"Digest":"d"}]}}`,
+		`{"status":{"history":[{"testHooks":{"t":{"lastStarted":"2026-11-23T10:27:28Z","phase":"Succeeded"}},"action":"upgrade"}]}}`,
+		`{"status":{"history":[{"testHooks":null,"firstDeployed":null,"ociDigest":"sha256:x","chartname":"c"}]}}`,
+		`{"status":{"history":[{"status":true}]}}`, `{"status":{"history":[{"n\u0061me":"escaped","version":1,}]}}`} {
+		f.Add([]byte(in))
+	}
 }

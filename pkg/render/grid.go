@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strings"
 	"unicode/utf8"
@@ -67,13 +68,24 @@ func (g *grid) measure(withHeaders bool) {
 			g.widths[i] = width(h)
 		}
 	}
-	var cells []string
-	for r := range g.n {
-		cells = g.row(r, cells)
-		for i, c := range cells {
-			g.widths[i] = max(g.widths[i], width(c))
+	for _, ws := range spread(g.n, g.measureRange) {
+		for i, w := range ws {
+			g.widths[i] = max(g.widths[i], w)
 		}
 	}
+}
+
+// measureRange is the widest cell of each column in rows [lo, hi).
+func (g *grid) measureRange(lo, hi int) []int {
+	widths := make([]int, len(g.headers))
+	var cells []string
+	for r := lo; r < hi; r++ {
+		cells = g.row(r, cells)
+		for i, c := range cells {
+			widths[i] = max(widths[i], width(c))
+		}
+	}
+	return widths
 }
 
 // textWriter is a strings.Builder or a bufio.Writer.
@@ -94,28 +106,38 @@ func pad(b textWriter, s string, n int) {
 // plain writes kubectl-style columns: two spaces apart, no trailing blanks.
 func (g *grid) plain(w io.Writer, withHeaders bool) error {
 	g.measure(withHeaders)
-	// Line by line through a buffer rather than one string of the whole
+	// Block by block through a buffer rather than one string of the whole
 	// table: at fleet scale that string and its growth were megabytes of
 	// peak memory. bufio keeps the first write error and Flush returns it.
 	b := bufio.NewWriterSize(w, 32<<10)
-	var l strings.Builder
-	line := func(cells []string) {
-		l.Reset()
-		for i, c := range cells {
-			pad(&l, c, g.widths[i]-width(c)+2)
-		}
-		b.WriteString(strings.TrimRight(l.String(), " "))
-		b.WriteByte('\n')
-	}
 	if withHeaders {
-		line(g.headers)
+		_, _ = b.Write(g.appendLine(nil, g.headers))
 	}
-	var cells []string
-	for r := range g.n {
-		cells = g.row(r, cells)
-		line(cells)
-	}
+	inBlocks(g.n, g.lines, func(text []byte) { _, _ = b.Write(text) })
 	return b.Flush()
+}
+
+// lines are rows [lo, hi) as plain text.
+func (g *grid) lines(lo, hi int) []byte {
+	var text []byte
+	var cells []string
+	for r := lo; r < hi; r++ {
+		cells = g.row(r, cells)
+		text = g.appendLine(text, cells)
+	}
+	return text
+}
+
+// appendLine appends one line of cells, padded to the widths, without
+// trailing blanks.
+func (g *grid) appendLine(text []byte, cells []string) []byte {
+	for i, c := range cells {
+		text = append(text, c...)
+		for n := g.widths[i] - width(c) + 2; n > 0; n-- {
+			text = append(text, ' ')
+		}
+	}
+	return append(bytes.TrimRight(text, " "), '\n')
 }
 
 // boxed writes the terminal form: rounded borders, bold headers, the phase

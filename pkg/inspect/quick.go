@@ -1,0 +1,278 @@
+package inspect
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+	"unicode/utf8"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// The quick decoder is DecodeJSON's first path: a HelmRelease read byte by
+// byte, by hand. Written here rather than taken from a library because the
+// libraries' cost is per token, not per byte: a LIST item is some sixty
+// short members, and the JSON v2 module spends ~0.5 µs on each (reflection,
+// its token state machine), a third of a fleet's CPU (10 × 1,000 releases;
+// BENCHMARKS.md), where a switch on the member's name and a scan to its end
+// take a tenth of that. It takes only the common case and says errQuick for
+// anything else (an escaped or differently-cased name, a duplicate, a null, a
+// number with a fraction, a time that does not parse, JSON that is not
+// valid): the object then takes decodeLean, then the slow path, exactly as
+// before. What it accepts it decodes as encoding/json does (FuzzQuickDecode).
+// Members it has no case for are decoded by the JSON v2 module on their own
+// bytes (quickNames.cold).
+
+// errQuick: the object is not one the quick decoder takes.
+var errQuick = errors.New("not for the quick decoder")
+
+// maxQuickDepth bounds the nesting of a skipped value: deeper objects take
+// the other paths (encoding/json itself stops at 10,000).
+const maxQuickDepth = 200
+
+// quick reads one JSON value out of b from i.
+type quick struct {
+	b []byte
+	i int
+}
+
+// peek is the next byte after whitespace, or 0 at the end.
+func (q *quick) peek() byte {
+	for q.i < len(q.b) {
+		switch c := q.b[q.i]; c {
+		case ' ', '\t', '\n', '\r':
+			q.i++
+		default:
+			return c
+		}
+	}
+	return 0
+}
+
+// consume reads c if it is next.
+func (q *quick) consume(c byte) bool {
+	if q.peek() == c {
+		q.i++
+		return true
+	}
+	return false
+}
+
+// str reads a string. Without escapes or bytes above ASCII it is the bytes
+// between the quotes; otherwise str takes the long way.
+func (q *quick) str() (string, error) {
+	raw, simple, err := q.rawString()
+	if err != nil || simple {
+		return string(raw), err
+	}
+	return unquoteLong(raw)
+}
+
+// word is str for the members whose values repeat across a fleet (types,
+// statuses, reasons, kinds): those are not copied (intern).
+func (q *quick) word() (string, error) {
+	raw, simple, err := q.rawString()
+	if err != nil || simple {
+		return intern(raw), err
+	}
+	return unquoteLong(raw)
+}
+
+// rawString reads a string and returns what is within its quotes, and
+// whether that is the string itself (nothing escaped, all ASCII).
+func (q *quick) rawString() (raw []byte, simple bool, err error) {
+	if q.peek() != '"' {
+		return nil, false, errQuick
+	}
+	start := q.i + 1
+	simple = true
+	for j := start; j < len(q.b); {
+		if j+8 <= len(q.b) && !special8(binary.LittleEndian.Uint64(q.b[j:])) {
+			j += 8
+			continue
+		}
+		switch c := q.b[j]; {
+		case c == '"':
+			q.i = j + 1
+			return q.b[start:j], simple, nil
+		case c == '\\':
+			if !validEscape(q.b, j) {
+				return nil, false, errQuick
+			}
+			simple = false
+			j++ // the escaped byte; \u's hex digits are plain bytes
+		case c < 0x20:
+			return nil, false, errQuick // a control character must be escaped
+		case c >= utf8.RuneSelf:
+			simple = false
+		}
+		j++
+	}
+	return nil, false, errQuick
+}
+
+// special8: one of the 8 bytes of x is one a string's scan stops at (a
+// quote, a backslash, a control character, a byte above ASCII). The test is
+// exact for the word as a whole: the classic has-zero-byte and
+// has-less-than tricks, so a string is scanned a word at a time (most of a
+// HelmRelease's bytes are digests, messages and names).
+func special8(x uint64) bool {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
+	return ((x-ones*0x20)&^x&highs)|zero(x^(ones*'"'))|zero(x^(ones*'\\'))|(x&highs) != 0
+}
+
+// validEscape: the backslash at b[j] starts one of JSON's escapes.
+func validEscape(b []byte, j int) bool {
+	if j+1 >= len(b) {
+		return false
+	}
+	switch b[j+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return true
+	case 'u':
+		if j+5 >= len(b) {
+			return false
+		}
+		for _, h := range b[j+2 : j+6] {
+			if !isHex(h) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+
+// unquoteLong is a string with escapes or bytes above ASCII: valid UTF-8
+// without escapes as it is; anything else through the JSON v2 module, with
+// invalid UTF-8 as U+FFFD as encoding/json has it (FuzzLeanDecode holds the
+// module to that).
+func unquoteLong(inner []byte) (string, error) {
+	if utf8.Valid(inner) && !hasBackslash(inner) {
+		return string(inner), nil
+	}
+	var s string
+	quoted := make([]byte, 0, len(inner)+2)
+	quoted = append(append(append(quoted, '"'), inner...), '"')
+	if err := jsonv2.Unmarshal(quoted, &s, jsontext.AllowInvalidUTF8(true)); err != nil {
+		return "", errQuick
+	}
+	return s, nil
+}
+
+func hasBackslash(b []byte) bool {
+	for _, c := range b {
+		if c == '\\' {
+			return true
+		}
+	}
+	return false
+}
+
+// name reads a member's name and its colon. Only plain ASCII names are
+// taken: they are what the API server writes, and they compare by bytes.
+func (q *quick) name() ([]byte, error) {
+	raw, simple, err := q.rawString()
+	if err != nil || !simple || !q.consume(':') {
+		return nil, errQuick
+	}
+	return raw, nil
+}
+
+// int64 reads an integer as encoding/json reads one into an int64: digits
+// only (a fraction or an exponent is an error there), within range.
+func (q *quick) int64() (int64, error) {
+	q.peek()
+	neg := q.i < len(q.b) && q.b[q.i] == '-'
+	if neg {
+		q.i++
+	}
+	start := q.i
+	var n int64
+	for q.i < len(q.b) && '0' <= q.b[q.i] && q.b[q.i] <= '9' {
+		d := int64(q.b[q.i] - '0')
+		if n > (1<<63-1-d)/10 {
+			return 0, errQuick // out of range (and -2⁶³ with it)
+		}
+		n = n*10 + d
+		q.i++
+	}
+	digits := q.i - start
+	if digits == 0 || digits > 1 && q.b[start] == '0' {
+		return 0, errQuick
+	}
+	if q.i < len(q.b) && (q.b[q.i] == '.' || q.b[q.i] == 'e' || q.b[q.i] == 'E') {
+		return 0, errQuick
+	}
+	if neg {
+		n = -n
+	}
+	return n, nil
+}
+
+// int reads an integer into an int.
+func (q *quick) int() (int, error) {
+	n, err := q.int64()
+	if err != nil || int64(int(n)) != n {
+		return 0, errQuick
+	}
+	return int(n), nil
+}
+
+// bool reads true or false (null leaves a field as it was in
+// encoding/json: not worth following here).
+func (q *quick) bool() (bool, error) {
+	switch {
+	case q.literal("true"):
+		return true, nil
+	case q.literal("false"):
+		return false, nil
+	}
+	return false, errQuick
+}
+
+// literal reads lit if it is next.
+func (q *quick) literal(lit string) bool {
+	q.peek()
+	if len(q.b)-q.i >= len(lit) && string(q.b[q.i:q.i+len(lit)]) == lit {
+		q.i += len(lit)
+		return true
+	}
+	return false
+}
+
+// time reads a metav1.Time as its UnmarshalJSON does: RFC 3339, in the
+// local zone; null is the zero time (the controller writes a snapshot's
+// unset "deleted" so).
+func (q *quick) time() (metav1.Time, error) {
+	if q.literal("null") {
+		return metav1.Time{}, nil
+	}
+	s, err := q.str()
+	if err != nil {
+		return metav1.Time{}, err
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return metav1.Time{}, errQuick
+	}
+	return metav1.Time{Time: t.Local()}, nil
+}
+
+// duration reads a metav1.Duration as its UnmarshalJSON does.
+func (q *quick) duration() (metav1.Duration, error) {
+	s, err := q.str()
+	if err != nil {
+		return metav1.Duration{}, err
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return metav1.Duration{}, errQuick
+	}
+	return metav1.Duration{Duration: d}, nil
+}
