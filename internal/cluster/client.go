@@ -6,7 +6,6 @@ package cluster
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -17,6 +16,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // HelmReleases is the resource this tool reads and patches.
@@ -108,15 +109,15 @@ type ListOptions struct {
 	ChunkSize     int64
 }
 
-// Page is a run of consecutive items of a LIST, as raw JSON: at most
-// batchSize of them, so that a caller holds a few hundred kilobytes of the
-// response at a time, never a whole page of it.
+// Page is a run of consecutive items of a LIST, decoded: at most batchSize
+// of them, so that a caller holds a run of objects at a time, never a whole
+// page of them.
 type Page struct {
-	Items [][]byte
+	Objects []inspect.Decoded
 }
 
 // batchSize is how many items List hands over at once: enough to keep a
-// core busy decoding while the next ones are read off the wire.
+// core busy analyzing while the next ones are read off the wire.
 const batchSize = 100
 
 // List pages through the HelmReleases, calling fn with each run of items as
@@ -206,12 +207,9 @@ func isCollection(req *http.Request) bool {
 func (c *Client) Names(ctx context.Context, namespace string) ([]string, error) {
 	var names []string
 	_, err := c.List(ctx, ListOptions{Namespace: namespace, ChunkSize: 500}, func(p Page) error {
-		for _, item := range p.Items {
-			var m struct {
-				Metadata struct{ Name string } `json:"metadata"`
-			}
-			if json.Unmarshal(item, &m) == nil {
-				names = append(names, m.Metadata.Name)
+		for _, d := range p.Objects {
+			if d.Object.Name != "" {
+				names = append(names, d.Object.Name)
 			}
 		}
 		return nil

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"k8s.io/client-go/rest"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 // A stand-in API server: two pages of HelmReleases, one object, and no
@@ -53,10 +55,10 @@ func TestClientAgainstAServer(t *testing.T) {
 	}
 	ctx := context.Background()
 
-	var pages [][]byte
+	var pages []inspect.Decoded
 	rv, err := c.List(ctx, ListOptions{Namespace: "apps", LabelSelector: "team=a", FieldSelector: "metadata.name!=x", ChunkSize: 1},
 		func(p Page) error {
-			pages = append(pages, p.Items...)
+			pages = append(pages, p.Objects...)
 			return nil
 		})
 	if err != nil || rv != "9" || len(pages) != 2 {

@@ -3,8 +3,12 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
+
+	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
 
 func listBody(n int, cont string) string {
@@ -16,31 +20,57 @@ func listBody(n int, cont string) string {
 		`],"kind":"HelmReleaseList","metadata":{"continue":"` + cont + `","resourceVersion":"42"}}`
 }
 
-// Items arrive in order, in runs of at most batchSize, each the item's
-// bytes less the parts analysis never reads (inspect.CutItem: here its
-// managed fields); the metadata after them is read too.
+// Items arrive in order, decoded, in runs of at most batchSize; the
+// metadata after them is read too. The same whatever sizes the body's reads
+// come in (the reader reads an item again when it is cut across reads).
 func TestReadListStreamsRuns(t *testing.T) {
-	var runs []int
-	var got []string
-	meta, err := readList(strings.NewReader(listBody(2*batchSize+7, "next")), func(p Page) error {
-		runs = append(runs, len(p.Items))
-		for _, it := range p.Items {
-			got = append(got, string(it))
+	body := listBody(2*batchSize+7, "next")
+	for name, r := range map[string]io.Reader{"whole": strings.NewReader(body),
+		"a byte at a time": iotest.OneByteReader(strings.NewReader(body)),
+		"half reads":       iotest.HalfReader(strings.NewReader(body))} {
+		var runs []int
+		var got []string
+		meta, err := readList(r, func(p Page) error {
+			runs = append(runs, len(p.Objects))
+			for _, d := range p.Objects {
+				got = append(got, d.Object.Name)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
 		}
+		if meta.Continue != "next" || meta.ResourceVersion != "42" {
+			t.Errorf("%s: meta = %+v", name, meta)
+		}
+		if fmt.Sprint(runs) != fmt.Sprint([]int{batchSize, batchSize, 7}) {
+			t.Errorf("%s: runs = %v", name, runs)
+		}
+		if len(got) != 2*batchSize+7 || got[150] != "r150" {
+			t.Errorf("%s: %d items, item 150 %q", name, len(got), got[150])
+		}
+	}
+}
+
+// An item longer than the reader's first buffer, and one the quick decoder
+// leaves to Read (a name in another case), decode as any other.
+func TestReadListLongAndOddItems(t *testing.T) {
+	long := `{"metadata":{"name":"long","annotations":{"a":"` + strings.Repeat("x", 300<<10) + `"}}}`
+	odd := `{"Metadata":{"name":"odd"},"status":{"failures":2}}`
+	body := `{"items":[` + long + `,` + odd + `],"metadata":{"resourceVersion":"7"}}`
+	var got []inspect.Decoded
+	meta, err := readList(iotest.HalfReader(strings.NewReader(body)), func(p Page) error {
+		got = append(got, p.Objects...)
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
+	if err != nil || meta.ResourceVersion != "7" || len(got) != 2 {
+		t.Fatalf("%d items, %+v, %v", len(got), meta, err)
 	}
-	if meta.Continue != "next" || meta.ResourceVersion != "42" {
-		t.Errorf("meta = %+v", meta)
+	if got[0].Object.Name != "long" || len(got[0].Object.Annotations["a"]) != 300<<10 {
+		t.Errorf("the long item: %q", got[0].Object.Name)
 	}
-	if fmt.Sprint(runs) != fmt.Sprint([]int{batchSize, batchSize, 7}) {
-		t.Errorf("runs = %v", runs)
-	}
-	want := fmt.Sprintf(`{"metadata":{"name":"r%d"},"status":{"x":[1,"]}"]}}`, 150)
-	if len(got) != 2*batchSize+7 || got[150] != want {
-		t.Errorf("item 150 = %s, want %s", got[150], want)
+	if got[1].Object.Name != "odd" || got[1].Object.Status.Failures != 2 {
+		t.Errorf("the odd item: %+v", got[1].Object)
 	}
 }
 

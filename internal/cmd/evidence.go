@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"bytes"
 	"context"
 	"sync"
 	"time"
@@ -22,7 +21,7 @@ const perReleaseEvents = 20
 type wanting[T any] struct {
 	slot *[]T
 	i    int
-	raw  []byte
+	obj  inspect.Decoded
 }
 
 // evidenceWants collects the states of a fetch that want Events. Runs are
@@ -34,12 +33,12 @@ type evidenceWants[T any] struct {
 }
 
 // note records st, the i-th of its run, when it wants Events.
-func (w *evidenceWants[T]) note(slot *[]T, i int, st *inspect.RetryState, raw []byte) {
+func (w *evidenceWants[T]) note(slot *[]T, i int, st *inspect.RetryState, obj inspect.Decoded) {
 	if w.off || !st.WantsEvents() {
 		return
 	}
 	w.mu.Lock()
-	w.list = append(w.list, wanting[T]{slot: slot, i: i, raw: bytes.Clone(raw)})
+	w.list = append(w.list, wanting[T]{slot: slot, i: i, obj: obj})
 	w.mu.Unlock()
 }
 
@@ -53,7 +52,7 @@ func (w *evidenceWants[T]) resolve(ctx context.Context, client Cluster, t target
 	}
 	decoded := make([]inspect.Decoded, len(w.list))
 	for i, x := range w.list {
-		decoded[i] = inspect.Read(x.raw)
+		decoded[i] = x.obj
 	}
 	evidence := readEvidence(ctx, client, t, decoded)
 	for i, x := range w.list {

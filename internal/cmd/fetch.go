@@ -52,11 +52,11 @@ func (f *settingsFuture) notes() []string {
 
 // fetchStates GETs the named objects (reporting every missing one after
 // fetching the others) or LISTs the selection. The LIST arrives in runs of
-// items cut from the response as it is read; each run is decoded and
-// analyzed on its own goroutine while the next one is read, and only its
-// RetryStates are kept. At most one run per core is in analysis: when
-// analysis falls behind, reading waits (the connection's window fills), so
-// memory holds a few runs of JSON, never the whole list. trim, when not
+// items decoded from the response as it is read; each run is analyzed on
+// its own goroutine while the next one is read, and only its RetryStates
+// are kept. At most one run per core is in analysis: when analysis falls
+// behind, reading waits (the connection's window fills), so memory holds a
+// few runs of objects, never the whole list. trim, when not
 // nil, is applied to each state as soon as it is made. The releases whose
 // windows their Events sharpen are analyzed again with them (evidence.go).
 func fetchStates(ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
@@ -97,13 +97,12 @@ func fetch[T any](ctx context.Context, client Cluster, t target, chunkSize int64
 func fetchRuns[T any](ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
 	settings *settingsFuture, keep func(*inspect.RetryState) T, evidence bool) ([][]T, error) {
 	wants := &evidenceWants[T]{off: !evidence}
-	analyze := func(raws [][]byte, slot *[]T) {
+	analyze := func(decoded []inspect.Decoded, slot *[]T) {
 		j := settings.judges()
-		decoded := inspect.DecodeAll(raws)
 		kept := make([]T, len(decoded))
 		for i, d := range decoded {
 			st := d.Analyze(now, j.of(d.Object))
-			wants.note(slot, i, &st, raws[i])
+			wants.note(slot, i, &st, d)
 			kept[i] = keep(&st)
 		}
 		*slot = kept
@@ -111,7 +110,7 @@ func fetchRuns[T any](ctx context.Context, client Cluster, t target, chunkSize i
 	if len(t.names) > 0 {
 		raws, err := getNamed(ctx, client, t)
 		kept := new([]T)
-		analyze(raws, kept)
+		analyze(inspect.DecodeAll(raws), kept)
 		wants.resolve(ctx, client, t, now, settings.judges(), keep)
 		return [][]T{*kept}, err
 	}
@@ -123,7 +122,7 @@ func fetchRuns[T any](ctx context.Context, client Cluster, t target, chunkSize i
 		runs = append(runs, slot)
 		busy <- struct{}{}
 		wg.Go(func() {
-			analyze(p.Items, slot)
+			analyze(p.Objects, slot)
 			<-busy
 		})
 		return nil

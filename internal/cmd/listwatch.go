@@ -78,7 +78,7 @@ func follow(ctx context.Context, client Cluster, t target, chunkSize int64, ever
 func listScope(ctx context.Context, client Cluster, t target, chunkSize int64) ([]inspect.Decoded, string, error) {
 	var objs []inspect.Decoded
 	rv, err := client.List(ctx, t.listOptions(chunkSize), func(p cluster.Page) error {
-		objs = append(objs, inspect.DecodeAll(p.Items)...)
+		objs = append(objs, p.Objects...)
 		return nil
 	})
 	if err != nil {

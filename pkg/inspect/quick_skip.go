@@ -2,8 +2,11 @@ package inspect
 
 // skip reads past one value, checking it as encoding/json checks the whole
 // input before it decodes: a value that is not valid JSON is errQuick.
-func (q *quick) skip(depth int) error {
-	if depth > maxQuickDepth {
+func (q *quick) skip(depth int) error { return q.skipTo(depth, maxQuickDepth) }
+
+// skipTo is skip with a nesting limit of its own.
+func (q *quick) skipTo(depth, limit int) error {
+	if depth > limit {
 		return errQuick
 	}
 	switch c := q.peek(); {
@@ -11,9 +14,9 @@ func (q *quick) skip(depth int) error {
 		_, _, err := q.rawString()
 		return err
 	case c == '{':
-		return q.skipObject(depth)
+		return q.skipObject(depth, limit)
 	case c == '[':
-		return q.skipArray(depth)
+		return q.skipArray(depth, limit)
 	case c == 't':
 		return q.expectLiteral("true")
 	case c == 'f':
@@ -26,7 +29,7 @@ func (q *quick) skip(depth int) error {
 	return errQuick
 }
 
-func (q *quick) skipObject(depth int) error {
+func (q *quick) skipObject(depth, limit int) error {
 	q.i++ // '{'
 	if q.consume('}') {
 		return nil
@@ -35,7 +38,7 @@ func (q *quick) skipObject(depth int) error {
 		if _, _, err := q.rawString(); err != nil || !q.consume(':') {
 			return errQuick
 		}
-		if err := q.skip(depth + 1); err != nil {
+		if err := q.skipTo(depth+1, limit); err != nil {
 			return err
 		}
 		if q.consume(',') {
@@ -48,13 +51,13 @@ func (q *quick) skipObject(depth int) error {
 	}
 }
 
-func (q *quick) skipArray(depth int) error {
+func (q *quick) skipArray(depth, limit int) error {
 	q.i++ // '['
 	if q.consume(']') {
 		return nil
 	}
 	for {
-		if err := q.skip(depth + 1); err != nil {
+		if err := q.skipTo(depth+1, limit); err != nil {
 			return err
 		}
 		if q.consume(',') {

@@ -98,7 +98,7 @@ func (f *Fake) List(ctx context.Context, o cluster.ListOptions, page func(cluste
 			if err != nil {
 				return "", err
 			}
-			p.Items = append(p.Items, raw)
+			p.Objects = append(p.Objects, inspect.Read(raw))
 		}
 		if err := page(p); err != nil {
 			return "", err
@@ -153,8 +153,8 @@ func (f *Fake) Controllers(context.Context, string, string, bool) cluster.Contro
 func (f *Fake) Names(ctx context.Context, namespace string) ([]string, error) {
 	var names []string
 	_, err := f.List(ctx, cluster.ListOptions{Namespace: namespace}, func(p cluster.Page) error {
-		for _, raw := range p.Items {
-			names = append(names, inspect.Read(raw).Object.Name)
+		for _, d := range p.Objects {
+			names = append(names, d.Object.Name)
 		}
 		return nil
 	})
