@@ -3,12 +3,10 @@ package inspect
 import (
 	"encoding/binary"
 	"errors"
-	"time"
 	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // The quick decoder is DecodeJSON's first path: a HelmRelease read byte by
@@ -182,97 +180,4 @@ func (q *quick) name() ([]byte, error) {
 		return nil, errQuick
 	}
 	return raw, nil
-}
-
-// int64 reads an integer as encoding/json reads one into an int64: digits
-// only (a fraction or an exponent is an error there), within range.
-func (q *quick) int64() (int64, error) {
-	q.peek()
-	neg := q.i < len(q.b) && q.b[q.i] == '-'
-	if neg {
-		q.i++
-	}
-	start := q.i
-	var n int64
-	for q.i < len(q.b) && '0' <= q.b[q.i] && q.b[q.i] <= '9' {
-		d := int64(q.b[q.i] - '0')
-		if n > (1<<63-1-d)/10 {
-			return 0, errQuick // out of range (and -2⁶³ with it)
-		}
-		n = n*10 + d
-		q.i++
-	}
-	digits := q.i - start
-	if digits == 0 || digits > 1 && q.b[start] == '0' {
-		return 0, errQuick
-	}
-	if q.i < len(q.b) && (q.b[q.i] == '.' || q.b[q.i] == 'e' || q.b[q.i] == 'E') {
-		return 0, errQuick
-	}
-	if neg {
-		n = -n
-	}
-	return n, nil
-}
-
-// int reads an integer into an int.
-func (q *quick) int() (int, error) {
-	n, err := q.int64()
-	if err != nil || int64(int(n)) != n {
-		return 0, errQuick
-	}
-	return int(n), nil
-}
-
-// bool reads true or false (null leaves a field as it was in
-// encoding/json: not worth following here).
-func (q *quick) bool() (bool, error) {
-	switch {
-	case q.literal("true"):
-		return true, nil
-	case q.literal("false"):
-		return false, nil
-	}
-	return false, errQuick
-}
-
-// literal reads lit if it is next.
-func (q *quick) literal(lit string) bool {
-	q.peek()
-	if len(q.b)-q.i >= len(lit) && string(q.b[q.i:q.i+len(lit)]) == lit {
-		q.i += len(lit)
-		return true
-	}
-	return false
-}
-
-// time reads a metav1.Time as its UnmarshalJSON does: RFC 3339, in the
-// local zone; null is the zero time (the controller writes a snapshot's
-// unset "deleted" so).
-func (q *quick) time() (metav1.Time, error) {
-	if q.literal("null") {
-		return metav1.Time{}, nil
-	}
-	s, err := q.str()
-	if err != nil {
-		return metav1.Time{}, err
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return metav1.Time{}, errQuick
-	}
-	return metav1.Time{Time: t.Local()}, nil
-}
-
-// duration reads a metav1.Duration as its UnmarshalJSON does.
-func (q *quick) duration() (metav1.Duration, error) {
-	s, err := q.str()
-	if err != nil {
-		return metav1.Duration{}, err
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return metav1.Duration{}, errQuick
-	}
-	return metav1.Duration{Duration: d}, nil
 }
