@@ -126,6 +126,9 @@ func TestGroundTruthShards(t *testing.T) {
 		}
 		fmt.Fprintf(&summary, "%s (--concurrent=%d, jitter %d %%):\n%s\n", name, w.workers, w.jitter, b.summary(smp))
 	}
+	held, heldSummary := heldOfShards(t, res, worlds, recs)
+	res.add(held...)
+	summary.WriteString(heldSummary)
 	for _, e := range smp.errs {
 		t.Error(e)
 	}
