@@ -52,22 +52,7 @@ func (q *quick) skipObject(depth, limit int) error {
 }
 
 func (q *quick) skipArray(depth, limit int) error {
-	q.i++ // '['
-	if q.consume(']') {
-		return nil
-	}
-	for {
-		if err := q.skipTo(depth+1, limit); err != nil {
-			return err
-		}
-		if q.consume(',') {
-			continue
-		}
-		if q.consume(']') {
-			return nil
-		}
-		return errQuick
-	}
+	return q.array(func() error { return q.skipTo(depth+1, limit) })
 }
 
 func (q *quick) expectLiteral(lit string) error {
