@@ -55,10 +55,13 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 	if o.now.After(w.earliest) && !o.now.After(w.latest) {
 		// The attempt due in w may have run already, between its
 		// earliest and now, and failed the same way: the object does not
-		// change, and the controller records the Event asynchronously (a
-		// listing 0.3 s after such an attempt read the Event before it;
-		// the ground truth, 37-values-missing-repeated). The next one is
-		// then a step later: until the Event shows, the window holds both.
+		// change, and the Event of it is written asynchronously
+		// (HelmReleaseReconciler's r.Eventf hands it to client-go's
+		// record.EventBroadcaster, whose goroutine creates or patches the
+		// Event later; a listing 0.3 s after such an attempt read the
+		// Event before it, the ground truth's 37-values-missing-repeated).
+		// The next one is then a step later: until the Event shows, the
+		// window holds both.
 		w.latest = o.now.Add(lttResolution + backoffStep(hi+count, o.s) + retrySlack)
 		n.Bound = joinBounds(n.Bound, fmt.Sprintf("the attempt due from %s may have run already: its Event is recorded asynchronously, and the next is a step later",
 			w.earliest.UTC().Format(time.RFC3339)))
