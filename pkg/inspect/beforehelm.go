@@ -52,20 +52,6 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 	}
 	w := window{earliest: e.Last.Add(backoffStep(lo+count-1, o.s)),
 		latest: e.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}
-	if o.now.After(w.earliest) && !o.now.After(w.latest) {
-		// The attempt due in w may have run already, between its
-		// earliest and now, and failed the same way: the object does not
-		// change, and the Event of it is written asynchronously
-		// (HelmReleaseReconciler's r.Eventf hands it to client-go's
-		// record.EventBroadcaster, whose goroutine creates or patches the
-		// Event later; a listing 0.3 s after such an attempt read the
-		// Event before it, the ground truth's 37-values-missing-repeated).
-		// The next one is then a step later: until the Event shows, the
-		// window holds both.
-		w.latest = o.now.Add(lttResolution + backoffStep(hi+count, o.s) + retrySlack)
-		n.Bound = joinBounds(n.Bound, fmt.Sprintf("the attempt due from %s may have run already: its Event is recorded asynchronously, and the next is a step later",
-			w.earliest.UTC().Format(time.RFC3339)))
-	}
 	return PhaseFailed, w.toNext(n, o.now)
 }
 
@@ -236,12 +222,4 @@ func (o *observation) dependencyNext() Next {
 		}
 	}
 	return unanchored(o.now, d).toNext(n, o.now)
-}
-
-// joinBounds is both reasons a window is a bound, or the one there is.
-func joinBounds(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
 }
