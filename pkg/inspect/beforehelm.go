@@ -52,7 +52,27 @@ func (o *observation) beforeHelmNext() (Phase, Next) {
 	}
 	w := window{earliest: e.Last.Add(backoffStep(lo+count-1, o.s)),
 		latest: e.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}
-	return PhaseFailed, w.toNext(n, o.now)
+	n = w.toNext(n, o.now)
+	n.Or = o.ranUnseen(w, n.Action, backoffStep(lo+count, o.s), backoffStep(hi+count, o.s))
+	return PhaseFailed, n
+}
+
+// ranUnseen is the other window of an attempt due in w when the listing
+// falls inside w: the attempt may have run between w's earliest and now,
+// failed the same way and left the object as it was, its Event not
+// recorded yet (HelmReleaseReconciler's r.Eventf hands the Event to
+// client-go's record.EventBroadcaster, whose goroutine creates or patches
+// it later: in the ground truth, a listing 0.3 s after such an attempt read
+// the Event before it). The attempt after it then comes a step, lo to hi,
+// after a time between w's earliest and now. nil when the listing is
+// before w (nothing can have run) or after it (the Event would show it).
+func (o *observation) ranUnseen(w window, a Action, lo, hi time.Duration) *Window {
+	if !o.now.After(w.earliest) || o.now.After(w.latest) || o.s.Mutant == MutantEventLagIgnored {
+		return nil
+	}
+	return &Window{Earliest: w.earliest.Add(lo), Latest: o.now.Add(hi + retrySlack),
+		If: fmt.Sprintf("if the %s due from %s has run already: the controller records its Event asynchronously, so the Event may not be there yet",
+			a, w.earliest.UTC().Format(time.RFC3339))}
 }
 
 // streakBase is the range of the work queue's count when the failures of e
@@ -212,7 +232,9 @@ func (o *observation) dependencyNext() Next {
 		if !o.now.After(w.latest) {
 			n.Anchor = &Anchor{Condition: "Event", Reason: e.Reason, Time: e.Last, Interval: Duration(d)}
 			n.Why += fmt.Sprintf("; last checked at %s (its Event)", e.Last.UTC().Format(time.RFC3339))
-			return w.toNext(n, o.now)
+			n = w.toNext(n, o.now)
+			n.Or = o.ranUnseen(w, n.Action, d, d)
+			return n
 		}
 		n.Bound = "no recheck time: the dependency's Event stopped moving (Events of one object are rate-limited to one every 5 minutes after 25)"
 	} else {

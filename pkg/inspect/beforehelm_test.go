@@ -275,3 +275,66 @@ func TestFailedActionEventCappedByCounters(t *testing.T) {
 		}
 	}
 }
+
+// A listing inside the window of the next attempt after a failure that
+// leaves the object as it was: that attempt may have run already, its
+// Event not recorded yet (the controller records Events asynchronously;
+// the ground truth's lag set delays them). The window stays, and Or holds
+// the attempt after it: a step later than a time between the window's
+// earliest and now. Before or after the window, no Or.
+func TestAttemptMayHaveRunUnseen(t *testing.T) {
+	succeeded := ev("UpgradeSucceeded", "Helm upgrade succeeded", 1, "11:00:00", "11:00:00")
+	values := func(count int32, first, last string) Evidence {
+		return Evidence{EventsRead: true, Events: []Event{succeeded, ev("ValuesError", valuesMsg, count, first, last)}}
+	}
+	d := Read(mustJSON(t, "waiting-dependency"))
+	depMsg := d.Analyze(testNow, DefaultSettings()).Message
+	dep := func(last string) Evidence {
+		return Evidence{EventsRead: true, Events: []Event{ev("DependencyNotReady", depMsg, 12, "11:50:00", last)}}
+	}
+	cases := []struct {
+		name, fixture      string
+		ev                 Evidence
+		mutant             Mutant
+		orEarliest, orLate string // "" for no Or
+	}{
+		// Three failures, the last at 11:59:55: the next after 3 s, in
+		// [11:59:58, 12:00:01.2]; listed at 12:00:00. Had it run (at
+		// 11:59:58 at the earliest, now at the latest), the one after
+		// comes 6 s later: [12:00:04, 12:00:08.2].
+		{name: "values, inside", fixture: "failed-values", ev: values(3, "11:59:53", "11:59:55"),
+			orEarliest: "12:00:04", orLate: "12:00:08.2"},
+		{name: "values, inside, mutant", fixture: "failed-values", ev: values(3, "11:59:53", "11:59:55"), mutant: MutantEventLagIgnored},
+		{name: "values, before", fixture: "failed-values", ev: values(8, "11:58:00", "11:59:35")},
+		{name: "values, after", fixture: "failed-values", ev: values(3, "11:59:50", "11:59:52")},
+		// The dependency's recheck every 30 s, the last at 11:59:29.
+		{name: "dependency, inside", fixture: "waiting-dependency", ev: dep("11:59:29"),
+			orEarliest: "12:00:29", orLate: "12:00:32.2"},
+		{name: "dependency, before", fixture: "waiting-dependency", ev: dep("11:59:40")},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := DefaultSettings()
+			s.Mutant = c.mutant
+			st := Read(mustJSON(t, c.fixture)).AnalyzeWith(testNow, s, c.ev)
+			or := st.Next.Or
+			switch {
+			case c.orEarliest == "" && or != nil:
+				t.Fatalf("or = [%s, %s], want none", fmtTime(&or.Earliest), fmtTime(&or.Latest))
+			case c.orEarliest == "":
+				return
+			case or == nil:
+				t.Fatalf("no or; window [%s, %s]", fmtTime(st.Next.Earliest), fmtTime(st.Next.Latest))
+			}
+			if got, want := fmtTime(&or.Earliest), fmtTime(at(t, c.orEarliest)); got != want {
+				t.Errorf("or earliest = %s, want %s", got, want)
+			}
+			if got, want := fmtTime(&or.Latest), fmtTime(at(t, c.orLate)); got != want {
+				t.Errorf("or latest = %s, want %s", got, want)
+			}
+			if !strings.Contains(or.If, "has run already") || st.Next.Overdue {
+				t.Errorf("or.if = %q, overdue %v", or.If, st.Next.Overdue)
+			}
+		})
+	}
+}

@@ -45,13 +45,17 @@ const (
 	// failing since its creation is taken to be the failures exactly, as
 	// if the finalizer's requeue never repeated.
 	MutantCreationRequeueIgnored Mutant = "creation-requeue-ignored"
+	// MutantEventLagIgnored: a failure before Helm listed inside the
+	// window of its next attempt gets that window alone, as if the
+	// controller's Event of an attempt were there as soon as it ran.
+	MutantEventLagIgnored Mutant = "event-lag-ignored"
 )
 
 // Mutants lists them all, for the mutation check.
 func Mutants() []Mutant {
 	return []Mutant{MutantExponentUnknown, MutantSlackX10, MutantNoHookPhases, MutantNoJitter,
 		MutantNoCacheWait, MutantNoQueue, MutantUpgradeBudget, MutantEventCountIgnored, MutantShortPrologue, MutantQueueUnbound,
-		MutantNoFailureHold, MutantCreationRequeueIgnored}
+		MutantNoFailureHold, MutantCreationRequeueIgnored, MutantEventLagIgnored}
 }
 
 // mutated applies the mutants that change settings rather than a rule.

@@ -216,8 +216,22 @@ type Next struct {
 	Blocked string `json:"blocked,omitempty"`
 	// Unwatched: no helm-controller selects the release (owner.go), so
 	// nothing is scheduled; Why says why none does.
-	Unwatched bool   `json:"unwatched,omitempty"`
-	Why       string `json:"why"`
+	Unwatched bool `json:"unwatched,omitempty"`
+	// Or is a second window for the same action, set when the attempt
+	// due in the first may have run already without a trace the cluster
+	// shows yet (If says which): a failure that leaves the object as it
+	// was is known only by its Event, and the controller records Events
+	// asynchronously. The attempt comes in one of the two windows.
+	Or  *Window `json:"or,omitempty"`
+	Why string  `json:"why"`
+}
+
+// Window is Next's other window: the attempt comes in [Earliest, Latest]
+// if what If says has happened.
+type Window struct {
+	Earliest time.Time `json:"earliest"`
+	Latest   time.Time `json:"latest"`
+	If       string    `json:"if"`
 }
 
 // Anchor is the condition the window was computed from.

@@ -50,6 +50,9 @@ func Detail(w io.Writer, st inspect.RetryState, o Options) error {
 	if st.Next.Earliest != nil && st.Next.Latest != nil {
 		field("When", detailWindow(st.Next, o))
 	}
+	if or, ok := orNext(st.Next); ok {
+		field("Or", detailWindow(or, o)+", "+Escape(st.Next.Or.If, false))
+	}
 	if st.Next.Bound != "" {
 		field("Bound", Escape(st.Next.Bound, false))
 	}

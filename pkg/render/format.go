@@ -142,6 +142,9 @@ func windowNext(st inspect.RetryState, o Options) string {
 		return fmt.Sprintf("%s overdue %s", n.Action, Human(o.Now.Sub(*n.Latest)))
 	}
 	text := string(n.Action) + " " + windowText(n, o)
+	if or, ok := orNext(n); ok {
+		text += " or " + windowText(or, o)
+	}
 	// A bound is not a prediction: the evidence could not narrow it (the
 	// detail view and -o json say why; a queued window's end is one when
 	// its worker is free at the latest).
@@ -199,6 +202,14 @@ func windowText(n inspect.Next, o Options) string {
 		return "in " + lo
 	}
 	return "in " + lo + "–" + hi
+}
+
+// orNext is n's other window (inspect.Next.Or) as a window of its own.
+func orNext(n inspect.Next) (inspect.Next, bool) {
+	if n.Or == nil {
+		return inspect.Next{}, false
+	}
+	return inspect.Next{Action: n.Action, Earliest: &n.Or.Earliest, Latest: &n.Or.Latest, Anchored: true}, true
 }
 
 // failuresText is the FAILURES column: failed attempts / attempts allowed.

@@ -19,7 +19,8 @@ type Row struct {
 	name, message            string // the message's first line
 	chart, version           string // with -o wide only
 	words                    *rowWords
-	earliest, latest, anchor time.Time // the window; the anchor's time
+	earliest, latest, anchor time.Time     // the window; the anchor's time
+	or                       *[2]time.Time // the other window (inspect.Next.Or), rare
 	retryInterval            inspect.Duration
 	count, allowed, total    int64 // Failures
 	revision, toRevision     int32
@@ -103,6 +104,9 @@ func (m *RowMaker) New(st *inspect.RetryState) Row {
 		r.chart, r.version = st.Release.Chart, st.Release.Version
 	}
 	r.setNext(n)
+	if n.Or != nil {
+		r.or = &[2]time.Time{n.Or.Earliest, n.Or.Latest}
+	}
 	if a := n.Anchor; a != nil {
 		r.anchor = a.Time
 		r.flags |= hasAnchor | flagIf(a.Condition == "Reconciling", reconcilingAnchor)
@@ -144,6 +148,9 @@ func (r *Row) next() inspect.Next {
 	}
 	if r.flags.has(bound) {
 		n.Bound = "bound" // only tested for: the table prints the mark, not the reason
+	}
+	if r.or != nil {
+		n.Or = &inspect.Window{Earliest: r.or[0], Latest: r.or[1]}
 	}
 	return n
 }

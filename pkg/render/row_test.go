@@ -24,6 +24,9 @@ func TestRowKeepsWhatTheTablePrints(t *testing.T) {
 	}{
 		{"controller down", func(st *inspect.RetryState) { st.Next.Blocked = "helm-controller is down" }, "(controller down)"},
 		{"bound", func(st *inspect.RetryState) { st.Next.Bound = "why" }, "(bound)"},
+		{"or", func(st *inspect.RetryState) {
+			st.Next.Or = &inspect.Window{Earliest: testNow.Add(90 * time.Second), Latest: testNow.Add(95 * time.Second), If: "why"}
+		}, " or 2026-11-23T12:01:30Z/2026-11-23T12:01:35Z"},
 		{"queued", func(st *inspect.RetryState) { st.Next.Queued = true }, "(queued)"},
 		{"queued, bound", func(st *inspect.RetryState) { st.Next.Queued, st.Next.Bound = true, "why" }, "(queued, bound)"},
 		{"unwatched", func(st *inspect.RetryState) { st.Next.Unwatched = true }, "unwatched"},
