@@ -3,13 +3,14 @@
 # several controller settings, one after the other: each run starts its own
 # control plane and controller and takes 2-4 minutes. Both modes end with
 # the busy set (TestGroundTruthBusy: --concurrent=2, attempts queued behind
-# Helm waits, jitter 5 %), once.
+# Helm waits, jitter 5 %) and the lag set (TestGroundTruthEventLag: the
+# controller's Events land 1 s late, ~2 minutes), once.
 #
 #   hack/groundtruth.sh all     jitter 0, 5 and 20 %, the DefaultToRetryOnFailure gate (at 5 %),
 #                               --min-retry-delay=1s --max-retry-delay=40s (delays, at 5 %), the
-#                               CancelHealthCheckOnNewRevision gate (cancel, at 5 %); busy; shards
+#                               CancelHealthCheckOnNewRevision gate (cancel, at 5 %); busy; lag; shards
 #   hack/groundtruth.sh ci      jitter 5 %, and one of {0 %, 20 %, the gate, delays, shards, cancel}
-#                               in rotation by the day of the year (UTC), to keep CI's time down; busy
+#                               in rotation by the day of the year (UTC), to keep CI's time down; busy; lag
 #   hack/groundtruth.sh cancel  the CancelHealthCheckOnNewRevision gate (at 5 %) alone
 #   hack/groundtruth.sh shards  the sharded cluster alone (TestGroundTruthShards: two controllers split
 #                               by --watch-label-selector, jitter 5 % and 10 %)
@@ -25,13 +26,13 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case $mode in
-all) settings=(jitter0 jitter5 jitter20 gate delays cancel busy shards) ;;
+all) settings=(jitter0 jitter5 jitter20 gate delays cancel busy lag shards) ;;
 cancel) settings=(cancel) ;;
 shards) settings=(shards) ;;
 ci)
 	rotation=(jitter0 jitter20 gate delays shards cancel)
 	day=$((10#$(date -u +%j)))
-	settings=(jitter5 "${rotation[$((day % ${#rotation[@]}))]}" busy)
+	settings=(jitter5 "${rotation[$((day % ${#rotation[@]}))]}" busy lag)
 	;;
 *)
 	echo "usage: $0 all|ci|cancel|shards" >&2
@@ -48,6 +49,7 @@ for setting in "${settings[@]}"; do
 	delays) delays=1s,40s ;;
 	cancel) gates=CancelHealthCheckOnNewRevision=true ;;
 	busy) test=TestGroundTruthBusy ;;
+	lag) test=TestGroundTruthEventLag ;;
 	shards) test=TestGroundTruthShards ;;
 	jitter*) jitter=${setting#jitter} ;;
 	gate) gates=DefaultToRetryOnFailure=true ;;

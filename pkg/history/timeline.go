@@ -180,5 +180,9 @@ func prediction(st inspect.RetryState) Entry {
 		t := st.Next.Latest.UTC()
 		e.Until = &t
 	}
+	if or := st.Next.Or; or != nil {
+		// The entry has one window; the other is said in words.
+		e.Message += fmt.Sprintf("; or from %s to %s, %s", or.Earliest.UTC().Format(time.RFC3339), or.Latest.UTC().Format(time.RFC3339), or.If)
+	}
 	return e
 }

@@ -170,3 +170,17 @@ func TestBuildSameSecond(t *testing.T) {
 		t.Errorf("same second:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// The prediction's second window (inspect.Next.Or: the attempt due may have
+// run, its Event not recorded yet) is said in its message: the entry has
+// one window of its own.
+func TestPredictionSaysTheOtherWindow(t *testing.T) {
+	in := storyInput()
+	or := inspect.Window{Earliest: testNow.Add(time.Minute), Latest: testNow.Add(time.Minute + 3*time.Second), If: "if it ran"}
+	in.State.Next.Or = &or
+	tl := history.Build(in).Timeline
+	msg := tl[len(tl)-1].Message
+	if want := "; or from " + or.Earliest.UTC().Format(time.RFC3339) + " to " + or.Latest.UTC().Format(time.RFC3339) + ", if it ran"; !strings.HasSuffix(msg, want) {
+		t.Errorf("prediction message %q, want it to end with %q", msg, want)
+	}
+}

@@ -144,6 +144,7 @@ type controllerSpec struct {
 	jitter, workers int
 	extra           []string
 	namespace       bool
+	kubeconfig      string // the controller's own, if not the admin's (the lag set's proxy)
 }
 
 // startControllerAs is startController for any controllerSpec: a sharded
@@ -165,7 +166,11 @@ func startControllerAs(ctx context.Context, t *testing.T, bin string, cl *cluste
 	}
 	logs.tee = logFile
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+cl.kubeconfig, "RUNTIME_NAMESPACE="+controllerNamespace)
+	kubeconfig := cl.kubeconfig
+	if spec.kubeconfig != "" {
+		kubeconfig = spec.kubeconfig
+	}
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig, "RUNTIME_NAMESPACE="+controllerNamespace)
 	cmd.Stdout, cmd.Stderr = logs, logs
 	// Dies with the test binary if that is killed (a test timeout).
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}

@@ -108,7 +108,8 @@ func mutantTable(results []mutantResult) string {
 // the mutants each is checked against: the main set at jitter 5 % and 20 %
 // (at 5 % an attempt rarely falls in the 0.5 s a jitter-less window cuts
 // off; at 20 % it often does), and the busy set (queue-off: only a
-// controller whose workers are all held shows it).
+// controller whose workers are all held shows it), the cancel gate's, and
+// the lag set's (event-lag-ignored: only Events landing late show it).
 var keptRecordings = []struct {
 	file    string
 	mutants func() []inspect.Mutant
@@ -117,6 +118,7 @@ var keptRecordings = []struct {
 	{"recording-jitter20.json.gz", inspect.Mutants},
 	{"recording-busy.json.gz", inspect.Mutants},
 	{"recording-cancel.json.gz", inspect.Mutants},
+	{"recording-lag.json.gz", inspect.Mutants},
 }
 
 // namedRecording is a recording, what it is called in the table, and the

@@ -104,6 +104,7 @@ type recorder struct {
 	states        []state
 	depChecks     []time.Time
 	errLogs       []time.Time // "Reconciler error" lines
+	polls         []time.Time // when a kept polled run of the binary started (analyzeAll replays them)
 	cacheWaits    []time.Time // a reconcile's end after its 10 s cache wait (cacheWaitTimedOut)
 	events        []recordedEvent
 	preds         []prediction
@@ -259,6 +260,9 @@ func (r *recorder) runPlugin(ctx context.Context, polled bool) bool {
 	r.ranOn = max(r.ranOn, idx)
 	if idx == len(r.states)-1 && sameConditions(r.states[idx].HR, rs) && !r.unseenReconcile(ran, done) {
 		r.preds = append(r.preds, prediction{State: idx, Ran: ran, RS: rs, JSON: out, Polled: polled})
+		if polled {
+			r.polls = append(r.polls, ran)
+		}
 		return true
 	}
 	return false

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 	"time"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
@@ -40,6 +41,7 @@ type recordedRelease struct {
 	States        []state         `json:"states"`
 	DepChecks     []time.Time     `json:"depChecks,omitempty"`
 	ErrLogs       []time.Time     `json:"errLogs,omitempty"`
+	Polls         []time.Time     `json:"polls,omitempty"`
 	CacheWaits    []time.Time     `json:"cacheWaits,omitempty"`
 	Events        []recordedEvent `json:"events,omitempty"`
 	Interventions []intervention  `json:"interventions,omitempty"`
@@ -59,7 +61,7 @@ func (r *recorder) recorded(scenario string) recordedRelease {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	rr := recordedRelease{Scenario: scenario, Namespace: r.ns, Name: r.name, Listed: r.listed, DepChecks: r.depChecks,
-		ErrLogs: r.errLogs, CacheWaits: r.cacheWaits, Events: r.events, Interventions: r.interventions, Ended: r.ended}
+		ErrLogs: r.errLogs, Polls: r.polls, CacheWaits: r.cacheWaits, Events: r.events, Interventions: r.interventions, Ended: r.ended}
 	for _, s := range r.states {
 		hr := s.HR.DeepCopy()
 		hr.ManagedFields = nil
@@ -72,7 +74,7 @@ func (r *recorder) recorded(scenario string) recordedRelease {
 func (rc recording) recorder(rr recordedRelease) *recorder {
 	return &recorder{ns: rr.Namespace, name: rr.Name, listed: rr.Listed, jitter: rc.Jitter, defaultRetry: retryGate(rc.Gates),
 		minDelay: rc.MinDelay, maxDelay: rc.MaxDelay,
-		states: rr.States, depChecks: rr.DepChecks, errLogs: rr.ErrLogs, cacheWaits: rr.CacheWaits, events: rr.Events,
+		states: rr.States, depChecks: rr.DepChecks, errLogs: rr.ErrLogs, polls: rr.Polls, cacheWaits: rr.CacheWaits, events: rr.Events,
 		interventions: rr.Interventions, ended: rr.Ended, ranOn: -1}
 }
 
@@ -105,6 +107,21 @@ func (r *recorder) analyzeAll(s inspect.Settings) error {
 			return err
 		}
 		r.preds = append(r.preds, prediction{State: i, Ran: st.At, RS: rs, JSON: out, Offline: true})
+	}
+	// The moments a scenario chose to run the binary (stage.poll, just
+	// after a failure the object does not show), on the newest state then:
+	// what the cluster showed at a moment no state marks.
+	for _, at := range r.polls {
+		i := sort.Search(len(r.states), func(k int) bool { return r.states[k].At.After(at) }) - 1
+		if i < 0 {
+			continue
+		}
+		rs := inspect.AnalyzeWith(r.states[i].HR, at, s, r.evidenceAt(at))
+		out, err := json.Marshal(rs)
+		if err != nil {
+			return err
+		}
+		r.preds = append(r.preds, prediction{State: i, Ran: at, RS: rs, JSON: out, Offline: true, Polled: true})
 	}
 	return nil
 }

@@ -109,10 +109,13 @@ func valuesMissingRepeated(s *stage) {
 }
 
 // failuresBeforeHelm is the reconciles that failed before Helm.
-func failuresBeforeHelm(as []attempt) []attempt {
+func failuresBeforeHelm(as []attempt) []attempt { return attemptsOfAction(as, "reconcile") }
+
+// attemptsOfAction is the attempts that ran action.
+func attemptsOfAction(as []attempt, action string) []attempt {
 	var out []attempt
 	for _, a := range as {
-		if a.Action == "reconcile" {
+		if a.Action == action {
 			out = append(out, a)
 		}
 	}
@@ -143,6 +146,9 @@ func (s *stage) checkWidths(rec *recorder, minFailures int) {
 		}
 		step := fails[k].At.Sub(fails[k-1].At)
 		width := p.RS.Next.Latest.Sub(*p.RS.Next.Earliest)
+		if or := p.RS.Next.Or; or != nil {
+			width = max(width, or.Latest.Sub(or.Earliest)) // each of the two windows
+		}
 		budget := step/2 + 5*time.Second
 		checked++
 		if !noted[k] {

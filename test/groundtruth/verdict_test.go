@@ -208,7 +208,7 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 			x.beforeWindow = n.Earliest != nil && iv.At.Before(*n.Earliest)
 			// Superseded only if the window was still open: nothing
 			// happening by its end is a disagreement, whatever came later.
-			if n.Action != inspect.ActionNone && iv.At.After(n.Latest.Add(allowance)) {
+			if n.Action != inspect.ActionNone && iv.At.After(lastLatest(n).Add(allowance)) {
 				x.Observed = fmt.Sprintf("nothing by %s (then: %s)", offset(iv.At, s.At), iv.What)
 				return r.disagreement(x, s, p)
 			}
@@ -234,7 +234,7 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 		x.Observed = fmt.Sprintf("nothing by %s", offset(end, s.At))
 		x.Verdict = unresolved
 		x.beforeWindow = end.Before(*n.Earliest)
-		if end.After(n.Latest.Add(allowance)) {
+		if end.After(lastLatest(n).Add(allowance)) {
 			return r.disagreement(x, s, p)
 		}
 		return x
@@ -247,12 +247,42 @@ func (r *recorder) check(x row, s state, p prediction, attempts []attempt) row {
 	if outOfBand && n.Action == inspect.ActionReconcile {
 		x.Observed += " (after an out-of-band change)"
 	}
-	inWindow := !next.At.Before(*n.Earliest) && !next.At.After(n.Latest.Add(allowance))
+	held, inWindow := holding(p, next.At)
 	if actionMatches(n.Action, *next, outOfBand) && inWindow {
 		x.Verdict = agree
-		return r.widthCheck(x, s, p, previousAttempt(attempts, after), next, next.At)
+		if held.RS.Next.Earliest != n.Earliest {
+			x.Observed += " (in next.or: the attempt due had run unseen)"
+		}
+		return r.widthCheck(x, s, held, previousAttempt(attempts, after), next, next.At)
 	}
 	return r.disagreement(x, s, p)
+}
+
+// holding is p with, as its window, the one of its two (inspect.Next.Or:
+// the attempt due may have run, its Event not recorded yet) that holds t,
+// the other as Or; false when neither does. Each window is held to both
+// ends; widthCheck holds both to the rule's budget.
+func holding(p prediction, t time.Time) (prediction, bool) {
+	n := p.RS.Next
+	in := func(e, l time.Time) bool { return !t.Before(e) && !t.After(l.Add(allowance)) }
+	switch {
+	case in(*n.Earliest, *n.Latest):
+		return p, true
+	case n.Or != nil && in(n.Or.Earliest, n.Or.Latest):
+		or := *n.Or
+		p.RS.Next.Earliest, p.RS.Next.Latest = &or.Earliest, &or.Latest
+		p.RS.Next.Or = &inspect.Window{Earliest: *n.Earliest, Latest: *n.Latest, If: "the window of the attempt due"}
+		return p, true
+	}
+	return p, false
+}
+
+// lastLatest is the end of n's later window.
+func lastLatest(n inspect.Next) time.Time {
+	if n.Or != nil && n.Or.Latest.After(*n.Latest) {
+		return n.Or.Latest
+	}
+	return *n.Latest
 }
 
 // actionMatches: the attempt ran what the plugin predicted. A Helm action
@@ -306,7 +336,11 @@ func predictedText(rs inspect.RetryState, at time.Time) string {
 	if n.Earliest == nil || n.Latest == nil {
 		return string(n.Action)
 	}
-	return fmt.Sprintf("%s in [%s, %s]", n.Action, offset(*n.Earliest, at), offset(*n.Latest, at))
+	text := fmt.Sprintf("%s in [%s, %s]", n.Action, offset(*n.Earliest, at), offset(*n.Latest, at))
+	if n.Or != nil {
+		text += fmt.Sprintf(" or [%s, %s]", offset(n.Or.Earliest, at), offset(n.Or.Latest, at))
+	}
+	return text
 }
 
 func offset(t, from time.Time) string {

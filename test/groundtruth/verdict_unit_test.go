@@ -173,3 +173,37 @@ func TestOverdueWhileFull(t *testing.T) {
 		t.Error("no queued prediction agreeing: the busy set did not create its state")
 	}
 }
+
+// A view with two windows (inspect.Next.Or) is held by the one that holds
+// the attempt, both ends of each checked with the allowance; an attempt in
+// neither, or between them past the first's allowance, is held by none.
+func TestHoldingTakesEitherWindow(t *testing.T) {
+	at := func(s float64) time.Time {
+		return time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC).Add(time.Duration(s * float64(time.Second)))
+	}
+	e, l := at(10), at(13)
+	p := prediction{RS: inspect.RetryState{Next: inspect.Next{Action: inspect.ActionReconcile, Earliest: &e, Latest: &l,
+		Or: &inspect.Window{Earliest: at(20), Latest: at(23)}}}}
+	for _, c := range []struct {
+		at       float64
+		ok, inOr bool
+	}{
+		{9.9, false, false}, {10, true, false}, {15.5, true, false}, {15.6, false, false},
+		{19.9, false, false}, {20, true, true}, {25.5, true, true}, {25.6, false, false},
+	} {
+		got, ok := holding(p, at(c.at))
+		if ok != c.ok {
+			t.Errorf("+%.1fs: held %v, want %v", c.at, ok, c.ok)
+			continue
+		}
+		if inOr := ok && got.RS.Next.Earliest.Equal(at(20)); inOr != c.inOr {
+			t.Errorf("+%.1fs: in the second window %v, want %v", c.at, inOr, c.inOr)
+		}
+		if ok && c.inOr && (got.RS.Next.Or == nil || !got.RS.Next.Or.Earliest.Equal(e)) {
+			t.Errorf("+%.1fs: the first window is not kept as the other: %+v", c.at, got.RS.Next.Or)
+		}
+	}
+	if lastLatest(p.RS.Next) != at(23) {
+		t.Errorf("lastLatest = %s", lastLatest(p.RS.Next))
+	}
+}

@@ -179,6 +179,11 @@ func (r *recorder) widthCheck(x row, s state, p prediction, prev, next *attempt,
 	}
 	x.Rule, x.Bound, x.Queued = n.Rule, n.Bound, n.Queued
 	x.Width = n.Latest.Sub(*n.Earliest)
+	if n.Or != nil {
+		// Two windows (the attempt due may have run unseen): each is held
+		// to the budget.
+		x.Width = max(x.Width, n.Or.Latest.Sub(n.Or.Earliest))
+	}
 	x.SlackEarly, x.SlackLate = end.Sub(*n.Earliest), n.Latest.Sub(end)
 	x.HasWidth = true
 	if x.Verdict != agree {
