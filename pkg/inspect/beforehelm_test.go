@@ -159,10 +159,11 @@ func TestDependencyFromEvents(t *testing.T) {
 // steps from 1.5 s (k0 1: 1.5+3+6 s, with the one cache wait) or 3 s (k0 2:
 // 3+6+12 s): the next wait is 12 or 24 s, a bound that says so. Without the
 // Event, a bound from the counters.
+const rollbackMsg = "Helm rollback to previous release apps/podinfo.v1 failed: timed out\n\nLast Helm logs:\n..."
+
 func TestFailedActionFromEvents(t *testing.T) {
-	msg := "Helm rollback to previous release apps/podinfo.v1 failed: timed out\n\nLast Helm logs:\n..."
 	st := stateWith(t, "rollback-errored", Evidence{EventsRead: true, Events: []Event{
-		ev("RollbackFailed", msg, 4, "11:59:30", "11:59:52")}})
+		ev("RollbackFailed", rollbackMsg, 4, "11:59:30", "11:59:52")}})
 	if st.Next.Action != ActionRollback || !strings.Contains(st.Next.Bound, "fit 2 backoff steps (12s to 24s)") {
 		t.Fatalf("next %s, bound %q", st.Next.Action, st.Next.Bound)
 	}
@@ -296,7 +297,8 @@ func TestAttemptMayHaveRunUnseen(t *testing.T) {
 		name, fixture      string
 		ev                 Evidence
 		mutant             Mutant
-		orEarliest, orLate string // "" for no Or
+		later              time.Duration // listed this long after testNow
+		orEarliest, orLate string        // "" for no Or
 	}{
 		// Three failures, the last at 11:59:55: the next after 3 s, in
 		// [11:59:58, 12:00:01.2]; listed at 12:00:00. Had it run (at
@@ -311,12 +313,19 @@ func TestAttemptMayHaveRunUnseen(t *testing.T) {
 		{name: "dependency, inside", fixture: "waiting-dependency", ev: dep("11:59:29"),
 			orEarliest: "12:00:29", orLate: "12:00:32.2"},
 		{name: "dependency, before", fixture: "waiting-dependency", ev: dep("11:59:40")},
+		// A rollback erroring again and again (TestFailedActionFromEvents):
+		// the next in [12:00:04, 12:00:19.2], 12 or 24 s after 11:59:52;
+		// listed at 12:00:10, the one after it 24 or 48 s after a time
+		// between 12:00:04 and then.
+		{name: "failed rollback, inside", fixture: "rollback-errored", later: 10 * time.Second,
+			ev: Evidence{EventsRead: true, Events: []Event{ev("RollbackFailed", rollbackMsg, 4, "11:59:30", "11:59:52")}},
+			orEarliest: "12:00:28", orLate: "12:01:00.2"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			s := DefaultSettings()
 			s.Mutant = c.mutant
-			st := Read(mustJSON(t, c.fixture)).AnalyzeWith(testNow, s, c.ev)
+			st := Read(mustJSON(t, c.fixture)).AnalyzeWith(testNow.Add(c.later), s, c.ev)
 			or := st.Next.Or
 			switch {
 			case c.orEarliest == "" && or != nil:

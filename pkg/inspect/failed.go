@@ -140,8 +140,13 @@ func (o *observation) failedActionNext(st *RetryState, r running) Next {
 			n.Bound = stepsBound(o.s, lo, hi, count)
 			n.Why += fmt.Sprintf("; its Event says %d failure(s) in a row, the last at %s, so the next wait is %s",
 				count, ev.Last.UTC().Format(time.RFC3339), stepRange(o.s, lo+count-1, hi+count-1))
-			return window{earliest: ev.Last.Add(backoffStep(lo+count-1, o.s)),
-				latest: ev.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}.toNext(n, o.now)
+			w := window{earliest: ev.Last.Add(backoffStep(lo+count-1, o.s)),
+				latest: ev.Last.Add(lttResolution + backoffStep(hi+count-1, o.s) + retrySlack), anchored: true}
+			n = w.toNext(n, o.now)
+			// The same error again leaves the object as it was: only
+			// its Event, recorded asynchronously, shows the attempt.
+			n.Or = o.ranUnseen(w, action, backoffStep(lo+count, o.s), backoffStep(hi+count, o.s))
+			return n
 		}
 	}
 	if r, ok := o.remediationErrors(st, action); ok {
