@@ -318,7 +318,7 @@ func TestAttemptMayHaveRunUnseen(t *testing.T) {
 		// listed at 12:00:10, the one after it 24 or 48 s after a time
 		// between 12:00:04 and then.
 		{name: "failed rollback, inside", fixture: "rollback-errored", later: 10 * time.Second,
-			ev: Evidence{EventsRead: true, Events: []Event{ev("RollbackFailed", rollbackMsg, 4, "11:59:30", "11:59:52")}},
+			ev:         Evidence{EventsRead: true, Events: []Event{ev("RollbackFailed", rollbackMsg, 4, "11:59:30", "11:59:52")}},
 			orEarliest: "12:00:28", orLate: "12:01:00.2"},
 	}
 	for _, c := range cases {
