@@ -2,12 +2,8 @@ package render
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
 )
@@ -17,17 +13,9 @@ import (
 // recorded yet). The table's NEXT cell and the detail view print both, on
 // a terminal and piped; the detail view says when the second holds.
 func TestGoldenTwoWindows(t *testing.T) {
-	y, err := os.ReadFile(filepath.Join("..", "inspect", "testdata", "states", "failed-values.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	j, err := yaml.YAMLToJSON(y)
-	if err != nil {
-		t.Fatal(err)
-	}
 	at := func(s string) time.Time { x, _ := time.Parse(time.RFC3339, "2026-11-23T"+s+"Z"); return x }
 	msg := "could not resolve Secret chart values reference 'apps/values'"
-	st := inspect.Read(j).AnalyzeWith(testNow, inspect.DefaultSettings(), inspect.Evidence{EventsRead: true, Events: []inspect.Event{
+	st := inspect.Read(fixtureJSON(t, "failed-values")).AnalyzeWith(testNow, inspect.DefaultSettings(), inspect.Evidence{EventsRead: true, Events: []inspect.Event{
 		{Type: "Normal", Reason: "UpgradeSucceeded", Message: "Helm upgrade succeeded", Count: 1, First: at("11:00:00"), Last: at("11:00:00")},
 		{Type: "Warning", Reason: "ValuesError", Message: msg, Count: 3, First: at("11:59:53"), Last: at("11:59:55")}}})
 	if st.Next.Or == nil {

@@ -29,17 +29,23 @@ func states(t *testing.T, names ...string) []inspect.RetryState {
 	t.Helper()
 	out := make([]inspect.RetryState, 0, len(names))
 	for _, n := range names {
-		y, err := os.ReadFile(filepath.Join("..", "inspect", "testdata", "states", n+".yaml"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		j, err := yaml.YAMLToJSON(y)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, inspect.AnalyzeJSON(j, testNow, inspect.DefaultSettings()))
+		out = append(out, inspect.AnalyzeJSON(fixtureJSON(t, n), testNow, inspect.DefaultSettings()))
 	}
 	return out
+}
+
+// fixtureJSON is the inspect fixture name as JSON.
+func fixtureJSON(t *testing.T, name string) []byte {
+	t.Helper()
+	y, err := os.ReadFile(filepath.Join("..", "inspect", "testdata", "states", name+".yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := yaml.YAMLToJSON(y)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return j
 }
 
 // golden compares got with testdata/golden/<name>, or rewrites it with -update.

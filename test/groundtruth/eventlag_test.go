@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	v2 "github.com/fluxcd/helm-controller/api/v2"
 	"k8s.io/client-go/rest"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
@@ -114,12 +113,7 @@ func TestGroundTruthEventLag(t *testing.T) {
 // one before is there and the new one is not: the attempt just logged is
 // the one the Events say is due, and the next comes a step later.
 func lagValuesMissing(s *stage) {
-	s.publish("app", "ok", "0.1.0")
-	rec := s.release("app", spec("app", "1h", ""))
-	s.waitFor(rec, "the install", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return ready(hr) })
-	s.update(rec, "valuesFrom a missing ConfigMap", func(hr *v2.HelmRelease) {
-		hr.Spec.ValuesFrom = []v2.ValuesReference{{Kind: "ConfigMap", Name: "missing"}}
-	})
+	rec := s.readyThenValuesMissing()
 	// 0.75 + 1.5 + ... + 24 s: seven failures; the views after the
 	// third to the sixth are judged by the next one.
 	deadline := time.Now().Add(3 * time.Minute)

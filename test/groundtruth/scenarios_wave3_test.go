@@ -89,12 +89,7 @@ func (s *stage) unreadySource(name string) {
 // and, from the third failure on, be no wider than half the real step plus
 // 5 s (the width the Event's count and times allow).
 func valuesMissingRepeated(s *stage) {
-	s.publish("app", "ok", "0.1.0")
-	rec := s.release("app", spec("app", "1h", ""))
-	s.waitFor(rec, "the install", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return ready(hr) })
-	s.update(rec, "valuesFrom a missing ConfigMap", func(hr *v2.HelmRelease) {
-		hr.Spec.ValuesFrom = []v2.ValuesReference{{Kind: "ConfigMap", Name: "missing"}}
-	})
+	rec := s.readyThenValuesMissing()
 	// 0.75 + 1.5 + ... + 48 s: seven steps, eight failures, then one
 	// more step of 96 s that the last views are judged against.
 	deadline := time.Now().Add(5 * time.Minute)
@@ -106,6 +101,20 @@ func valuesMissingRepeated(s *stage) {
 	s.checkWidths(rec, 3)
 	s.finish(expectation{Desc: "values missing, failing before Helm", Match: specChangedBeforeHelm("ValuesError"),
 		Phase: inspect.PhaseFailed, Action: inspect.ActionReconcile})
+}
+
+// readyThenValuesMissing installs a release and, once it is Ready, gives it
+// a valuesFrom a ConfigMap that does not exist: from then on it fails
+// before Helm, rate-limited from the first step (the install's success
+// made the work queue forget it).
+func (s *stage) readyThenValuesMissing() *recorder {
+	s.publish("app", "ok", "0.1.0")
+	rec := s.release("app", spec("app", "1h", ""))
+	s.waitFor(rec, "the install", attemptTimeout(1), func(hr *v2.HelmRelease, _ []attempt) bool { return ready(hr) })
+	s.update(rec, "valuesFrom a missing ConfigMap", func(hr *v2.HelmRelease) {
+		hr.Spec.ValuesFrom = []v2.ValuesReference{{Kind: "ConfigMap", Name: "missing"}}
+	})
+	return rec
 }
 
 // failuresBeforeHelm is the reconciles that failed before Helm.
