@@ -27,6 +27,9 @@ type analyses struct {
 	until   []time.Time          // re-analyze once the clock reaches it; zero: never
 	queues  []*inspect.Queue     // each controller's load, kept state by state (judges.queueSettings)
 	group   []int                // the queue of each state's controller; -1: none
+	// evidence is the Events of the releases they time, as a live view
+	// last read them (evidencePoll), by key; nil until one is read.
+	evidence map[string]inspect.Evidence
 	// trim, when set, drops what the view never prints from each state
 	// as it is analyzed (render.TableOnly: a few hundred bytes a release
 	// kept instead of kilobytes).
@@ -73,7 +76,7 @@ func (a *analyses) put(d inspect.Decoded, now time.Time) (added bool) {
 
 func (a *analyses) analyze(i int, now time.Time) {
 	s := a.j.of(a.objects[i].Object)
-	a.states[i] = a.objects[i].Analyze(now, s)
+	a.states[i] = a.objects[i].AnalyzeWith(now, s, a.evidenceOf(i))
 	a.until[i] = a.stableUntil(now, &a.states[i], a.objects[i], s)
 	g := a.j.queueOf(&a.states[i])
 	if old := a.group[i]; old >= 0 && old != g {
@@ -94,6 +97,7 @@ func (a *analyses) remove(k string) {
 		return
 	}
 	delete(a.index, k)
+	delete(a.evidence, k)
 	a.objects, a.states, a.until = slices.Delete(a.objects, i, i+1), slices.Delete(a.states, i, i+1), slices.Delete(a.until, i, i+1)
 	a.group = slices.Delete(a.group, i, i+1)
 	for _, q := range a.queues {

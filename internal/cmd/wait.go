@@ -173,6 +173,7 @@ func (o *WaitOptions) Run(ctx context.Context) error {
 	defer cancel()
 	w := newWaiter(o, settings, deadline)
 	w.health = newHealthPoll(waitCtx, client, o.g, o.deps.Now())
+	w.evidence = newEvidencePoll(waitCtx, client, o.target, o.deps.Now())
 	err = follow(waitCtx, client, o.target, o.sel.chunkSize, frameGap, w)
 	switch {
 	case ctx.Err() != nil:

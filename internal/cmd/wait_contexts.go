@@ -49,6 +49,7 @@ func (o *WaitOptions) runContexts(ctx context.Context) error {
 
 			w := newWaiter(&one, m.settings, deadline)
 			w.health = newHealthPoll(cctx, m.client, o.g, o.deps.Now())
+			w.evidence = newEvidencePoll(cctx, m.client, m.target, o.deps.Now())
 			err := follow(cctx, m.client, m.target, o.sel.chunkSize, frameGap, listedHook{w, listed})
 			switch {
 			case ctx.Err() != nil:

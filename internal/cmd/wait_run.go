@@ -24,10 +24,11 @@ type waiter struct {
 	j        *judges
 	deadline time.Time
 
-	health  *healthPoll      // the controllers' health, read again (nil: never)
-	seen    *analyses        // every object of the scope, for the controller's load
-	tracked []string         // the releases waited for, in list order
-	waited  map[string]int64 // their generation when the wait began
+	health   *healthPoll      // the controllers' health, read again (nil: never)
+	evidence *evidencePoll    // the Events of the releases they time, read again (nil: never)
+	seen     *analyses        // every object of the scope, for the controller's load
+	tracked  []string         // the releases waited for, in list order
+	waited   map[string]int64 // their generation when the wait began
 
 	started bool
 	items   []render.WaitItem // the last judgement
@@ -56,6 +57,7 @@ func (w *waiter) listed(objs []inspect.Decoded) error {
 		w.seen = newAnalyses(w.j, clockStep)
 	}
 	w.seen.reset(objs, w.o.deps.Now())
+	w.evidence.readNow(w.seen, w.o.deps.Now())
 	if !w.started {
 		if err := w.begin(); err != nil {
 			return err
@@ -139,6 +141,9 @@ func (w *waiter) tick() error {
 	if _, moved := pollHealth(w.health, w.seen, w.o.deps.Now(), w.o.deps.Streams.ErrOut); moved {
 		w.j = w.seen.j
 		return w.judge(true) // a controller down fails the wait at once, as at its start
+	}
+	if _, sharper := pollEvidence(w.evidence, w.seen, w.o.deps.Now()); sharper {
+		return w.judge(true)
 	}
 	width, height := w.o.term.size()
 	if w.behind || [2]int{width, height} != w.size || !sameSecond(w.o.deps.Now(), w.judgedAt) {

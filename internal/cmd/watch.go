@@ -16,11 +16,12 @@ import (
 // terminal, so countdowns move), without further API requests. An event
 // re-analyzes its object alone (analyses).
 type liveView struct {
-	o      *StatusOptions
-	seen   *analyses   // in the order the LIST returned them
-	health *healthPoll // the controllers' health, read again
-	live   render.Live // the last frame on a terminal, to redraw in place
-	conn   connState   // the API server away (watch_conn.go)
+	o        *StatusOptions
+	seen     *analyses     // in the order the LIST returned them
+	health   *healthPoll   // the controllers' health, read again
+	evidence *evidencePoll // the Events of the releases they time, read again
+	live     render.Live   // the last frame on a terminal, to redraw in place
+	conn     connState     // the API server away (watch_conn.go)
 	// On a terminal: when the last frame was drawn, at which size, and
 	// whether a change came since that it does not show (frameGap).
 	drawn  time.Time
@@ -45,7 +46,8 @@ func (o *StatusOptions) runWatch(ctx context.Context, client Cluster, j *judges)
 	if dataFormats[o.out.Format] {
 		return o.runWatchData(ctx, client, j) // watch_data.go: for programs
 	}
-	v := &liveView{o: o, seen: newAnalyses(j, clockStep), health: newHealthPoll(ctx, client, o.g, o.deps.Now())}
+	v := &liveView{o: o, seen: newAnalyses(j, clockStep), health: newHealthPoll(ctx, client, o.g, o.deps.Now()),
+		evidence: newEvidencePoll(ctx, client, o.target, o.deps.Now())}
 	v.seen.trim = o.trim() // the table's states, as status -A keeps them
 	every := time.Second   // a pipe: for the controllers' health alone
 	if o.term.tty {
@@ -65,7 +67,9 @@ func (v *liveView) end(ctx context.Context, err error) error {
 
 // listed starts the view over from a LIST.
 func (v *liveView) listed(objs []inspect.Decoded) error {
-	v.seen.reset(objs, v.o.deps.Now())
+	now := v.o.deps.Now()
+	v.seen.reset(objs, now)
+	v.evidence.readNow(v.seen, now)
 	v.drawAll()
 	return nil
 }
@@ -78,6 +82,8 @@ func (v *liveView) listed(objs []inspect.Decoded) error {
 func (v *liveView) tick() error {
 	now := v.o.deps.Now()
 	changed, moved := pollHealth(v.health, v.seen, now, v.o.deps.Streams.ErrOut)
+	sharper, more := pollEvidence(v.evidence, v.seen, now)
+	changed, moved = append(changed, sharper...), moved || more
 	if !v.o.term.tty {
 		for _, k := range changed {
 			if err := v.drawOne(k, now); err != nil {

@@ -19,18 +19,19 @@ var dataFormats = map[string]bool{"json": true, "yaml": true, "name": true, "jso
 // JSON), for a program to read: `status -A -w -o json | jq`. It never
 // redraws, on a terminal either; the clock moving is not a change.
 type dataView struct {
-	o      *StatusOptions
-	j      *judges
-	all    *analyses         // every object seen, for the controller's load
-	seen   map[string]string // resourceVersion last printed, per object
-	events bool              // --output-watch-events
-	health *healthPoll       // the controllers' health, read again
+	o        *StatusOptions
+	j        *judges
+	all      *analyses         // every object seen, for the controller's load
+	seen     map[string]string // resourceVersion last printed, per object
+	events   bool              // --output-watch-events
+	health   *healthPoll       // the controllers' health, read again
+	evidence *evidencePoll     // the Events of the releases they time, read again
 }
 
 func (o *StatusOptions) runWatchData(ctx context.Context, client Cluster, j *judges) error {
 	v := &dataView{o: o, j: j, all: newAnalyses(j, clockStep), seen: map[string]string{}, events: o.watchEvents,
-		health: newHealthPoll(ctx, client, o.g, o.deps.Now())}
-	err := follow(ctx, client, o.target, o.sel.chunkSize, time.Second, v) // ticks: for the controllers' health alone
+		health: newHealthPoll(ctx, client, o.g, o.deps.Now()), evidence: newEvidencePoll(ctx, client, o.target, o.deps.Now())}
+	err := follow(ctx, client, o.target, o.sel.chunkSize, time.Second, v) // ticks: for the controllers' health and the Events alone
 	if ctx.Err() != nil {
 		return nil // Ctrl-C and --timeout end a watch normally
 	}
@@ -47,6 +48,7 @@ func (v *dataView) listed(objs []inspect.Decoded) error {
 	before := v.all
 	v.all = newAnalyses(v.j, clockStep)
 	v.all.reset(objs, now)
+	v.evidence.readNow(v.all, now)
 	states, _ := v.all.all(now, v.o.target)
 	v.j.warnNew(v.o.deps.Streams.ErrOut)
 	byKey := make(map[string]inspect.RetryState, len(states))
@@ -103,6 +105,8 @@ func (v *dataView) apply(ev watch.Event) error {
 func (v *dataView) tick() error {
 	now := v.o.deps.Now()
 	changed, moved := pollHealth(v.health, v.all, now, v.o.deps.Streams.ErrOut)
+	sharper, more := pollEvidence(v.evidence, v.all, now)
+	changed, moved = append(changed, sharper...), moved || more
 	if !moved {
 		return nil
 	}

@@ -53,9 +53,16 @@ func (d Decoded) AnalyzeWith(now time.Time, s Settings, ev Evidence) RetryState 
 // dependency recheck it does not time, a failed drift correction's
 // step); AnalyzeWith takes them.
 func (st *RetryState) WantsEvents() bool {
+	return st.TimedByEvents() && st.Next.Bound != ""
+}
+
+// TimedByEvents: the window of this state comes from the release's Events
+// when they are read (WantsEvents when they were not): a live view reads
+// them again while it is so, as each attempt adds to them.
+func (st *RetryState) TimedByEvents() bool {
 	switch st.Next.Rule {
 	case RuleErrorBackoff, RuleDependency, RuleDriftRetry:
-		return st.Next.Bound != ""
+		return true
 	}
 	return false
 }
