@@ -38,7 +38,7 @@ func TestWatchReadsEvents(t *testing.T) {
 		InvolvedObject: corev1.ObjectReference{Kind: v2.HelmReleaseKind, APIVersion: v2.GroupVersion.String(), Namespace: ns, Name: hr.Name, UID: hr.UID},
 		Type:           corev1.EventTypeWarning, Reason: ready.Reason, Message: ready.Message, Count: 3,
 		FirstTimestamp: metav1.NewTime(at), LastTimestamp: metav1.NewTime(at.Add(2 * time.Second)),
-		Source:         corev1.EventSource{Component: "helm-controller"}}
+		Source: corev1.EventSource{Component: "helm-controller"}}
 	if err := h.admin.Create(ctx, ev); err != nil {
 		t.Fatal(err)
 	}
