@@ -3,7 +3,6 @@ package cmd
 import (
 	"context"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
@@ -28,17 +27,10 @@ const (
 )
 
 // evidencePoll reads the Events of the releases a live view names in the
-// background, one read at a time and at most one every evidenceEvery, and
-// hands each finished read over once (take), as healthPoll does: the
-// view's loop never waits on the API server for it.
+// background (background), as healthPoll reads the controllers.
 type evidencePoll struct {
-	ctx  context.Context
+	bg   background[evidenceRead]
 	read func(context.Context, []inspect.Decoded) func(inspect.Decoded) inspect.Evidence
-
-	mu      sync.Mutex
-	next    time.Time // the clock reading from which the next read may start
-	running bool
-	fresh   *evidenceRead
 }
 
 // evidenceRead is one finished read: the releases it was for, and each
@@ -50,9 +42,10 @@ type evidenceRead struct {
 
 // newEvidencePoll reads through client, in t's scope, from now on.
 func newEvidencePoll(ctx context.Context, client Cluster, t target, now time.Time) *evidencePoll {
-	return &evidencePoll{ctx: ctx, next: now, read: func(ctx context.Context, objs []inspect.Decoded) func(inspect.Decoded) inspect.Evidence {
-		return readEvidence(ctx, client, t, objs)
-	}}
+	return &evidencePoll{bg: background[evidenceRead]{ctx: ctx, next: now},
+		read: func(ctx context.Context, objs []inspect.Decoded) func(inspect.Decoded) inspect.Evidence {
+			return readEvidence(ctx, client, t, objs)
+		}}
 }
 
 // take returns the read that finished since the last take, if any, and
@@ -61,31 +54,12 @@ func (p *evidencePoll) take(now time.Time, wanting func() []inspect.Decoded) (ev
 	if p == nil {
 		return evidenceRead{}, false
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fresh != nil {
-		r := *p.fresh
-		p.fresh = nil
-		return r, true
-	}
-	if p.running || now.Before(p.next) {
-		return evidenceRead{}, false
-	}
-	objs := wanting()
-	if len(objs) == 0 {
-		return evidenceRead{}, false
-	}
-	p.running, p.next = true, now.Add(pollGap(len(objs)))
-	go func() {
-		of := p.read(p.ctx, objs)
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.running = false
-		if p.ctx.Err() == nil { // a read cut short by the end of the command says nothing
-			p.fresh = &evidenceRead{objs: objs, of: of}
-		}
-	}()
-	return evidenceRead{}, false
+	return p.bg.take(now, func() (func(context.Context) evidenceRead, time.Duration, bool) {
+		objs := wanting()
+		return func(ctx context.Context) evidenceRead {
+			return evidenceRead{objs: objs, of: p.read(ctx, objs)}
+		}, pollGap(len(objs)), len(objs) > 0
+	})
 }
 
 // readNow reads, before the view shows a LIST, the Events of the releases
@@ -100,10 +74,8 @@ func (p *evidencePoll) readNow(a *analyses, now time.Time) {
 	if len(objs) == 0 {
 		return
 	}
-	a.withEvidence(evidenceRead{objs: objs, of: p.read(p.ctx, objs)}, now)
-	p.mu.Lock()
-	p.next = now.Add(pollGap(len(objs)))
-	p.mu.Unlock()
+	a.withEvidence(evidenceRead{objs: objs, of: p.read(p.bg.ctx, objs)}, now)
+	p.bg.notBefore(now.Add(pollGap(len(objs))))
 }
 
 // pollGap is the time from a read of n releases' Events to the next.
@@ -126,6 +98,17 @@ func pollEvidence(p *evidencePoll, a *analyses, now time.Time) ([]string, bool) 
 	}
 	changed := a.withEvidence(r, now)
 	return changed, len(changed) > 0
+}
+
+// union is a with the keys of b it does not have: a release both polls
+// changed is written once.
+func union(a, b []string) []string {
+	for _, k := range b {
+		if !slices.Contains(a, k) {
+			a = append(a, k)
+		}
+	}
+	return a
 }
 
 // timedByEvents is every object whose state its Events time.

@@ -129,3 +129,11 @@ func decodedStates(t *testing.T, names ...string) []inspect.Decoded {
 	}
 	return out
 }
+
+// A release whose health and Events changed at the same tick is written
+// once.
+func TestUnionWritesEachKeyOnce(t *testing.T) {
+	if got := union([]string{"a/x", "a/y"}, []string{"a/y", "a/z"}); strings.Join(got, ",") != "a/x,a/y,a/z" {
+		t.Errorf("union = %v", got)
+	}
+}

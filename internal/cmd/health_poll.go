@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/hrretry/kubectl-hrretry/internal/cluster"
@@ -22,23 +21,17 @@ import (
 // small requests every 10 s.
 const healthEvery = 10 * time.Second
 
-// healthPoll reads the controllers in the background, one read at a time
-// and at most one every healthEvery, and hands each finished read over once
-// (take), so that the view's loop never waits on the API server for it.
+// healthPoll reads the controllers in the background (background), at most
+// once every healthEvery.
 type healthPoll struct {
-	ctx  context.Context
+	bg   background[cluster.Controllers]
 	read func(context.Context) cluster.Controllers
-
-	mu      sync.Mutex
-	next    time.Time // the clock reading from which the next read may start
-	running bool
-	fresh   *cluster.Controllers
 }
 
 // newHealthPoll polls client's controllers as the command first read them
 // (readSettings), the first time healthEvery after now.
 func newHealthPoll(ctx context.Context, client Cluster, g *globalOptions, now time.Time) *healthPoll {
-	return &healthPoll{ctx: ctx, next: now.Add(healthEvery), read: func(ctx context.Context) cluster.Controllers {
+	return &healthPoll{bg: background[cluster.Controllers]{ctx: ctx, next: now.Add(healthEvery)}, read: func(ctx context.Context) cluster.Controllers {
 		return client.Controllers(ctx, g.controllerNamespace, g.controllerName, g.pinned())
 	}}
 }
@@ -49,26 +42,9 @@ func (p *healthPoll) take(now time.Time) (cluster.Controllers, bool) {
 	if p == nil {
 		return cluster.Controllers{}, false
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.fresh != nil {
-		cs := *p.fresh
-		p.fresh = nil
-		return cs, true
-	}
-	if !p.running && !now.Before(p.next) {
-		p.running, p.next = true, now.Add(healthEvery)
-		go func() {
-			cs := p.read(p.ctx)
-			p.mu.Lock()
-			defer p.mu.Unlock()
-			p.running = false
-			if p.ctx.Err() == nil { // a read cut short by the end of the command says nothing
-				p.fresh = &cs
-			}
-		}()
-	}
-	return cluster.Controllers{}, false
+	return p.bg.take(now, func() (func(context.Context) cluster.Controllers, time.Duration, bool) {
+		return p.read, healthEvery, true
+	})
 }
 
 // withHealth is j with each controller's health as cs read it, whether

@@ -83,7 +83,7 @@ func (v *liveView) tick() error {
 	now := v.o.deps.Now()
 	changed, moved := pollHealth(v.health, v.seen, now, v.o.deps.Streams.ErrOut)
 	sharper, more := pollEvidence(v.evidence, v.seen, now)
-	changed, moved = append(changed, sharper...), moved || more
+	changed, moved = union(changed, sharper), moved || more
 	if !v.o.term.tty {
 		for _, k := range changed {
 			if err := v.drawOne(k, now); err != nil {

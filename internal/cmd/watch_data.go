@@ -106,7 +106,7 @@ func (v *dataView) tick() error {
 	now := v.o.deps.Now()
 	changed, moved := pollHealth(v.health, v.all, now, v.o.deps.Streams.ErrOut)
 	sharper, more := pollEvidence(v.evidence, v.all, now)
-	changed, moved = append(changed, sharper...), moved || more
+	changed, moved = union(changed, sharper), moved || more
 	if !moved {
 		return nil
 	}
