@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/url"
 	"path/filepath"
+	goruntime "runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -304,5 +305,24 @@ func TestContextsCompletion(t *testing.T) {
 	r := executeContexts(t, clusters(t), "__complete", "status", "--contexts", "east,")
 	if !strings.HasPrefix(r.stdout, "east,down\neast,locked\neast,west\n:") {
 		t.Errorf("completion of the second context: %q", r.stdout)
+	}
+}
+
+// TestContextsCollectOnce: a listing of several clusters collects its
+// garbage once, after all of them are read; a collection per cluster
+// (runtime.GC blocks its caller for a whole cycle) made each wait for the
+// others' (issue 26).
+func TestContextsCollectOnce(t *testing.T) {
+	for _, args := range [][]string{{"status", "--contexts", "east,west"}, {"status", "--contexts", "east,west", "-o", "json"}} {
+		var before, after goruntime.MemStats
+		goruntime.ReadMemStats(&before)
+		r := executeContexts(t, clusters(t), args...)
+		goruntime.ReadMemStats(&after)
+		if r.code != ExitOK {
+			t.Fatalf("%v: exit %d", args, r.code)
+		}
+		if n := after.NumForcedGC - before.NumForcedGC; n != 1 {
+			t.Errorf("%v: %d forced collections, want 1", args, n)
+		}
 	}
 }

@@ -87,7 +87,6 @@ func fetch[T any](ctx context.Context, client Cluster, t target, chunkSize int64
 	for _, r := range runs {
 		all = append(all, r...)
 	}
-	settle()
 	return all, err
 }
 
@@ -139,12 +138,17 @@ func fetchRuns[T any](ctx context.Context, client Cluster, t target, chunkSize i
 	return kept, nil
 }
 
-// settle collects once what a listing left behind (its runs of JSON, the
-// decoded objects, the runs copied): the heap goal the collector last set
-// is twice the fetch's peak, and collecting here sets it from what is kept
-// alone before rendering allocates. At N=20,000 peak RSS went from 93-108
-// to 90-91 MiB, for one collection of a heap the size of the states and no
-// measurable CPU (BENCHMARKS.md).
+// settle collects once what a command's listings left behind (their runs
+// of JSON, the decoded objects, the runs copied): the heap goal the
+// collector last set is twice the fetch's peak, and collecting here sets it
+// from what is kept alone before rendering allocates. At N=20,000 peak RSS
+// went from 93-108 to 90-91 MiB, for one collection of a heap the size of
+// the states and no measurable CPU (BENCHMARKS.md). Once a command, after
+// all its clusters are listed, never per listing: runtime.GC blocks its
+// caller for a whole cycle, and ten clusters listed at once each waited
+// for one or more, six to ten collections of the whole fleet's heap at the
+// end of the run (10 × 1,000 replayed: ~60 ms of CPU and as much wall time,
+// issue 26).
 func settle() { runtime.GC() }
 
 // getNamed GETs each name; a missing one is reported after the others.

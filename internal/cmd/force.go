@@ -159,6 +159,7 @@ func (o *ForceOptions) Run(ctx context.Context) error {
 	}
 	defer done()
 	targets, err := o.targets(ctx, client, o.target, future)
+	settle()
 	settings := future.judges()
 	if err != nil {
 		return err

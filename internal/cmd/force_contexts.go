@@ -24,6 +24,7 @@ func (o *ForceOptions) runContexts(ctx context.Context) error {
 		plans[i] = trigger.NewPlan(targets, o.req)
 		return err
 	})
+	settle()
 	o.g.fleetNotes(ms, errOut)
 
 	planOut := errOut

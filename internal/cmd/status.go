@@ -181,6 +181,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	now := o.deps.Now()
 	// Not the table (tableOnly): whole states.
 	states, fetchErr := fetchStates(ctx, client, o.target, o.sel.chunkSize, now, settings, nil)
+	settle()
 	if fetchErr != nil && len(states) == 0 {
 		return fetchErr // the settings note would only repeat the same failure
 	}

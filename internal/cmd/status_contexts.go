@@ -35,6 +35,7 @@ func (o *StatusOptions) runContexts(ctx context.Context) error {
 		parts[i] = states
 		return err // names missing here: the others are listed, and the row says which
 	})
+	settle()
 	o.g.fleetNotes(ms, errOut)
 
 	var states []inspect.RetryState
@@ -88,6 +89,7 @@ func (o *StatusOptions) runContextsTable(ctx context.Context) error {
 		parts[i], loads[i], err = o.listRows(ctx, m.client, m.target, m.settings, now, o.rowMaker(), m.context)
 		return err // names missing here: the others are listed, and the row says which
 	})
+	settle()
 	o.g.fleetNotes(ms, errOut)
 
 	var entries []*tableEntry

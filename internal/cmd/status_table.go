@@ -23,6 +23,7 @@ type tableEntry struct {
 func (o *StatusOptions) runTable(ctx context.Context, client Cluster, settings *settingsFuture) error {
 	now := o.deps.Now()
 	entries, loads, fetchErr := o.listRows(ctx, client, o.target, settings, now, o.rowMaker(), "")
+	settle()
 	if fetchErr != nil && len(entries) == 0 {
 		return fetchErr // the settings note would only repeat the same failure
 	}
@@ -65,7 +66,6 @@ func (o *StatusOptions) listRows(ctx context.Context, client Cluster, t target, 
 	if len(entries) == 0 {
 		return nil, nil, err
 	}
-	settle()
 	loads := settings.judges().hintLoads(len(entries), func(i int) *hinted { return &entries[i].hint }, now,
 		t.seesAll(), func(i int, f func(*inspect.Next)) { entries[i].row.Mark(f) })
 	return entries, loads, err

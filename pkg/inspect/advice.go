@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"strconv"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
 )
@@ -40,12 +41,12 @@ func summary(st *RetryState) string {
 			return fmt.Sprintf("the reconcile failed before Helm ran (%s)", st.Reason)
 		}
 	}
-	s := fmt.Sprintf("the last %s failed", what)
+	s := "the last " + string(what) + " failed"
 	switch f := st.Failures; {
 	case f.Allowed >= 0 && f.Count > 0:
-		s += fmt.Sprintf(" (%d of %d allowed attempt(s) failed)", f.Count, f.Allowed)
+		s += " (" + itoa(f.Count) + " of " + itoa(f.Allowed) + " allowed attempt(s) failed)"
 	case max(f.Count, f.Total) > 0:
-		s += fmt.Sprintf(" (%d failure(s) in a row)", max(f.Count, f.Total))
+		s += " (" + itoa(max(f.Count, f.Total)) + " failure(s) in a row)"
 	}
 	if st.Remediation.Done {
 		s += "; remediated by " + st.Remediation.Strategy
@@ -53,11 +54,13 @@ func summary(st *RetryState) string {
 	return s
 }
 
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
 func revisionText(st *RetryState) string {
 	if st.Release.Chart == "" {
 		return ""
 	}
-	return fmt.Sprintf(": %s@%s, revision %d", st.Release.Chart, st.Release.Version, st.Release.Revision)
+	return ": " + st.Release.Chart + "@" + st.Release.Version + ", revision " + strconv.Itoa(st.Release.Revision)
 }
 
 // nextSteps lists what the user can do, best first: the actions and what

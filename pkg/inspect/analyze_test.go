@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -336,8 +335,6 @@ func fmtTime(t *time.Time) string {
 	}
 	return t.UTC().Format(time.RFC3339Nano)
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
 func boolText(b bool) string {
 	if b {

@@ -2,6 +2,7 @@ package inspect
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,7 +98,7 @@ func stalledWhy(reason string, st *RetryState) string {
 // the prerequisites are being checked for a new attempt: in progress.
 func (o *observation) endedBeforeHelm() bool {
 	c := o.reconciling
-	if c.Reason != reasonProgressing || runningMessage.MatchString(c.Message) {
+	if c.Reason != reasonProgressing || isRunningMessage(c.Message) {
 		return false
 	}
 	return o.ready != nil && o.ready.Status == metav1.ConditionFalse && beforeHelm(o.ready.Reason)
@@ -313,7 +314,9 @@ func (o *observation) fromReady() (Phase, Next) {
 		return PhaseReady, Next{Action: ActionNone, Why: "ready; no spec.interval, so no periodic reconcile"}
 	}
 	return PhaseReady, o.periodicNext(timeOf(o.ready.LastTransitionTime), ActionReconcile,
-		fmt.Sprintf("ready; reconciled again every %s (±%d%%), or when the source or spec changes", hr.Spec.Interval.Duration, o.s.JitterPercent))
+		// Concatenated, not Sprintf'd: most of a fleet is ready, and this
+		// sentence was the listing's costliest (issue 26).
+		"ready; reconciled again every "+hr.Spec.Interval.Duration.String()+" (±"+strconv.Itoa(o.s.JitterPercent)+"%), or when the source or spec changes")
 }
 
 // periodicNext is the reconcile spec.interval after a successful one

@@ -194,7 +194,7 @@ func (o *observation) cacheWaitUntil(st *RetryState) (time.Time, bool) {
 func (o *observation) prologueUntil(st *RetryState) (time.Time, bool) {
 	c := o.reconciling
 	if st.Phase != PhaseProgressing || c == nil || c.Status != metav1.ConditionTrue || c.Reason != reasonProgressing ||
-		runningMessage.MatchString(c.Message) {
+		isRunningMessage(c.Message) {
 		return time.Time{}, false
 	}
 	until := timeOf(c.LastTransitionTime).Add(lttResolution + retrySlack + o.prologueHold(st))

@@ -3,6 +3,8 @@ package inspect
 import (
 	"encoding/binary"
 	"errors"
+	"math/bits"
+	"strings"
 	"unicode/utf8"
 
 	jsonv2 "github.com/go-json-experiment/json"
@@ -87,9 +89,15 @@ func (q *quick) rawString() (raw []byte, simple bool, err error) {
 	start := q.i + 1
 	simple = true
 	for j := start; j < len(q.b); {
-		if j+8 <= len(q.b) && !special8(binary.LittleEndian.Uint64(q.b[j:])) {
-			j += 8
-			continue
+		if j+8 <= len(q.b) {
+			// Straight to the first byte the scan stops at: most strings
+			// end within a word or two.
+			m := special8(binary.LittleEndian.Uint64(q.b[j:]))
+			if m == 0 {
+				j += 8
+				continue
+			}
+			j += bits.TrailingZeros64(m) / 8
 		}
 		switch c := q.b[j]; {
 		case c == '"':
@@ -111,15 +119,17 @@ func (q *quick) rawString() (raw []byte, simple bool, err error) {
 	return nil, false, errQuick
 }
 
-// special8: one of the 8 bytes of x is one a string's scan stops at (a
-// quote, a backslash, a control character, a byte above ASCII). The test is
-// exact for the word as a whole: the classic has-zero-byte and
+// special8 marks (the high bit of each byte) the bytes of x, a little-endian
+// word, that a string's scan stops at (a quote, a backslash, a control
+// character, a byte above ASCII): the classic has-zero-byte and
 // has-less-than tricks, so a string is scanned a word at a time (most of a
-// HelmRelease's bytes are digests, messages and names).
-func special8(x uint64) bool {
+// HelmRelease's bytes are digests, messages and names). The mask is exact
+// for the word as a whole and for its lowest mark (a borrow only marks
+// bytes above a marked one), which is all the scan reads.
+func special8(x uint64) uint64 {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	zero := func(v uint64) uint64 { return (v - ones) & ^v & highs }
-	return ((x-ones*0x20)&^x&highs)|zero(x^(ones*'"'))|zero(x^(ones*'\\'))|(x&highs) != 0
+	return ((x - ones*0x20) & ^x & highs) | zero(x^(ones*'"')) | zero(x^(ones*'\\')) | (x & highs)
 }
 
 // validEscape: the backslash at b[j] starts one of JSON's escapes.
@@ -151,8 +161,12 @@ func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' ||
 // invalid UTF-8 as U+FFFD as encoding/json has it (FuzzLeanDecode holds the
 // module to that).
 func unquoteLong(inner []byte) (string, error) {
-	if utf8.Valid(inner) && !hasBackslash(inner) {
-		return string(inner), nil
+	if !hasBackslash(inner) {
+		if utf8.Valid(inner) {
+			return string(inner), nil
+		}
+	} else if s, ok := unescapeShort(inner); ok {
+		return s, nil
 	}
 	var s string
 	quoted := make([]byte, 0, len(inner)+2)
@@ -161,6 +175,44 @@ func unquoteLong(inner []byte) (string, error) {
 		return "", errQuick
 	}
 	return s, nil
+}
+
+// unescapeShort decodes JSON's one-letter escapes (a failure's message
+// quotes names: \"), as encoding/json does; a \u escape or invalid UTF-8
+// is left to the module (ok false). Escapes decode to ASCII, which no
+// UTF-8 sequence spans, so the result is valid exactly when the input's
+// other bytes are.
+func unescapeShort(inner []byte) (s string, ok bool) {
+	var out strings.Builder
+	out.Grow(len(inner))
+	for i := 0; i < len(inner); i++ {
+		c := inner[i]
+		if c == '\\' {
+			if i++; i == len(inner) {
+				return "", false
+			}
+			switch c = inner[i]; c {
+			case '"', '\\', '/':
+			case 'b':
+				c = '\b'
+			case 'f':
+				c = '\f'
+			case 'n':
+				c = '\n'
+			case 'r':
+				c = '\r'
+			case 't':
+				c = '\t'
+			default:
+				return "", false
+			}
+		}
+		out.WriteByte(c)
+	}
+	if s = out.String(); !utf8.ValidString(s) {
+		return "", false
+	}
+	return s, true
 }
 
 func hasBackslash(b []byte) bool {

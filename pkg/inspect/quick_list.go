@@ -107,7 +107,11 @@ func (p *pageReader) fill() {
 	p.b, p.i = p.b[:n], 0
 	want := max(n, 64<<10)
 	if cap(p.b)-n < want {
-		p.b = append(make([]byte, 0, n+want), p.b...)
+		// Room for twice what is read: what is left of a read is most
+		// often less than one read, so the next fill reuses the buffer
+		// (sized to the need, it was allocated again at every other fill,
+		// a page's size in garbage; BENCHMARKS.md, issue 26).
+		p.b = append(make([]byte, 0, n+2*want), p.b...)
 	}
 	got, err := io.ReadFull(p.r, p.b[n:n+want])
 	p.b = p.b[:n+got]

@@ -32,7 +32,12 @@ func FuzzQuickDecode(f *testing.F) {
 		`{"spec":{"suspend":true,"suspend":false}}`, `{"Spec":{"suspend":true}}`, `{"spec":{"ſuspend":true}}`,
 		`{"metadata":{"creationTimestamp":"2026-11-23T10:27:28.5+01:00","deletionTimestamp":"2026-11-23T10:27:28Z"}}`,
 		` {"kind":"HelmRelease"} `, `{"kind":"HelmRelease"}{}`, `{"kind":"Helm\u0000Release"}`, `{"status":{"failures":01}}`,
-		`{"status":{"conditions":[{"type":"Ready"},]}}`, `{"x":-}`, `{"x":1.}`, `{"x":1e}`, `{"x":"\u12g4"}`, `{"x":tru}`} {
+		`{"status":{"conditions":[{"type":"Ready"},]}}`, `{"x":-}`, `{"x":1.}`, `{"x":1e}`, `{"x":"\u12g4"}`, `{"x":tru}`,
+		`{"metadata":{"managedFields":[{"a":[1,{"b":null}],"c":{},"d":[[],[true,false]]},[],{}]}}`, `{"metadata":{"managedFields":[{"a" 1}]}}`,
+		`{"metadata":{"managedFields":[1,]}}`, `{"metadata":{"managedFields":{"a":1,}}}`, `{"metadata":{"managedFields":[{"a":1}}}`,
+		`{"metadata":{"managedFields":[{"a":1]}}`, `{"metadata":{"managedFields":[{"a":"\x01"}]}}`, `{"metadata":{"managedFields":[{1:2}]}}`,
+		`{"metadata":{"name":"a\/b\tc\"d\\e\bf\fg\rh\ni"}}`, `{"metadata":{"name":"é\n\u00e9"}}`, "{\"metadata\":{\"name\":\"\xff\\n\"}}",
+		"{\"metadata\":{\"name\":\"\xc3\\n\xa9\"}}", `{"metadata":{"name":"\q"}}`, `{"metadata":{"name":"ab\"}}`} {
 		f.Add([]byte(in))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {

@@ -82,6 +82,9 @@ var retryMessage = regexp.MustCompile(`(?i)retry(?:ing)? after ([0-9][0-9a-zµ.]
 
 // retryAfter extracts the interval from such a message.
 func retryAfter(msg string) (time.Duration, bool) {
+	if !containsASCIIFold(msg, "after ") {
+		return 0, false // the regexp's cost spared for most messages (no letter of it folds outside ASCII)
+	}
 	m := retryMessage.FindStringSubmatch(msg)
 	if m == nil {
 		return 0, false
@@ -100,6 +103,9 @@ var runningMessage = regexp.MustCompile(`Running '([a-z][a-z -]*)' action with t
 
 // parseRunning extracts the action in progress and its timeout.
 func parseRunning(msg string) (Action, time.Duration, bool) {
+	if !isRunningMessage(msg) {
+		return "", 0, false
+	}
 	m := runningMessage.FindStringSubmatch(msg)
 	if m == nil {
 		return "", 0, false
@@ -112,6 +118,35 @@ func parseRunning(msg string) (Action, time.Duration, bool) {
 		return ActionCorrectDrift, d, true
 	}
 	return Action(m[1]), d, true
+}
+
+// isRunningMessage: msg matches runningMessage. The substring test first:
+// a listing asks it of every release's Reconciling message, and most are
+// no such message.
+func isRunningMessage(msg string) bool {
+	return strings.Contains(msg, "Running '") && runningMessage.MatchString(msg)
+}
+
+// containsASCIIFold: sub (lower-case ASCII) is in s, ASCII letters in
+// either case.
+func containsASCIIFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for j < len(sub) && asciiLower(s[i+j]) == sub[j] {
+			j++
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func asciiLower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 func ptr(t time.Time) *time.Time { return &t }
