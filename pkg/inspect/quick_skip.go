@@ -84,13 +84,6 @@ func (q *quick) memberName() bool {
 	return err == nil && q.consume(':')
 }
 
-func (q *quick) expectLiteral(lit string) error {
-	if !q.literal(lit) {
-		return errQuick
-	}
-	return nil
-}
-
 // skipNumber reads past a number of JSON's grammar:
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func (q *quick) skipNumber() error {
