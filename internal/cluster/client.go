@@ -53,6 +53,9 @@ func New(cfg *rest.Config, rate Rate) (*Client, error) {
 	cfg = rest.CopyConfig(cfg)
 	cfg.QPS, cfg.Burst = rate.QPS, rate.Burst
 	cfg.Wrap(counter.wrap)
+	if !cfg.DisableCompression {
+		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return gunzip{next: rt} })
+	}
 	if d := cfg.Timeout; d > 0 { // --request-timeout: each request, not each watch
 		cfg.Timeout = 0
 		cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return requestDeadline{next: rt, d: d} })
