@@ -90,7 +90,7 @@ func TestGunzipLeavesTheCallersEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, _ := io.ReadAll(resp.Body)
 	if resp.Header.Get("Content-Encoding") != "gzip" || len(b) < 2 || b[0] != 0x1f || b[1] != 0x8b {
 		t.Errorf("the caller's gzip was inflated: Content-Encoding %q, body %q", resp.Header.Get("Content-Encoding"), b)
@@ -102,13 +102,17 @@ func TestGunzipLeavesTheCallersEncoding(t *testing.T) {
 func TestGunzipInflates(t *testing.T) {
 	srv, asked := gzipServer(t, false)
 	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
-	tr := srv.Client().Transport.(*http.Transport).Clone()
+	tr, ok := srv.Client().Transport.(*http.Transport)
+	if !ok {
+		t.Fatalf("the test server's transport is a %T", srv.Client().Transport)
+	}
+	tr = tr.Clone()
 	tr.DisableCompression = true // the inflating must be gunzip's
 	resp, err := gunzip{next: tr}.RoundTrip(req)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil || !strings.HasPrefix(string(b), `{"metadata"`) || resp.Header.Get("Content-Encoding") != "" ||
 		resp.ContentLength != -1 || !resp.Uncompressed || (*asked)[0] != "gzip" {
