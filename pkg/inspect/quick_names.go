@@ -103,7 +103,8 @@ func asciiEqualFold(a string, b []byte) bool {
 // quickTypes are the member tables of the levels the quick decoder reads.
 // Built once, read only.
 type quickTypes struct {
-	release, meta, spec, chart, chartSpec, sourceRef, status, condition, snapshot *fields
+	release, meta, spec, chart, chartSpec, sourceRef, status, condition, snapshot              *fields
+	install, upgrade, installStrategy, upgradeStrategy, installRemediation, upgradeRemediation *fields
 }
 
 var quickNames = quickTypes{
@@ -116,6 +117,13 @@ var quickNames = quickTypes{
 	status:    fieldsOf(reflect.TypeFor[v2.HelmReleaseStatus]()),
 	condition: fieldsOf(reflect.TypeFor[metav1.Condition]()),
 	snapshot:  fieldsOf(reflect.TypeFor[v2.Snapshot]()),
+
+	install:            fieldsOf(reflect.TypeFor[v2.Install]()),
+	upgrade:            fieldsOf(reflect.TypeFor[v2.Upgrade]()),
+	installStrategy:    fieldsOf(reflect.TypeFor[v2.InstallStrategy]()),
+	upgradeStrategy:    fieldsOf(reflect.TypeFor[v2.UpgradeStrategy]()),
+	installRemediation: fieldsOf(reflect.TypeFor[v2.InstallRemediation]()),
+	upgradeRemediation: fieldsOf(reflect.TypeFor[v2.UpgradeRemediation]()),
 }
 
 // members walks an object's members: next reads the next name (skipping

@@ -101,6 +101,12 @@ func (q *quick) spec(s *v2.HelmReleaseSpec) error {
 			s.TargetNamespace, m.err = q.str()
 		case "storageNamespace":
 			s.StorageNamespace, m.err = q.str()
+		case "install":
+			s.Install = &v2.Install{}
+			m.err = q.install(s.Install)
+		case "upgrade":
+			s.Upgrade = &v2.Upgrade{}
+			m.err = q.upgrade(s.Upgrade)
 		case "values", "postRenderers":
 			m.err = q.skip(0)
 		default:

@@ -37,7 +37,12 @@ func FuzzQuickDecode(f *testing.F) {
 		`{"metadata":{"managedFields":[1,]}}`, `{"metadata":{"managedFields":{"a":1,}}}`, `{"metadata":{"managedFields":[{"a":1}}}`,
 		`{"metadata":{"managedFields":[{"a":1]}}`, `{"metadata":{"managedFields":[{"a":"\x01"}]}}`, `{"metadata":{"managedFields":[{1:2}]}}`,
 		`{"metadata":{"name":"a\/b\tc\"d\\e\bf\fg\rh\ni"}}`, `{"metadata":{"name":"é\n\u00e9"}}`, "{\"metadata\":{\"name\":\"\xff\\n\"}}",
-		"{\"metadata\":{\"name\":\"\xc3\\n\xa9\"}}", `{"metadata":{"name":"\q"}}`, `{"metadata":{"name":"ab\"}}`} {
+		"{\"metadata\":{\"name\":\"\xc3\\n\xa9\"}}", `{"metadata":{"name":"\q"}}`, `{"metadata":{"name":"ab\"}}`,
+		`{"spec":{"install":{"timeout":"5m","strategy":{"name":"RetryOnFailure","retryInterval":"30s"},"remediation":{"retries":-1,"ignoreTestFailures":true,"remediateLastFailure":false},"disableWait":true,"crds":"CreateReplace"}}}`,
+		`{"spec":{"upgrade":{"remediation":{"retries":2,"strategy":"uninstall","remediateLastFailure":true},"strategy":{"name":"RemediateOnFailure"},"force":true,"serverSideApply":"enabled"}}}`,
+		`{"spec":{"install":null,"upgrade":{"remediation":null}}}`, `{"spec":{"upgrade":{"remediation":{"retries":1,"retries":2}}}}`,
+		`{"spec":{"install":{"remediation":{"strategy":"rollback","ignoreTestFailures":null}}}}`, `{"spec":{"upgrade":{"strategy":{"retryInterval":"x"}}}}`,
+		`{"spec":{"upgrade":{"Remediation":{"retries":1}}}}`, `{"spec":{"install":{"strategy":{"name":"RetryOnFailure","extra":[1]}}}}`} {
 		f.Add([]byte(in))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
