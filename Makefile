@@ -77,6 +77,7 @@ fuzz:
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzLeanDecode$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzQuickDecode$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzReadList$$' -fuzztime $${FUZZTIME:-60s}
+	$(GO) test ./pkg/inspect -run '^$$' -fuzz '^FuzzMatchRunning$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/history -run '^$$' -fuzz '^FuzzDecodeSecrets$$' -fuzztime $${FUZZTIME:-60s}
 	$(GO) test ./pkg/history -run '^$$' -fuzz '^FuzzRollbackRisks$$' -fuzztime $${FUZZTIME:-60s}
 

@@ -140,7 +140,7 @@ func warnings(hr *v2.HelmRelease, o *observation, st *RetryState) []Warning {
 		// Once a failed install is in Helm storage the retry is an upgrade
 		// and the upgrade strategy rules (GetActiveRetry).
 		when := "once a failed install is in Helm storage, the retry is an upgrade"
-		if hr.Status.LastAttemptedReleaseAction == v2.ReleaseActionInstall && o.history.Latest() != nil && st.Phase == PhaseRetrying {
+		if hr.Status.LastAttemptedReleaseAction == v2.ReleaseActionInstall && newest(o.history) != nil && st.Phase == PhaseRetrying {
 			when = "the next attempt is an upgrade of the failed install"
 		}
 		add(WarnStallTrap, "install uses RetryOnFailure but upgrade uses RemediateOnFailure: %s, and its failure will stall the release. Set .spec.upgrade.strategy.name: RetryOnFailure", when)
@@ -186,6 +186,6 @@ func rolledBack(o *observation, st *RetryState) bool {
 	if st.Remediation.Next == ActionRollback || st.Next.Action == ActionRollback || st.Reason == v2.RollbackSucceededReason {
 		return true
 	}
-	latest := o.history.Latest()
+	latest := newest(o.history)
 	return latest != nil && latest.Action == v2.ReleaseActionRollback
 }

@@ -1,6 +1,8 @@
 package inspect
 
 import (
+	"cmp"
+	"slices"
 	"time"
 
 	v2 "github.com/fluxcd/helm-controller/api/v2"
@@ -131,7 +133,10 @@ func newObservation(hr *v2.HelmRelease, now time.Time, s Settings) *observation 
 }
 
 // cleanHistory copies the history without nil entries, newest first; the
-// API helpers sort in place and dereference every entry.
+// API helpers sort in place and dereference every entry. The controller
+// writes it newest first: sorted already, it is not sorted again
+// (SortByVersion's sort.Slice leaves a sorted slice as it is, and costs an
+// allocation a call).
 func cleanHistory(in v2.Snapshots) v2.Snapshots {
 	out := make(v2.Snapshots, 0, len(in))
 	for _, s := range in {
@@ -139,14 +144,25 @@ func cleanHistory(in v2.Snapshots) v2.Snapshots {
 			out = append(out, s)
 		}
 	}
-	out.SortByVersion()
+	if !slices.IsSortedFunc(out, func(a, b *v2.Snapshot) int { return cmp.Compare(b.Version, a.Version) }) {
+		out.SortByVersion()
+	}
 	return out
+}
+
+// newest is Snapshots.Latest of a history cleanHistory made: its first
+// entry (Latest sorts it again at each call, for the same answer).
+func newest(history v2.Snapshots) *v2.Snapshot {
+	if len(history) == 0 {
+		return nil
+	}
+	return history[0]
 }
 
 func release(hr *v2.HelmRelease, history v2.Snapshots) Release {
 	r := Release{AttemptedVersion: hr.Status.LastAttemptedRevision, StorageNamespace: hr.Status.StorageNamespace}
-	if latest := history.Latest(); latest != nil {
-		r.Chart, r.Version, r.Revision = latest.ChartName, latest.ChartVersion, latest.Version
+	if l := newest(history); l != nil {
+		r.Chart, r.Version, r.Revision = l.ChartName, l.ChartVersion, l.Version
 	} else if hr.Spec.Chart != nil {
 		r.Chart = hr.Spec.Chart.Spec.Chart
 	}

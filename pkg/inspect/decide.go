@@ -216,7 +216,7 @@ func (o *observation) remediatingNext(st *RetryState, c *metav1.Condition) Next 
 // (AtomicRelease.actionForState, ReleaseStatusAbsent). The mutant
 // MutantUpgradeBudget judges it by the upgrade's retries instead.
 func (o *observation) absentAfterUpgrade() bool {
-	return o.absent() && o.history.Latest() != nil &&
+	return o.absent() && newest(o.history) != nil &&
 		activeAction(o.hr) == v2.ReleaseActionUpgrade && o.s.Mutant != MutantUpgradeBudget
 }
 
@@ -226,7 +226,7 @@ func (o *observation) absentAfterUpgrade() bool {
 // writes the two in separate patches: 1.2 s apart on a loaded machine in
 // ground truth 12 under the cancel setting); a new attempt deletes it.
 func (o *observation) absent() bool {
-	if latest := o.history.Latest(); latest != nil && (latest.Status == "uninstalled" || latest.Status == "uninstalling") {
+	if latest := newest(o.history); latest != nil && (latest.Status == "uninstalled" || latest.Status == "uninstalling") {
 		return true
 	}
 	c := apimeta.FindStatusCondition(o.hr.Status.Conditions, v2.RemediatedCondition)
@@ -239,7 +239,7 @@ func (o *observation) absent() bool {
 // empty history after an upgrade was attempted means the release is in
 // storage but unmanaged (adopted, or its history cleared): upgraded too.
 func (o *observation) retryAction() Action {
-	latest := o.history.Latest()
+	latest := newest(o.history)
 	switch {
 	case latest == nil && o.hr.Status.LastAttemptedReleaseAction == v2.ReleaseActionUpgrade && o.hr.Status.StorageNamespace != "":
 		return ActionUpgrade

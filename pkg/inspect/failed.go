@@ -42,7 +42,7 @@ func (o *observation) runningOutcome(r running) outcome {
 	// reason decides, whatever its time (seen on the real controller in
 	// ground-truth scenario 28).
 	older := c.LastTransitionTime.Before(&o.reconciling.LastTransitionTime)
-	latest := o.history.Latest()
+	latest := newest(o.history)
 	if older && (r.action == ActionInstall || r.action == ActionUpgrade || r.action == ActionUnlock) {
 		return outcomeRunning
 	}

@@ -58,7 +58,7 @@ func (r running) bound(o *observation) time.Duration {
 	case ActionTest:
 		// Helm runs the test hooks one after another, each with the timeout.
 		n := 1
-		if latest := o.history.Latest(); latest != nil && len(latest.GetTestHooks()) > 1 {
+		if latest := newest(o.history); latest != nil && len(latest.GetTestHooks()) > 1 {
 			n = len(latest.GetTestHooks())
 		}
 		return (r.timeout + testHookWork) * time.Duration(n)

@@ -99,7 +99,7 @@ func remediation(hr *v2.HelmRelease, action v2.ReleaseAction, strategy Strategy,
 	}
 	// Remediation follows a failed release: once the latest snapshot is no
 	// longer "failed" (rolled back, uninstalled, superseded) it has run.
-	latest := cleanHistory(hr.Status.History).Latest()
+	latest := newest(cleanHistory(hr.Status.History))
 	if f.Count <= 0 || out.Done || latest == nil || latest.Status != "failed" {
 		return out
 	}

@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"regexp"
 	"testing"
 	"time"
 )
@@ -37,4 +38,24 @@ func TestMessagesReadWithTheirPrefilter(t *testing.T) {
 			t.Errorf("parseRunning(%q) = %q, %v; want %q", msg, got, ok, want)
 		}
 	}
+}
+
+// runningMessage is the form matchRunning finds, as the regexp it was.
+var runningMessage = regexp.MustCompile(`Running '([a-z][a-z -]*)' action with timeout of ([0-9][0-9a-zµ.]*)`)
+
+// FuzzMatchRunning: matchRunning finds what the regexp finds, leftmost.
+func FuzzMatchRunning(f *testing.F) {
+	for _, s := range []string{"Running 'upgrade' action with timeout of 5m0s", "Running 'correct cluster drift' action with timeout of 1µs.",
+		"x Running '' action with timeout of 5m Running 'install' action with timeout of 3s", "Running 'Upgrade' action with timeout of 5m",
+		"Running 'a-b' action with timeout of 9", "Running ' x' action with timeout of 1", "Running 'install' action with timeout of x1",
+		"Running 'install' action with timeout of 1\xc2", "Running 'install' action with timeout of 1µ\xb5ms", "Running 'Running 'up' action with timeout of 2s"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, msg string) {
+		action, timeout, ok := matchRunning(msg)
+		m := runningMessage.FindStringSubmatch(msg)
+		if ok != (m != nil) || ok && (action != m[1] || timeout != m[2]) {
+			t.Errorf("matchRunning(%q) = %q, %q, %v; the regexp %q", msg, action, timeout, ok, m)
+		}
+	})
 }
