@@ -27,9 +27,10 @@ type wanting[T any] struct {
 // evidenceWants collects the states of a fetch that want Events. Runs are
 // analyzed concurrently, so it locks.
 type evidenceWants[T any] struct {
-	off  bool // not wanted: a listing for the controller's load only
-	mu   sync.Mutex
-	list []wanting[T]
+	off   bool // not wanted: a listing for the controller's load only
+	brief bool // the states are for a table (inspect.AnalyzeBrief)
+	mu    sync.Mutex
+	list  []wanting[T]
 }
 
 // note records st, the i-th of its run, when it wants Events.
@@ -56,7 +57,7 @@ func (w *evidenceWants[T]) resolve(ctx context.Context, client Cluster, t target
 	}
 	evidence := readEvidence(ctx, client, t, decoded)
 	for i, x := range w.list {
-		st := decoded[i].AnalyzeWith(now, j.of(decoded[i].Object), evidence(decoded[i]))
+		st := analyzeOne(decoded[i], now, j, evidence(decoded[i]), w.brief)
 		(*x.slot)[x.i] = keep(&st)
 	}
 }

@@ -78,7 +78,7 @@ func keepState(trim func(*inspect.RetryState)) func(*inspect.RetryState) inspect
 // Events read or not.
 func fetch[T any](ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
 	settings *settingsFuture, keep func(*inspect.RetryState) T, evidence bool) ([]T, error) {
-	runs, err := fetchRuns(ctx, client, t, chunkSize, now, settings, keep, evidence)
+	runs, err := fetchRuns(ctx, client, t, chunkSize, now, settings, keep, evidence, false)
 	n := 0
 	for _, r := range runs {
 		n += len(r)
@@ -92,15 +92,16 @@ func fetch[T any](ctx context.Context, client Cluster, t target, chunkSize int64
 
 // fetchRuns is fetch keeping what it keeps in the runs it was analyzed in
 // (the table's rows: one array of the whole fleet, and the copy into it,
-// cost address space the heap never gave back).
+// cost address space the heap never gave back). brief: the states are
+// inspect.AnalyzeBrief's, for a table.
 func fetchRuns[T any](ctx context.Context, client Cluster, t target, chunkSize int64, now time.Time,
-	settings *settingsFuture, keep func(*inspect.RetryState) T, evidence bool) ([][]T, error) {
-	wants := &evidenceWants[T]{off: !evidence}
+	settings *settingsFuture, keep func(*inspect.RetryState) T, evidence, brief bool) ([][]T, error) {
+	wants := &evidenceWants[T]{off: !evidence, brief: brief}
 	analyze := func(decoded []inspect.Decoded, slot *[]T) {
 		j := settings.judges()
 		kept := make([]T, len(decoded))
 		for i, d := range decoded {
-			st := d.Analyze(now, j.of(d.Object))
+			st := analyzeOne(d, now, j, inspect.Evidence{}, brief)
 			wants.note(slot, i, &st, d)
 			kept[i] = keep(&st)
 		}
@@ -136,6 +137,14 @@ func fetchRuns[T any](ctx context.Context, client Cluster, t target, chunkSize i
 		kept[i] = *r
 	}
 	return kept, nil
+}
+
+// analyzeOne analyzes d, briefly for a table (inspect.AnalyzeBrief).
+func analyzeOne(d inspect.Decoded, now time.Time, j *judges, ev inspect.Evidence, brief bool) inspect.RetryState {
+	if brief {
+		return d.AnalyzeBrief(now, j.of(d.Object), ev)
+	}
+	return d.AnalyzeWith(now, j.of(d.Object), ev)
 }
 
 // settle collects once what a command's listings left behind (their runs

@@ -55,7 +55,7 @@ func (o *StatusOptions) listRows(ctx context.Context, client Cluster, t target, 
 				st.Stuck, _ = limits.Stuck(*st, now)
 			}
 			return tableEntry{row: rows.New(st), hint: settings.judges().hint(st)}
-		}, true)
+		}, true, true)
 	// Pointers into the runs: the entries are never copied into one array.
 	var entries []*tableEntry
 	for _, r := range runs {

@@ -48,6 +48,11 @@ func (d Decoded) AnalyzeWith(now time.Time, s Settings, ev Evidence) RetryState 
 	return withProblems(AnalyzeWith(d.Object, now, s, ev), d.Problems)
 }
 
+// AnalyzeBrief is AnalyzeBrief with the release's Evidence (its Events).
+func (d Decoded) AnalyzeBrief(now time.Time, s Settings, ev Evidence) RetryState {
+	return withProblems(AnalyzeBrief(d.Object, now, s, ev), d.Problems)
+}
+
 // WantsEvents: the window of this state is only a bound that the
 // release's Events may sharpen (a backoff the object does not count, a
 // dependency recheck it does not time, a failed drift correction's

@@ -2,6 +2,9 @@ package render
 
 import (
 	"bytes"
+	"path/filepath"
+	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/hrretry/kubectl-hrretry/pkg/inspect"
@@ -48,4 +51,28 @@ func render(t *testing.T, all []inspect.RetryState, o Options, by string, trim b
 		t.Fatal(err)
 	}
 	return b.String()
+}
+
+// TestBriefIsWhatTheTableKeeps: inspect.AnalyzeBrief, which the table
+// views analyze with, differs from AnalyzeWith only in what TableOnly drops,
+// for every state fixture, with and without a controller that is down.
+func TestBriefIsWhatTheTableKeeps(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "inspect", "testdata", "states", "*.yaml"))
+	if err != nil || len(files) < 20 {
+		t.Fatalf("%d state fixtures (%v)", len(files), err)
+	}
+	down := inspect.DefaultSettings()
+	down.Controller = inspect.Health{Down: true, Reason: "0 of 1 replicas available"}
+	for _, f := range files {
+		name := strings.TrimSuffix(filepath.Base(f), ".yaml")
+		d := inspect.Read(fixtureJSON(t, name))
+		for _, s := range []inspect.Settings{inspect.DefaultSettings(), down} {
+			full, brief := d.AnalyzeWith(testNow, s, inspect.Evidence{}), d.AnalyzeBrief(testNow, s, inspect.Evidence{})
+			TableOnly(&full)
+			TableOnly(&brief)
+			if !reflect.DeepEqual(full, brief) {
+				t.Errorf("%s: the brief state is not the table's part of the whole one:\nfull  %+v\nbrief %+v", name, full, brief)
+			}
+		}
+	}
 }
