@@ -100,8 +100,12 @@ func fetchRuns[T any](ctx context.Context, client Cluster, t target, chunkSize i
 	analyze := func(decoded []inspect.Decoded, slot *[]T) {
 		j := settings.judges()
 		kept := make([]T, len(decoded))
+		// One state a run, not a release: keep and note see it through a
+		// pointer, which made each state escape to the heap (~0.8 KB a
+		// release of garbage); neither keeps the pointer.
+		var st inspect.RetryState
 		for i, d := range decoded {
-			st := analyzeOne(d, now, j, inspect.Evidence{}, brief)
+			st = analyzeOne(d, now, j, inspect.Evidence{}, brief)
 			wants.note(slot, i, &st, d)
 			kept[i] = keep(&st)
 		}

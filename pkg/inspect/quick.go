@@ -38,8 +38,12 @@ type quick struct {
 	i int
 }
 
-// peek is the next byte after whitespace, or 0 at the end.
+// peek is the next byte after whitespace, or 0 at the end. The API server
+// writes no whitespace between tokens: that case is the one test first.
 func (q *quick) peek() byte {
+	if q.i < len(q.b) && q.b[q.i] > ' ' {
+		return q.b[q.i]
+	}
 	for q.i < len(q.b) {
 		switch c := q.b[q.i]; c {
 		case ' ', '\t', '\n', '\r':
