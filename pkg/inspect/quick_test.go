@@ -42,7 +42,12 @@ func FuzzQuickDecode(f *testing.F) {
 		`{"spec":{"upgrade":{"remediation":{"retries":2,"strategy":"uninstall","remediateLastFailure":true},"strategy":{"name":"RemediateOnFailure"},"force":true,"serverSideApply":"enabled"}}}`,
 		`{"spec":{"install":null,"upgrade":{"remediation":null}}}`, `{"spec":{"upgrade":{"remediation":{"retries":1,"retries":2}}}}`,
 		`{"spec":{"install":{"remediation":{"strategy":"rollback","ignoreTestFailures":null}}}}`, `{"spec":{"upgrade":{"strategy":{"retryInterval":"x"}}}}`,
-		`{"spec":{"upgrade":{"Remediation":{"retries":1}}}}`, `{"spec":{"install":{"strategy":{"name":"RetryOnFailure","extra":[1]}}}}`} {
+		`{"spec":{"upgrade":{"Remediation":{"retries":1}}}}`, `{"spec":{"install":{"strategy":{"name":"RetryOnFailure","extra":[1]}}}}`,
+		`{"metadata":{"creationTimestamp":"2024-02-29T23:59:59Z"}}`, `{"metadata":{"creationTimestamp":"2023-02-29T00:00:00Z"}}`,
+		`{"metadata":{"creationTimestamp":"2026-04-31T00:00:00Z"}}`, `{"metadata":{"creationTimestamp":"2026-12-07T24:00:00Z"}}`,
+		`{"metadata":{"creationTimestamp":"2026-12-07T10:60:00Z"}}`, `{"metadata":{"creationTimestamp":"2026-12-07T10:00:60Z"}}`,
+		`{"metadata":{"creationTimestamp":"0000-01-01T00:00:00Z"}}`, `{"metadata":{"creationTimestamp":"2026-00-07T10:00:00Z"}}`,
+		`{"metadata":{"creationTimestamp":"2026-12-07t10:00:00z"}}`, `{"metadata":{"creationTimestamp":"2026-12-07T10:00:0-Z"}}`} {
 		f.Add([]byte(in))
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {

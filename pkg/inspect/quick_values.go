@@ -78,6 +78,13 @@ func (q *quick) time() (metav1.Time, error) {
 	if q.literal("null") {
 		return metav1.Time{}, nil
 	}
+	start := q.i
+	if raw, simple, err := q.rawString(); err == nil && simple {
+		if t, ok := utcSeconds(raw); ok {
+			return metav1.Time{Time: t.Local()}, nil
+		}
+	}
+	q.i = start
 	s, err := q.str()
 	if err != nil {
 		return metav1.Time{}, err
@@ -87,6 +94,35 @@ func (q *quick) time() (metav1.Time, error) {
 		return metav1.Time{}, errQuick
 	}
 	return metav1.Time{Time: t.Local()}, nil
+}
+
+// utcSeconds reads the one form of RFC 3339 the API server writes,
+// 2006-01-02T15:04:05Z, when b is that form and a valid time: time.Parse
+// then gives the same instant, at five times the cost and a string's
+// allocation (a release has a dozen times). Anything else is ok false.
+func utcSeconds(b []byte) (time.Time, bool) {
+	if len(b) != 20 || b[4] != '-' || b[7] != '-' || b[10] != 'T' || b[13] != ':' || b[16] != ':' || b[19] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(i, n int) int {
+		v := 0
+		for _, c := range b[i : i+n] {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = v*10 + int(c-'0')
+		}
+		return v
+	}
+	y, mo, d, h, mi, sec := num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2)
+	if y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(y, time.Month(mo), d, h, mi, sec, 0, time.UTC)
+	if t.Day() != d { // the 31st of a 30-day month, the 29th of February in a common year
+		return time.Time{}, false
+	}
+	return t, true
 }
 
 // duration reads a metav1.Duration as its UnmarshalJSON does.
