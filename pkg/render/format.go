@@ -5,6 +5,7 @@ package render
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -129,17 +130,17 @@ func windowNext(st inspect.RetryState, o Options) string {
 		// its timeout for each hook phase. It is never overdue: more hook
 		// weights than the object shows take longer.
 		if !o.Relative {
-			return fmt.Sprintf("%s running, done by %s", n.Action, stampCeil(*n.Latest))
+			return string(n.Action) + " running, done by " + stampCeil(*n.Latest)
 		}
 		if !n.Latest.After(o.Now) {
-			return fmt.Sprintf("%s running for %s (hooks)", n.Action, Human(o.Now.Sub(n.Anchor.Time)))
+			return string(n.Action) + " running for " + Human(o.Now.Sub(n.Anchor.Time)) + " (hooks)"
 		}
-		return fmt.Sprintf("%s running, done within %s", n.Action, Human(n.Latest.Sub(o.Now)))
+		return string(n.Action) + " running, done within " + Human(n.Latest.Sub(o.Now))
 	case n.Overdue:
 		if !o.Relative {
-			return fmt.Sprintf("%s overdue since %s", n.Action, stamp(*n.Latest))
+			return string(n.Action) + " overdue since " + stamp(*n.Latest)
 		}
-		return fmt.Sprintf("%s overdue %s", n.Action, Human(o.Now.Sub(*n.Latest)))
+		return string(n.Action) + " overdue " + Human(o.Now.Sub(*n.Latest))
 	}
 	text := string(n.Action) + " " + windowText(n, o)
 	if or, ok := orNext(n); ok {
@@ -215,9 +216,11 @@ func orNext(n inspect.Next) (inspect.Next, bool) {
 // failuresText is the FAILURES column: failed attempts / attempts allowed.
 func failuresText(f inspect.Failures) string {
 	if f.Allowed < 0 {
-		return fmt.Sprintf("%d/∞", maxInt(f.Count, f.Total))
+		return strconv.FormatInt(maxInt(f.Count, f.Total), 10) + "/∞"
 	}
-	return fmt.Sprintf("%d/%d", f.Count, f.Allowed)
+	// Concatenated, not Sprintf'd: every row of a table prints it, twice
+	// (measured, then written), and so do the NEXT cells below.
+	return strconv.FormatInt(f.Count, 10) + "/" + strconv.FormatInt(f.Allowed, 10)
 }
 
 func maxInt(a, b int64) int64 {
