@@ -4,10 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	v2 "github.com/fluxcd/helm-controller/api/v2"
 	"sigs.k8s.io/yaml"
 )
 
@@ -370,4 +372,39 @@ func TestAnalyzeDecodedKeepsOrder(t *testing.T) {
 // stepText is "kind flags...: effect: note", for matching.
 func stepText(s Step) string {
 	return strings.Join(append([]string{string(s.Kind)}, s.Flags...), " ") + ": " + s.Effect + ": " + s.Note
+}
+
+// TestHistoryNewestFirst: the cleaned history is newest first whatever
+// order the object lists it in (it is sorted only when it is not already),
+// and the release shown is its newest, as Snapshots.Latest has it.
+func TestHistoryNewestFirst(t *testing.T) {
+	snap := func(v int) *v2.Snapshot {
+		return &v2.Snapshot{Version: v, ChartName: "c", ChartVersion: strconv.Itoa(v)}
+	}
+	for _, in := range []v2.Snapshots{{snap(1), nil, snap(3), snap(2)}, {snap(3), snap(2), snap(1)}, {snap(2), snap(3), snap(1)}} {
+		got := cleanHistory(in)
+		if len(got) != 3 || got[0].Version != 3 || got[1].Version != 2 || got[2].Version != 1 {
+			t.Errorf("cleanHistory: versions %v, want 3 2 1", versions(got))
+		}
+		hr := &v2.HelmRelease{Status: v2.HelmReleaseStatus{History: in}}
+		if r := release(hr, cleanHistory(in)); r.Revision != 3 || r.Version != "3" {
+			t.Errorf("release of %v: revision %d, version %q; want the newest, 3", versions(in), r.Revision, r.Version)
+		}
+		if want := slices.Clone(cleanHistory(in)).Latest(); newest(cleanHistory(in)).Version != want.Version {
+			t.Errorf("newest of %v is not Snapshots.Latest's %d", versions(in), want.Version)
+		}
+	}
+	if newest(nil) != nil {
+		t.Error("newest of no history")
+	}
+}
+
+func versions(h v2.Snapshots) []int {
+	var out []int
+	for _, s := range h {
+		if s != nil {
+			out = append(out, s.Version)
+		}
+	}
+	return out
 }

@@ -97,3 +97,41 @@ func wideCheck() Options {
 	o.Wide, o.Check, o.NoHeaders = true, true, true
 	return o
 }
+
+// The NEXT cell's words for a running action and an overdue attempt, as a
+// terminal (relative) and a pipe (absolute) print them: each is written by
+// hand, not by a format string.
+func TestNextCellOfRunningAndOverdue(t *testing.T) {
+	at := func(d time.Duration) *time.Time { x := testNow.Add(d); return &x }
+	running := func(latest time.Duration) inspect.RetryState {
+		st := states(t, "retrying-upgrade")[0]
+		st.Phase, st.WorkerUntil = inspect.PhaseProgressing, at(latest)
+		st.Next.Action, st.Next.Earliest, st.Next.Latest = inspect.ActionUpgrade, at(-2*time.Minute), at(latest)
+		st.Next.Anchor = &inspect.Anchor{Condition: "Reconciling", Time: testNow.Add(-2 * time.Minute)}
+		return st
+	}
+	overdue := states(t, "retrying-upgrade")[0]
+	overdue.Next.Action, overdue.Next.Overdue = inspect.ActionUpgrade, true
+	overdue.Next.Earliest, overdue.Next.Latest, overdue.Next.Anchor = at(-time.Hour), at(-3*time.Minute), nil
+	terminal, pipe := Options{Relative: true, Now: testNow}, Options{Now: testNow}
+	for _, c := range []struct {
+		st   inspect.RetryState
+		o    Options
+		want string
+	}{
+		{running(90 * time.Second), terminal, "upgrade running, done within 1m30s"},
+		{running(-time.Second), terminal, "upgrade running for 2m (hooks)"},
+		{running(90 * time.Second), pipe, "upgrade running, done by 2026-11-23T12:01:30Z"},
+		{overdue, terminal, "upgrade overdue 3m"},
+		{overdue, pipe, "upgrade overdue since 2026-11-23T11:57:00Z"},
+	} {
+		if got := windowNext(c.st, c.o); got != c.want {
+			t.Errorf("NEXT %q, want %q", got, c.want)
+		}
+	}
+	for f, want := range map[inspect.Failures]string{{Count: 2, Allowed: 3}: "2/3", {Count: 1, Total: 4, Allowed: -1}: "4/∞"} {
+		if got := failuresText(f); got != want {
+			t.Errorf("FAILURES %q, want %q", got, want)
+		}
+	}
+}
